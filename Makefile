@@ -1,0 +1,37 @@
+# order-email: every target installs what it needs from the pinned constraints.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STACK  ?= dev
+ORDERS ?= 300
+
+.PHONY: venv test lint typecheck unit local bench fuzz lock clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+typecheck: venv
+	$(VENV)/bin/mypy components handlers mockstack __main__.py
+
+unit: venv
+	$(VENV)/bin/pytest
+
+test: lint typecheck unit
+
+lock: venv
+	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | sed '/^order.email/d' > constraints.body
+	( echo "# Exact versions for every install (make venv uses: pip install -c constraints.txt -e '.[dev]')."; \
+	  echo "# Regenerate after changing pyproject.toml: make lock"; cat constraints.body ) > constraints.txt
+	rm constraints.body
+
+clean:
+	rm -rf $(VENV) .cache build *.egg-info .mypy_cache .ruff_cache

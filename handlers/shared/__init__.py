@@ -1,0 +1,1 @@
+"""Code every handler shares: the table contract, status ranking, masking, telemetry and SQS plumbing."""

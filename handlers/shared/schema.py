@@ -1,0 +1,55 @@
+"""The DynamoDB contract between the handlers, the operator CLI and the `DeliveryStore` component.
+
+Deliveries: one item per e-mail, key (`orderId`, `kind`). Suppression: one item per address, keyed
+by the SHA-256 of the normalised address so an erased address stays blocked without its PII.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+
+ORDER_CONFIRMATION = "order-confirmation"
+"""The e-mail kind (sort key) of the order-confirmation e-mail."""
+
+# Deliveries table
+ORDER_ID = "orderId"
+KIND = "kind"
+SES_MESSAGE_ID = "sesMessageId"
+MESSAGE_ID_INDEX = "bySesMessageId"
+"""GSI (KEYS_ONLY) from an SES message id to the delivery's key, for events without our tags."""
+STATUS_SHARD = "statusShard"
+STATUS_SORT_KEY = "statusSortKey"
+STATUS_INDEX = "recentByStatus"
+"""GSI answering "recent e-mails with status X"; see `status_index_keys` for why it is sharded."""
+STATUS_INDEX_SHARDS = 8
+EXPIRES_AT = "expiresAt"
+"""TTL attribute (epoch seconds) on both tables."""
+
+# Suppression table
+ADDRESS_HASH = "addressHash"
+SOFT_BOUNCE_PREFIX = "softbounce#"
+"""Prefix of the suppression-table key that counts an address's recent soft bounces."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and a `Z`: sorts lexically in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def status_index_keys(status: str, updated_at: datetime, order_id: str, kind: str) -> dict[str, str]:
+    """Keys of the `recentByStatus` index for an item that took `status` at `updated_at`.
+
+    The partition key is `STATUS#YYYY-MM-DD#shard`: the day bounds each partition to one day of one
+    status, and the shard (crc32 of the delivery key, 0-7) spreads a day's writes over eight
+    partitions, so at 1M e-mails/day (~12/s, peaks of a few hundred/s) no index partition gets near
+    DynamoDB's 1,000 writes/s per partition limit. Readers query the shards of each day and merge
+    by the sort key `updatedAt#orderId#kind`, newest first.
+    """
+    shard = zlib.crc32(f"{order_id}#{kind}".encode()) % STATUS_INDEX_SHARDS
+    day = updated_at.astimezone(UTC).strftime("%Y-%m-%d")
+    return {STATUS_SHARD: f"{status}#{day}#{shard}", STATUS_SORT_KEY: f"{iso(updated_at)}#{order_id}#{kind}"}

@@ -1,0 +1,43 @@
+"""Delivery statuses and their ranking: updates only ever move an e-mail up the ranking.
+
+Whatever order SES events arrive in, applying `status_after` to each converges to the same final
+status, so a late Delivery never overwrites a Bounce or a Complaint.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DELAYED = "DELAYED"
+    SOFT_BOUNCED = "SOFT_BOUNCED"
+    DELIVERED = "DELIVERED"
+    BOUNCED = "BOUNCED"
+    COMPLAINED = "COMPLAINED"
+    REJECTED = "REJECTED"
+    RENDERING_FAILED = "RENDERING_FAILED"
+    FAILED = "FAILED"
+    SUPPRESSED = "SUPPRESSED"
+
+
+TERMINAL = frozenset({Status.REJECTED, Status.RENDERING_FAILED, Status.FAILED, Status.SUPPRESSED})
+"""Outcomes after which SES sends nothing more: no later event may replace them."""
+
+_ORDERED = (Status.SENDING, Status.SENT, Status.DELAYED, Status.SOFT_BOUNCED, Status.DELIVERED,
+            Status.BOUNCED, Status.COMPLAINED)
+_TERMINAL_RANK = 100
+
+RANK: dict[Status, int] = {status: index for index, status in enumerate(_ORDERED)} | {
+    status: _TERMINAL_RANK for status in TERMINAL
+}
+"""Stored as `statusRank` so DynamoDB condition expressions can enforce the ranking."""
+
+
+def status_after(current: Status | None, incoming: Status) -> Status:
+    """The status an e-mail has after `incoming` is applied to `current` (None: no status yet)."""
+    if current is None or RANK[incoming] > RANK[current]:
+        return incoming
+    return current

@@ -1,0 +1,43 @@
+"""Metric names and namespace shared by the handlers and the dashboards that chart them.
+
+Handlers emit through Powertools' EMF `Metrics` (no PutMetricData calls); the components set
+`POWERTOOLS_METRICS_NAMESPACE` to `NAMESPACE` and `POWERTOOLS_SERVICE_NAME` to `service_name(env)`,
+which Powertools adds as the only dimension, `service`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+NAMESPACE = "OrderEmail"
+
+
+def service_name(environment: str) -> str:
+    """The `service` dimension of every metric and log line of one stack."""
+    return f"order-email-{environment}"
+
+
+class MetricName(StrEnum):
+    # send path
+    ORDERS_RECEIVED = "OrdersReceived"
+    EMAILS_SENT = "EmailsSent"
+    SEND_FAILURES = "SendFailures"
+    SEND_THROTTLED = "SendThrottled"
+    DUPLICATES_SKIPPED = "DuplicatesSkipped"
+    SUPPRESSED = "Suppressed"
+    INVALID_ORDERS = "InvalidOrders"
+    SEND_LATENCY = "SendLatency"
+    # feedback path
+    DELIVERIES = "Deliveries"
+    HARD_BOUNCES = "HardBounces"
+    SOFT_BOUNCES = "SoftBounces"
+    COMPLAINTS = "Complaints"
+    REJECTS = "Rejects"
+    DELAYS = "Delays"
+    RENDERING_FAILURES = "RenderingFailures"
+    OPENS = "Opens"
+    CLICKS = "Clicks"
+    DELIVERY_LATENCY = "DeliveryLatency"
+    UNKNOWN_MESSAGE_EVENTS = "UnknownMessageEvents"
+    SUPPRESSIONS_ADDED = "SuppressionsAdded"
+    INVALID_EVENTS = "InvalidEvents"

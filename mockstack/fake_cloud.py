@@ -1,0 +1,103 @@
+"""Pulumi mocks that answer like AWS would: realistic ids, ARNs, names and URLs.
+
+Outputs a mock does not return stay unknown in preview and their `apply` never runs, so every
+attribute a component reads from a child (arn, name, url, DKIM tokens) is filled in here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+"""The account every mocked stack runs in."""
+
+
+def short_hash(text: str) -> str:
+    """Stable 7-character suffix, like the engine's auto-naming but deterministic across runs."""
+    return hashlib.sha256(text.encode()).hexdigest()[:7]
+
+
+class FakeCloud(pulumi.runtime.Mocks):
+    """Deterministic resource state and data-source answers for one region and account."""
+
+    def __init__(self, region: str = "eu-west-1", account_id: str = ACCOUNT_ID):
+        self.region = region
+        self.account_id = account_id
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        if not args.custom:
+            return f"{args.name}-component", inputs
+        physical = inputs.get("name") or f"{args.name}-{short_hash(args.typ + args.name)}"
+        arn_prefix = f"arn:aws:{{}}:{self.region}:{self.account_id}"
+        state: dict[str, Any] = {"name": physical, **inputs}
+        identifier: str = physical
+        service = args.typ.split(":")[1].split("/")[0]
+        match args.typ:
+            case "aws:sns/topic:Topic":
+                identifier = state["arn"] = f"{arn_prefix.format('sns')}:{physical}"
+            case "aws:sqs/queue:Queue":
+                state["arn"] = f"{arn_prefix.format('sqs')}:{physical}"
+                identifier = state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{physical}"
+            case "aws:dynamodb/table:Table":
+                state["arn"] = f"{arn_prefix.format('dynamodb')}:table/{physical}"
+                state["streamArn"] = f"{state['arn']}/stream/2026-01-01T00:00:00.000"
+            case "aws:iam/role:Role":
+                state["arn"] = f"arn:aws:iam::{self.account_id}:role/{physical}"
+            case "aws:iam/policy:Policy":
+                identifier = state["arn"] = f"arn:aws:iam::{self.account_id}:policy/{physical}"
+            case "aws:kms/key:Key":
+                identifier = state["keyId"] = f"0000{short_hash(args.name)}-0000-0000-0000-000000000000"[:36]
+                state["arn"] = f"{arn_prefix.format('kms')}:key/{identifier}"
+            case "aws:kms/alias:Alias":
+                state["arn"] = f"{arn_prefix.format('kms')}:{physical}"
+            case "aws:cloudwatch/logGroup:LogGroup":
+                state["arn"] = f"{arn_prefix.format('logs')}:log-group:{physical}"
+            case "aws:lambda/function:Function":
+                state["arn"] = f"{arn_prefix.format('lambda')}:function:{physical}"
+                state["invokeArn"] = f"arn:aws:apigateway:{self.region}:lambda:path/functions/{state['arn']}"
+                state["qualifiedArn"] = f"{state['arn']}:$LATEST"
+            case "aws:lambda/layerVersion:LayerVersion":
+                physical = inputs.get("layerName", physical)
+                state["arn"] = f"{arn_prefix.format('lambda')}:layer:{physical}:1"
+                state["layerArn"] = f"{arn_prefix.format('lambda')}:layer:{physical}"
+            case "aws:lambda/functionUrl:FunctionUrl":
+                state["functionUrl"] = f"https://{short_hash(args.name)}abcdefghijklmnopqrstuvw.lambda-url.{self.region}.on.aws/"
+            case "aws:lambda/eventSourceMapping:EventSourceMapping":
+                identifier = state["uuid"] = f"{short_hash(args.name)}-esm"
+            case "aws:sesv2/emailIdentity:EmailIdentity":
+                identifier = inputs["emailIdentity"]
+                state["arn"] = f"{arn_prefix.format('ses')}:identity/{identifier}"
+                state["dkimSigningAttributes"] = {
+                    **(inputs.get("dkimSigningAttributes") or {}),
+                    "tokens": [f"dkim{index}{short_hash(identifier + str(index))}" for index in range(3)],
+                }
+            case "aws:sesv2/configurationSet:ConfigurationSet":
+                identifier = inputs["configurationSetName"]
+                state["arn"] = f"{arn_prefix.format('ses')}:configuration-set/{identifier}"
+            case "aws:cloudwatch/eventBus:EventBus":
+                state["arn"] = f"{arn_prefix.format('events')}:event-bus/{physical}"
+            case "aws:cloudwatch/metricAlarm:MetricAlarm" | "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+                physical = inputs.get("alarmName", physical)
+                state["arn"] = f"{arn_prefix.format('cloudwatch')}:alarm:{physical}"
+            case "aws:cloudwatch/dashboard:Dashboard":
+                state["dashboardArn"] = f"arn:aws:cloudwatch::{self.account_id}:dashboard/{inputs.get('dashboardName')}"
+            case _:
+                state.setdefault("arn", f"{arn_prefix.format(service)}:{physical}")
+        return f"{identifier}", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        match args.token:
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/mock",
+                        "userId": "AIDAMOCK", "id": self.account_id}
+            case "aws:index/getRegion:getRegion":
+                return {"name": self.region, "region": self.region, "id": self.region,
+                        "endpoint": f"ec2.{self.region}.amazonaws.com", "description": self.region}
+            case "aws:index/getPartition:getPartition":
+                return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                        "reverseDnsPrefix": "com.amazonaws"}
+        return {}

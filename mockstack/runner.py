@@ -1,0 +1,163 @@
+"""Run a Pulumi program under mocks and record every resource it declares.
+
+Used by the tests, the `order-email preview|graph|policy` commands and local mode, so all of them
+see the same resource graph the real engine would be asked to create.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import wait_for_rpcs
+
+from components.config import PROJECT
+from mockstack.fake_cloud import FakeCloud
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The checkout (or installed tree) holding `__main__.py` and the `Pulumi.<stack>.yaml` files."""
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource as the engine would receive it: camelCase inputs, plus the mock's state."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str | None
+    inputs: dict[str, Any]
+    state: dict[str, Any]
+    custom: bool
+    protect: bool
+
+    @property
+    def parent_name(self) -> str | None:
+        return self.parent.rsplit("::", 1)[-1] if self.parent else None
+
+
+@dataclass
+class StackRun:
+    """Everything a program declared, in declaration order, and its stack outputs."""
+
+    stack: str
+    resources: list[RecordedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.type == type_token]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"expected one resource named {name!r}, found {len(matches)}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        return next(resource for resource in self.resources if resource.urn == urn)
+
+    def children_of(self, parent: RecordedResource) -> Iterator[RecordedResource]:
+        return (resource for resource in self.resources if resource.parent == parent.urn)
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Keeps what the plain mock monitor drops: parent, protect and the mock's returned state."""
+
+    def __init__(self, cloud: FakeCloud, run: StackRun):
+        super().__init__(cloud)
+        self._run = run
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registration = self.resources[response.urn]
+            self._run.resources.append(
+                RecordedResource(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent or None,
+                    inputs=dict(rpc.deserialize_properties(request.object)),
+                    state=dict(registration.state),
+                    custom=bool(request.custom),
+                    protect=bool(request.protect),
+                )
+            )
+        return response
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """Load `Pulumi.<stack>.yaml` as the engine passes config: flat keys, structured values as JSON."""
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no stack file {path.name} in {project_dir}")
+    document = yaml.safe_load(path.read_text()) or {}
+    flat: dict[str, str] = {}
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, dict | list):
+            flat[key] = json.dumps(value)
+        elif isinstance(value, bool):
+            flat[key] = "true" if value else "false"
+        else:
+            flat[key] = str(value)
+    return flat
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    stack: str,
+    config: Mapping[str, str],
+    preview: bool = False,
+    project: str = PROJECT,
+) -> StackRun:
+    """Run `program` against fresh mocks on a fresh event loop; raise what the program raises."""
+    run = StackRun(stack=stack)
+    cloud = FakeCloud(region=config.get("aws:region", "eu-west-1"))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi_settings.reset_options()
+        pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]
+        pulumi.runtime.set_all_config(dict(config))
+        pulumi.runtime.set_mocks(
+            cloud, project=project, stack=stack, preview=preview, monitor=_RecordingMonitor(cloud, run)
+        )
+        program()
+        loop.run_until_complete(wait_for_rpcs())
+        root = pulumi_settings.get_root_resource()
+        for key, value in getattr(root, "outputs", {}).items():
+            run.outputs[key] = loop.run_until_complete(pulumi.Output.from_input(value).future())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return run
+
+
+def run_stack(
+    stack: str,
+    *,
+    overrides: Mapping[str, str | None] | None = None,
+    project_dir: Path = PROJECT_DIR,
+    preview: bool = False,
+) -> StackRun:
+    """Run this project's `__main__.py` with the real `Pulumi.<stack>.yaml` (plus overrides; None removes)."""
+    config = stack_config(stack, project_dir)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    main = str(project_dir / "__main__.py")
+    return run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
+                       preview=preview)

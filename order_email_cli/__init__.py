@@ -1,0 +1,1 @@
+"""The `order-email` operator command line."""
