@@ -49,6 +49,17 @@ def _domain(value: str) -> str:
     return value
 
 
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+"""The only retention periods CloudWatch Logs accepts."""
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of the CloudWatch Logs retention periods {list(LOG_RETENTION_DAYS)}")
+    return value
+
+
 def _tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag_value in value.items():
         if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
@@ -111,8 +122,7 @@ class StackConfig(_Section):
     sandbox_mode: bool = Field(True, alias="sandboxMode")
     ses_max_send_rate: float = Field(alias="sesMaxSendRate", gt=0, le=10000)
     data_retention_days: int = Field(alias="dataRetentionDays", ge=1, le=3650)
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                                2192, 2557, 2922, 3288, 3653] = Field(alias="logRetentionDays")
+    log_retention_days: Annotated[int, AfterValidator(_log_retention)] = Field(alias="logRetentionDays")
     kms: Literal["aws-managed", "customer-managed"] = "aws-managed"
     point_in_time_recovery: bool = Field(False, alias="pointInTimeRecovery")
     deletion_protection: bool = Field(False, alias="deletionProtection")

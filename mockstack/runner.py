@@ -7,7 +7,9 @@ see the same resource graph the real engine would be asked to create.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
+from components import packaging
 from components.config import PROJECT
 from mockstack.fake_cloud import FakeCloud
 
@@ -123,6 +126,9 @@ def run_program(
 ) -> StackRun:
     """Run `program` against fresh mocks on a fresh event loop; raise what the program raises."""
     run = StackRun(stack=stack)
+    # Mocks never read archives, so no layer is built: components reference the cached path only.
+    previous_layer_mode = os.environ.get(packaging.LAYER_BUILD_ENV)
+    os.environ[packaging.LAYER_BUILD_ENV] = "never"
     cloud = FakeCloud(region=config.get("aws:region", "eu-west-1"))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -133,7 +139,13 @@ def run_program(
         pulumi.runtime.set_mocks(
             cloud, project=project, stack=stack, preview=preview, monitor=_RecordingMonitor(cloud, run)
         )
-        program()
+        try:
+            program()
+        except BaseException:
+            # Let what the program had already registered finish, so nothing leaks into the next run.
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(wait_for_rpcs())
+            raise
         loop.run_until_complete(wait_for_rpcs())
         root = pulumi_settings.get_root_resource()
         for key, value in getattr(root, "outputs", {}).items():
@@ -141,6 +153,10 @@ def run_program(
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+        if previous_layer_mode is None:
+            os.environ.pop(packaging.LAYER_BUILD_ENV, None)
+        else:
+            os.environ[packaging.LAYER_BUILD_ENV] = previous_layer_mode
     return run
 
 

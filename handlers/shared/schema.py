@@ -23,6 +23,10 @@ STATUS_SORT_KEY = "statusSortKey"
 STATUS_INDEX = "recentByStatus"
 """GSI answering "recent e-mails with status X"; see `status_index_keys` for why it is sharded."""
 STATUS_INDEX_SHARDS = 8
+STATUS_INDEX_ATTRIBUTES = ("status", "statusReason", "recipientMasked", SES_MESSAGE_ID, "createdAt", "sentAt",
+                           "lastUpdated")
+"""Attributes projected into `recentByStatus` (INCLUDE): what a listing shows, and small enough that
+history appends and counter updates do not also write the index."""
 EXPIRES_AT = "expiresAt"
 """TTL attribute (epoch seconds) on both tables."""
 

@@ -67,7 +67,10 @@ def tables(aws: None) -> Tables:
                     {"AttributeName": schema.STATUS_SHARD, "KeyType": "HASH"},
                     {"AttributeName": schema.STATUS_SORT_KEY, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": list(schema.STATUS_INDEX_ATTRIBUTES),
+                },
             },
         ],
     )

@@ -1,0 +1,112 @@
+"""The order-email stack: reads the validated stack config and composes the components."""
+
+import pulumi
+
+from components import (
+    DeliveryStore,
+    EmailSender,
+    EncryptionKey,
+    FeedbackLoop,
+    StatusApi,
+    load_stack_config,
+)
+
+config = load_stack_config()
+tags = config.resource_tags
+prefix = f"order-email-{config.environment}"
+
+key = EncryptionKey("order-email-key", {"alias": prefix, "tags": tags})
+data_key_arn = key.key_arn if config.kms == "customer-managed" else None
+
+store = DeliveryStore(
+    "order-email-store",
+    {
+        "point_in_time_recovery": config.point_in_time_recovery,
+        "deletion_protection": config.deletion_protection,
+        "kms_key_arn": data_key_arn,
+        "tags": tags,
+    },
+)
+tables = {
+    "deliveries_table_name": store.deliveries_table_name,
+    "deliveries_table_arn": store.deliveries_table_arn,
+}
+
+sender = EmailSender(
+    "order-email-sender",
+    {
+        "name_prefix": prefix,
+        "environment": config.environment,
+        "sender_domain": config.sender_domain,
+        "from_address": config.from_address,
+        "from_name": config.from_name,
+        "reply_to": config.reply_to,
+        "sandbox_mode": config.sandbox_mode,
+        "ses_max_send_rate": config.ses_max_send_rate,
+        "max_receive_count": config.max_receive_count,
+        **tables,
+        "suppression_table_name": store.suppression_table_name,
+        "suppression_table_arn": store.suppression_table_arn,
+        "retention_days": config.data_retention_days,
+        "log_retention_days": config.log_retention_days,
+        "memory_mb": config.lambda_.memory_mb,
+        "timeout_seconds": config.lambda_.sender_timeout_seconds,
+        "publisher_principals": config.publisher_principals,
+        "kms_key_arn": data_key_arn,
+        "route53_zone_id": config.route53_zone_id,
+        "tags": tags,
+    },
+)
+code = {"code": sender.code.archive, "layers": sender.code.layers}
+
+feedback = FeedbackLoop(
+    "order-email-feedback",
+    {
+        "name_prefix": prefix,
+        "environment": config.environment,
+        "configuration_set_name": sender.configuration_set_name,
+        "configuration_set_arn": sender.configuration_set_arn,
+        "track_opens_and_clicks": config.track_opens_and_clicks,
+        **tables,
+        "suppression_table_name": store.suppression_table_name,
+        "suppression_table_arn": store.suppression_table_arn,
+        "soft_bounce_count": config.suppression.soft_bounce_count,
+        "soft_bounce_window_days": config.suppression.soft_bounce_window_days,
+        "ses_max_send_rate": config.ses_max_send_rate,
+        "max_receive_count": config.max_receive_count,
+        "log_retention_days": config.log_retention_days,
+        "memory_mb": config.lambda_.memory_mb,
+        "timeout_seconds": config.lambda_.feedback_timeout_seconds,
+        **code,
+        "topic_kms_key_arn": key.key_arn,
+        "kms_key_arn": data_key_arn,
+        "tags": tags,
+    },
+)
+
+status_api = StatusApi(
+    "order-email-status",
+    {
+        "name_prefix": prefix,
+        "environment": config.environment,
+        **tables,
+        "log_retention_days": config.log_retention_days,
+        "memory_mb": config.lambda_.memory_mb,
+        "timeout_seconds": config.lambda_.status_timeout_seconds,
+        **code,
+        "kms_key_arn": data_key_arn,
+        "tags": tags,
+    },
+)
+
+pulumi.export("ordersTopicArn", sender.orders_topic_arn)
+pulumi.export("sendQueueUrl", sender.send_queue_url)
+pulumi.export("sendDeadLetterQueueUrl", sender.dead_letter_queue_url)
+pulumi.export("feedbackDeadLetterQueueUrl", feedback.dead_letter_queue_url)
+pulumi.export("configurationSetName", sender.configuration_set_name)
+pulumi.export("dnsRecords", sender.dns_records)
+pulumi.export("statusBusName", feedback.event_bus_name)
+pulumi.export("statusApiUrl", status_api.url)
+pulumi.export("deliveriesTableName", store.deliveries_table_name)
+pulumi.export("suppressionTableName", store.suppression_table_name)
+pulumi.export("kmsKeyArn", key.key_arn)

@@ -1,0 +1,281 @@
+"""`EmailSender`: order events in, exactly one SES e-mail per order out.
+
+Publishers publish the order JSON to the orders topic with the message attribute
+`eventType = order.confirmed` (the subscription filter drops anything else); SNS delivers it raw
+to the send queue, whose event source mapping feeds the sender Lambda in batches of ten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies, queues
+from components.functions import LambdaCode, lambda_code, lambda_function
+from components.ses_dns import DnsRecord, dns_records, mail_from_domain
+from components.subscribed_queue import queue_consumer, subscribed_queue
+from handlers.shared.telemetry import NAMESPACE, service_name
+
+ORDER_EVENT_TYPE = "order.confirmed"
+"""Value of the `eventType` message attribute a publisher sets on an order event."""
+SUBSCRIPTION_FILTER = {"eventType": [ORDER_EVENT_TYPE]}
+SENDER_HANDLER = "handlers.send_order_email.handler"
+LEASE_MARGIN_SECONDS = 30
+SEND_EVENT_GRACE_SECONDS = 300
+"""How long a retry waits, after a crashed worker's lease, for SES's Send event to name the message
+it may already have sent (SNS → SQS → feedback Lambda takes seconds; five minutes is generous)."""
+
+
+def claim_lease_seconds(lambda_timeout_seconds: int) -> int:
+    """A claim outlives the invocation holding it: Lambda stops a worker at its timeout."""
+    return lambda_timeout_seconds + LEASE_MARGIN_SECONDS
+
+
+class EmailSenderArgs(TypedDict):
+    name_prefix: str
+    """Prefix of physical names (configuration set, log group), e.g. `order-email-prod`."""
+    environment: str
+    """Stack environment; the `service` dimension of metrics and logs."""
+    sender_domain: str
+    """Domain verified as the SES identity (Easy DKIM + MAIL FROM)."""
+    from_address: str
+    """The only address the sender may send as (an IAM condition enforces it)."""
+    from_name: str
+    """Display name of the From header."""
+    reply_to: NotRequired[str | None]
+    """Reply-To address, if replies should go elsewhere."""
+    sandbox_mode: bool
+    """Rewrite every recipient to the SES mailbox simulator (dev)."""
+    ses_max_send_rate: float
+    """The account's SES send quota (e-mails/s); caps sender concurrency."""
+    max_receive_count: int
+    """Receives before a message moves to the DLQ."""
+    deliveries_table_name: pulumi.Input[str]
+    """Deliveries table (from `DeliveryStore`)."""
+    deliveries_table_arn: pulumi.Input[str]
+    """ARN of the deliveries table."""
+    suppression_table_name: pulumi.Input[str]
+    """Suppression table (from `DeliveryStore`)."""
+    suppression_table_arn: pulumi.Input[str]
+    """ARN of the suppression table."""
+    retention_days: int
+    """Days a delivery record is kept (TTL)."""
+    log_retention_days: int
+    """Days the sender's logs are kept."""
+    memory_mb: int
+    """Sender Lambda memory."""
+    timeout_seconds: int
+    """Sender Lambda timeout; the queue's visibility timeout and the claim lease derive from it."""
+    code: NotRequired[pulumi.Archive]
+    """Handler code archive; this package's handlers (`components.packaging`) when absent."""
+    layers: NotRequired[Sequence[pulumi.Input[str]]]
+    """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
+    publisher_principals: NotRequired[Sequence[str]]
+    """Account ids or IAM ARNs allowed to publish orders; this account when empty."""
+    kms_key_arn: NotRequired[pulumi.Input[str] | None]
+    """Customer-managed key for the topic, queues and logs; AWS-managed keys when absent."""
+    route53_zone_id: NotRequired[str | None]
+    """Hosted zone to create the DNS records in; otherwise publish `dns_records` yourself."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for every taggable child."""
+
+
+class EmailSender(pulumi.ComponentResource):
+    """Orders topic → send queue (+DLQ) → sender Lambda → SES identity and configuration set."""
+
+    orders_topic_arn: pulumi.Output[str]
+    """Where publishers send order events (attribute eventType=order.confirmed)."""
+    send_queue_url: pulumi.Output[str]
+    """URL of the send queue."""
+    send_queue_arn: pulumi.Output[str]
+    """ARN of the send queue."""
+    send_queue_name: pulumi.Output[str]
+    """Name of the send queue (for alarms)."""
+    dead_letter_queue_url: pulumi.Output[str]
+    """URL of the send DLQ: invalid orders, with their reason, and exhausted retries."""
+    dead_letter_queue_name: pulumi.Output[str]
+    """Name of the send DLQ (for alarms)."""
+    function_arn: pulumi.Output[str]
+    """ARN of the sender Lambda."""
+    function_name: pulumi.Output[str]
+    """Name of the sender Lambda (for alarms)."""
+    log_group_name: pulumi.Output[str]
+    """The sender's log group."""
+    configuration_set_name: pulumi.Output[str]
+    """SES configuration set every e-mail is sent with."""
+    configuration_set_arn: pulumi.Output[str]
+    """ARN of the configuration set."""
+    identity_arn: pulumi.Output[str]
+    """ARN of the SES domain identity."""
+    dns_records: pulumi.Output[list[DnsRecord]]
+    """DKIM, MAIL FROM and DMARC records to publish for the sender domain."""
+    code: LambdaCode
+    """Handler archive and dependency layers, for the other components to run the same code."""
+
+    def __init__(self, name: str, args: EmailSenderArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("order-email:index:EmailSender", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.get("tags") or {})
+        key_arn = args.get("kms_key_arn")
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+
+        topic = aws.sns.Topic(f"{name}-orders", kms_master_key_id=key_arn or "alias/aws/sns", tags=tags, opts=child)
+        configured_publishers = list(args.get("publisher_principals") or [])
+        aws.sns.TopicPolicy(
+            f"{name}-orders-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, account_id).apply(
+                lambda values: json.dumps(policies.orders_topic_policy(
+                    values[0], policies.publisher_principals(configured_publishers, values[1])))
+            ),
+            opts=child,
+        )
+
+        path = subscribed_queue(
+            f"{name}-queue",
+            topic_arn=topic.arn,
+            consumer_timeout_seconds=args["timeout_seconds"],
+            max_receive_count=args["max_receive_count"],
+            kms_key_arn=key_arn,
+            tags=tags,
+            parent=self,
+            filter_policy=SUBSCRIPTION_FILTER,
+        )
+        queue, dead_letters = path.queue, path.dead_letters
+
+        domain = args["sender_domain"]
+        configuration_set = aws.sesv2.ConfigurationSet(
+            f"{name}-configuration-set",
+            configuration_set_name=args["name_prefix"],
+            reputation_options={"reputation_metrics_enabled": True},
+            delivery_options={"tls_policy": "REQUIRE"},
+            suppression_options={"suppressed_reasons": ["BOUNCE", "COMPLAINT"]},
+            sending_options={"sending_enabled": True},
+            tags=tags,
+            opts=child,
+        )
+        identity = aws.sesv2.EmailIdentity(
+            f"{name}-identity",
+            email_identity=domain,
+            configuration_set_name=configuration_set.configuration_set_name,
+            dkim_signing_attributes={"next_signing_key_length": "RSA_2048_BIT"},
+            tags=tags,
+            opts=child,
+        )
+        aws.sesv2.EmailIdentityMailFromAttributes(
+            f"{name}-mail-from",
+            email_identity=identity.email_identity,
+            mail_from_domain=mail_from_domain(domain),
+            behavior_on_mx_failure="USE_DEFAULT_VALUE",
+            opts=child,
+        )
+        records = pulumi.Output.all(identity.dkim_signing_attributes, region).apply(
+            lambda values: dns_records(domain, (values[0] or {}).get("tokens") or [], values[1]))
+        if zone_id := args.get("route53_zone_id"):
+            self._publish_dns(name, zone_id, domain, records, region)
+
+        reply_to = args.get("reply_to") or ""
+        self.code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
+        parts = lambda_function(
+            f"{name}-function",
+            handler=SENDER_HANDLER,
+            description=f"{args['name_prefix']} order-confirmation sender",
+            code=self.code,
+            memory_mb=args["memory_mb"],
+            timeout_seconds=args["timeout_seconds"],
+            environment={
+                "DELIVERIES_TABLE": args["deliveries_table_name"],
+                "SUPPRESSION_TABLE": args["suppression_table_name"],
+                "DLQ_URL": dead_letters.url,
+                "CONFIGURATION_SET": configuration_set.configuration_set_name,
+                "FROM_ADDRESS": args["from_address"],
+                "FROM_NAME": args["from_name"],
+                "REPLY_TO": reply_to,
+                "SANDBOX_MODE": "true" if args["sandbox_mode"] else "false",
+                "RETENTION_DAYS": str(args["retention_days"]),
+                "LEASE_SECONDS": str(claim_lease_seconds(args["timeout_seconds"])),
+                "SEND_GRACE_SECONDS": str(SEND_EVENT_GRACE_SECONDS),
+                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
+                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            log_group_name=f"/order-email/{args['name_prefix']}/sender",
+            log_retention_days=args["log_retention_days"],
+            kms_key_arn=key_arn,
+            policy=lambda log_group_arn: pulumi.Output.all(
+                identity.arn, configuration_set.arn, args["deliveries_table_arn"], args["suppression_table_arn"],
+                queue.arn, dead_letters.arn, key_arn,
+            ).apply(lambda values: policies.sender_policy(
+                identity_arn=values[0], configuration_set_arn=values[1], from_address=args["from_address"],
+                deliveries_table_arn=values[2], suppression_table_arn=values[3], queue_arn=values[4],
+                dead_letter_arn=values[5], log_group_arn=log_group_arn, kms_key_arn=values[6])),
+            tags=tags,
+            parent=self,
+        )
+        queue_consumer(
+            f"{name}-mapping",
+            queue_arn=queue.arn,
+            function_arn=parts.function.arn,
+            maximum_concurrency=queues.maximum_concurrency(args["ses_max_send_rate"]),
+            parent=self,
+        )
+
+        self.orders_topic_arn = topic.arn
+        self.send_queue_url = queue.url
+        self.send_queue_arn = queue.arn
+        self.send_queue_name = queue.name
+        self.dead_letter_queue_url = dead_letters.url
+        self.dead_letter_queue_name = dead_letters.name
+        self.function_arn = parts.function.arn
+        self.function_name = parts.function.name
+        self.log_group_name = parts.log_group.name
+        self.configuration_set_name = configuration_set.configuration_set_name
+        self.configuration_set_arn = configuration_set.arn
+        self.identity_arn = identity.arn
+        self.dns_records = records
+        self.register_outputs({
+            "orders_topic_arn": self.orders_topic_arn,
+            "send_queue_url": self.send_queue_url,
+            "dead_letter_queue_url": self.dead_letter_queue_url,
+            "function_arn": self.function_arn,
+            "configuration_set_name": self.configuration_set_name,
+            "identity_arn": self.identity_arn,
+            "dns_records": self.dns_records,
+        })
+
+    def _publish_dns(
+        self, name: str, zone_id: str, domain: str, records: pulumi.Output[list[DnsRecord]],
+        region: pulumi.Output[str],
+    ) -> None:
+        """Route 53 records, one resource per record so each is replaced on its own."""
+        child = pulumi.ResourceOptions(parent=self)
+        for index in range(3):
+            aws.route53.Record(
+                f"{name}-dkim-{index}",
+                zone_id=zone_id,
+                name=records.apply(lambda values, index=index: values[index]["name"]),
+                type="CNAME",
+                ttl=1800,
+                records=[records.apply(lambda values, index=index: values[index]["value"])],
+                opts=child,
+            )
+        aws.route53.Record(f"{name}-mail-from-mx", zone_id=zone_id, name=mail_from_domain(domain), type="MX",
+                           ttl=1800, records=[region.apply(lambda value: f"10 feedback-smtp.{value}.amazonses.com")],
+                           opts=child)
+        for record_name, purpose in ((mail_from_domain(domain), "SPF"), (f"_dmarc.{domain}", "DMARC")):
+            aws.route53.Record(
+                f"{name}-{purpose.lower()}",
+                zone_id=zone_id,
+                name=record_name,
+                type="TXT",
+                ttl=1800,
+                records=[records.apply(lambda values, record_name=record_name: next(
+                    record["value"] for record in values if record["name"] == record_name and record["type"] == "TXT"))],
+                opts=child,
+            )

@@ -1,0 +1,94 @@
+"""`EncryptionKey`: the stack's customer-managed KMS key and the key policy its users need.
+
+AWS services that publish to our topics (SES to the ses-events topic, CloudWatch alarms to the
+alarm topic) cannot use the AWS-managed `alias/aws/sns` key, whose policy we cannot change; so those
+topics always use this key. With `kms: customer-managed` every table, queue, topic and log group
+uses it too.
+"""
+
+from __future__ import annotations
+
+import json
+
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+_DATA_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
+
+
+def key_policy(account_id: str, region: str) -> dict[str, Any]:
+    """Account administration through IAM, plus exactly the service uses the stack needs."""
+    account = {"aws:SourceAccount": account_id}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                # Lets IAM policies in this account grant key use (the Lambda roles do, per action).
+                "Sid": "AccountAdministersThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",  # a key policy's Resource is always the key itself
+            },
+            {
+                "Sid": "AwsServicesPublishToEncryptedTopicsAndQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": ["ses.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com",
+                                          "events.amazonaws.com"]},
+                "Action": _DATA_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": account},
+            },
+            {
+                "Sid": "CloudWatchLogsEncryptsOurLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}
+                },
+            },
+        ],
+    }
+
+
+class EncryptionKeyArgs(TypedDict):
+    alias: str
+    """Alias name without the `alias/` prefix, e.g. `order-email-prod`."""
+    tags: NotRequired[pulumi.Input[dict[str, str]]]
+    """Tags for the key."""
+
+
+class EncryptionKey(pulumi.ComponentResource):
+    """A rotating KMS key whose policy lets SES, SNS, CloudWatch and CloudWatch Logs use it."""
+
+    key_arn: pulumi.Output[str]
+    """ARN of the key, for resources to encrypt with and roles to be granted."""
+    key_id: pulumi.Output[str]
+    """Id of the key."""
+
+    def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("order-email:index:EncryptionKey", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        policy = pulumi.Output.all(identity.account_id, region.region).apply(
+            lambda values: json.dumps(key_policy(values[0], values[1]))
+        )
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"order-email data at rest ({args['alias']})",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy,
+            tags=args.get("tags") or {},
+            opts=child,
+        )
+        aws.kms.Alias(f"{name}-alias", name=f"alias/{args['alias']}", target_key_id=key.key_id, opts=child)
+
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id})

@@ -1,0 +1,205 @@
+"""`FeedbackLoop`: SES events in, truthful delivery status, suppressions and status-change events out.
+
+The configuration set publishes its events to the ses-events topic (only SES, for this account and
+this configuration set, may publish), which feeds the feedback queue and the feedback Lambda. The
+Lambda publishes `Email Status Changed` events (schema `STATUS_CHANGED_SCHEMA`) to the status bus.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+import handlers
+from components import policies, queues
+from components.functions import lambda_code, lambda_function
+from components.subscribed_queue import queue_consumer, subscribed_queue
+from handlers.shared.telemetry import NAMESPACE, service_name
+
+FEEDBACK_HANDLER = "handlers.ses_feedback.handler"
+STATUS_CHANGED_SCHEMA = Path(handlers.__file__).parent / "feedback" / "status_changed.schema.json"
+"""JSON Schema (versioned) of the status-change event's `detail`: the contract for bus consumers."""
+HISTORY_LIMIT = 20
+"""Events kept per e-mail (newest first); keeps an item small, and its writes cheap."""
+REQUIRED_EVENT_TYPES = ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY", "RENDERING_FAILURE")
+TRACKING_EVENT_TYPES = ("OPEN", "CLICK")
+
+
+def matching_event_types(track_opens_and_clicks: bool) -> list[str]:
+    """Every event the status ranking needs, plus engagement events when tracking is on."""
+    return list(REQUIRED_EVENT_TYPES) + (list(TRACKING_EVENT_TYPES) if track_opens_and_clicks else [])
+
+
+class FeedbackLoopArgs(TypedDict):
+    name_prefix: str
+    """Prefix of physical names (bus, log group), e.g. `order-email-prod`."""
+    environment: str
+    """Stack environment; the `service` dimension of metrics and logs."""
+    configuration_set_name: pulumi.Input[str]
+    """The SES configuration set whose events are consumed (from `EmailSender`)."""
+    configuration_set_arn: pulumi.Input[str]
+    """Its ARN: the only `aws:SourceArn` allowed to publish to the ses-events topic."""
+    track_opens_and_clicks: bool
+    """Also publish Open and Click events (counters on the delivery)."""
+    deliveries_table_name: pulumi.Input[str]
+    """Deliveries table (from `DeliveryStore`)."""
+    deliveries_table_arn: pulumi.Input[str]
+    """ARN of the deliveries table."""
+    suppression_table_name: pulumi.Input[str]
+    """Suppression table (from `DeliveryStore`)."""
+    suppression_table_arn: pulumi.Input[str]
+    """ARN of the suppression table."""
+    soft_bounce_count: int
+    """Soft bounces within the window after which an address is suppressed for a while."""
+    soft_bounce_window_days: int
+    """The soft-bounce counting window (and the temporary suppression's length)."""
+    ses_max_send_rate: float
+    """The SES send quota; sizes the feedback consumer's concurrency."""
+    max_receive_count: int
+    """Receives before an event moves to the DLQ."""
+    log_retention_days: int
+    """Days the feedback logs are kept."""
+    memory_mb: int
+    """Feedback Lambda memory."""
+    timeout_seconds: int
+    """Feedback Lambda timeout; the queue's visibility timeout derives from it."""
+    code: NotRequired[pulumi.Archive]
+    """Handler code archive; this package's handlers (`components.packaging`) when absent."""
+    layers: NotRequired[Sequence[pulumi.Input[str]]]
+    """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
+    topic_kms_key_arn: pulumi.Input[str]
+    """Customer-managed key for the ses-events topic: SES cannot publish to an `aws/sns`-encrypted topic."""
+    kms_key_arn: NotRequired[pulumi.Input[str] | None]
+    """Customer-managed key for queues, bus and logs; AWS-managed keys when absent."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for every taggable child."""
+
+
+class FeedbackLoop(pulumi.ComponentResource):
+    """Configuration-set events → ses-events topic → feedback queue (+DLQ) → feedback Lambda → bus."""
+
+    events_topic_arn: pulumi.Output[str]
+    """The ses-events topic."""
+    feedback_queue_url: pulumi.Output[str]
+    """URL of the feedback queue."""
+    feedback_queue_name: pulumi.Output[str]
+    """Name of the feedback queue (for alarms)."""
+    dead_letter_queue_url: pulumi.Output[str]
+    """URL of the feedback DLQ: unparseable events, with their reason, and exhausted retries."""
+    dead_letter_queue_name: pulumi.Output[str]
+    """Name of the feedback DLQ (for alarms)."""
+    function_arn: pulumi.Output[str]
+    """ARN of the feedback Lambda."""
+    function_name: pulumi.Output[str]
+    """Name of the feedback Lambda (for alarms)."""
+    log_group_name: pulumi.Output[str]
+    """The feedback Lambda's log group."""
+    event_bus_name: pulumi.Output[str]
+    """Bus receiving `Email Status Changed` events; subscribe with your own rules."""
+    event_bus_arn: pulumi.Output[str]
+    """ARN of the status bus."""
+
+    def __init__(self, name: str, args: FeedbackLoopArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("order-email:index:FeedbackLoop", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.get("tags") or {})
+        key_arn = args.get("kms_key_arn")
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        topic = aws.sns.Topic(f"{name}-ses-events", kms_master_key_id=args["topic_kms_key_arn"], tags=tags,
+                              opts=child)
+        topic_policy = aws.sns.TopicPolicy(
+            f"{name}-ses-events-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, account_id, args["configuration_set_arn"]).apply(
+                lambda values: json.dumps(policies.ses_events_topic_policy(values[0], values[1], values[2]))),
+            opts=child,
+        )
+        aws.sesv2.ConfigurationSetEventDestination(
+            f"{name}-event-destination",
+            configuration_set_name=args["configuration_set_name"],
+            event_destination_name="delivery-events",
+            event_destination={
+                "enabled": True,
+                "matching_event_types": matching_event_types(args["track_opens_and_clicks"]),
+                "sns_destination": {"topic_arn": topic.arn},
+            },
+            # SES checks it may publish when the destination is created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[topic_policy]),
+        )
+        path = subscribed_queue(
+            f"{name}-queue",
+            topic_arn=topic.arn,
+            consumer_timeout_seconds=args["timeout_seconds"],
+            max_receive_count=args["max_receive_count"],
+            kms_key_arn=key_arn,
+            tags=tags,
+            parent=self,
+        )
+        bus = aws.cloudwatch.EventBus(
+            f"{name}-status-bus", name=f"{args['name_prefix']}-status", kms_key_identifier=key_arn, tags=tags,
+            opts=child,
+        )
+
+        parts = lambda_function(
+            f"{name}-function",
+            handler=FEEDBACK_HANDLER,
+            description=f"{args['name_prefix']} SES feedback consumer",
+            code=lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self),
+            memory_mb=args["memory_mb"],
+            timeout_seconds=args["timeout_seconds"],
+            environment={
+                "DELIVERIES_TABLE": args["deliveries_table_name"],
+                "SUPPRESSION_TABLE": args["suppression_table_name"],
+                "DLQ_URL": path.dead_letters.url,
+                "EVENT_BUS_NAME": bus.name,
+                "SOFT_BOUNCE_COUNT": str(args["soft_bounce_count"]),
+                "SOFT_BOUNCE_WINDOW_DAYS": str(args["soft_bounce_window_days"]),
+                "HISTORY_LIMIT": str(HISTORY_LIMIT),
+                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
+                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            log_group_name=f"/order-email/{args['name_prefix']}/feedback",
+            log_retention_days=args["log_retention_days"],
+            kms_key_arn=key_arn,
+            policy=lambda log_group_arn: pulumi.Output.all(
+                args["deliveries_table_arn"], args["suppression_table_arn"], path.queue.arn, path.dead_letters.arn,
+                bus.arn, key_arn,
+            ).apply(lambda values: policies.feedback_policy(
+                deliveries_table_arn=values[0], suppression_table_arn=values[1], queue_arn=values[2],
+                dead_letter_arn=values[3], event_bus_arn=values[4], log_group_arn=log_group_arn,
+                kms_key_arn=values[5])),
+            tags=tags,
+            parent=self,
+        )
+        queue_consumer(
+            f"{name}-mapping",
+            queue_arn=path.queue.arn,
+            function_arn=parts.function.arn,
+            maximum_concurrency=queues.feedback_concurrency(args["ses_max_send_rate"]),
+            parent=self,
+        )
+
+        self.events_topic_arn = topic.arn
+        self.feedback_queue_url = path.queue.url
+        self.feedback_queue_name = path.queue.name
+        self.dead_letter_queue_url = path.dead_letters.url
+        self.dead_letter_queue_name = path.dead_letters.name
+        self.function_arn = parts.function.arn
+        self.function_name = parts.function.name
+        self.log_group_name = parts.log_group.name
+        self.event_bus_name = bus.name
+        self.event_bus_arn = bus.arn
+        self.register_outputs({
+            "events_topic_arn": self.events_topic_arn,
+            "feedback_queue_url": self.feedback_queue_url,
+            "dead_letter_queue_url": self.dead_letter_queue_url,
+            "function_arn": self.function_arn,
+            "event_bus_name": self.event_bus_name,
+        })

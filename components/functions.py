@@ -1,0 +1,121 @@
+"""One Lambda function with what it must never be without: its own log group, role and policy.
+
+A wiring helper for the components (each calls it with `parent=self`), not a component itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import packaging
+from components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+from components.policies import Document, lambda_assume_role_policy
+
+
+@dataclass(frozen=True)
+class LambdaCode:
+    """The handler archive and the layers every function of a component runs with."""
+
+    archive: pulumi.Archive
+    layers: list[pulumi.Input[str]]
+
+
+def lambda_code(
+    name: str,
+    *,
+    archive: pulumi.Archive | None,
+    layers: Sequence[pulumi.Input[str]] | None,
+    parent: pulumi.Resource,
+) -> LambdaCode:
+    """What the caller passed, or this package's handlers plus a `<name>-deps` layer built here,
+    so a component used alone deploys the same code as the full stack."""
+    if layers is None:
+        layer = aws.lambda_.LayerVersion(
+            f"{name}-deps",
+            layer_name=name,
+            description="order-email handler dependencies (pydantic, jinja2, powertools, email-validator)",
+            code=packaging.layer_archive(),
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            compatible_architectures=[LAMBDA_ARCHITECTURE],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        layers = [layer.arn]
+    return LambdaCode(archive=archive or packaging.handler_code_archive(), layers=list(layers))
+
+
+@dataclass(frozen=True)
+class LambdaParts:
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+
+def lambda_function(
+    name: str,
+    *,
+    handler: str,
+    description: str,
+    code: LambdaCode,
+    memory_mb: int,
+    timeout_seconds: int,
+    environment: Mapping[str, pulumi.Input[str]],
+    log_group_name: str,
+    log_retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None,
+    policy: Callable[[str], pulumi.Input[Document]],
+    tags: pulumi.Input[Mapping[str, str]],
+    parent: pulumi.Resource,
+) -> LambdaParts:
+    """Declare `<name>-logs`, `<name>-role`, `<name>-policy` and `<name>` under `parent`.
+
+    `policy` receives the log group ARN and returns the role's inline policy document.
+    """
+    child = pulumi.ResourceOptions(parent=parent)
+    account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=log_group_name,
+        retention_in_days=log_retention_days,
+        kms_key_id=kms_key_arn,
+        tags=tags,
+        opts=child,
+    )
+    role = aws.iam.Role(
+        f"{name}-role",
+        assume_role_policy=account_id.apply(lambda account: json.dumps(lambda_assume_role_policy(account))),
+        description=f"Least-privilege role of {description}",
+        tags=tags,
+        opts=child,
+    )
+    role_policy = aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=log_group.arn.apply(lambda arn: pulumi.Output.json_dumps(policy(arn))),
+        opts=child,
+    )
+    variables: dict[str, Any] = dict(environment)
+    function = aws.lambda_.Function(
+        name,
+        description=description,
+        runtime=LAMBDA_RUNTIME,
+        architectures=[LAMBDA_ARCHITECTURE],
+        handler=handler,
+        code=code.archive,
+        layers=code.layers,
+        memory_size=memory_mb,
+        timeout=timeout_seconds,
+        role=role.arn,
+        environment={"variables": variables},
+        logging_config={"log_format": "Text", "log_group": log_group.name},
+        kms_key_arn=kms_key_arn,
+        tags=tags,
+        # The policy must exist before the function runs, or its first invocations fail on access.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
+    )
+    return LambdaParts(function=function, role=role, log_group=log_group)

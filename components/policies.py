@@ -1,0 +1,213 @@
+"""IAM and resource policy documents, as pure functions with their own tests.
+
+Every statement names its resources; the few `"*"` resources are where AWS requires them and say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Document = dict[str, Any]
+
+
+def _document(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def deny_insecure_transport(resource_arn: str, service: str) -> Document:
+    """Any request not made over TLS is refused, whoever makes it."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": f"{service}:*",
+        "Resource": resource_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def lambda_assume_role_policy(account_id: str) -> Document:
+    return _document({
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    })
+
+
+def publisher_principals(configured: Sequence[str], account_id: str) -> list[str]:
+    """Configured account ids / ARNs, or this account when none are configured."""
+    principals = [f"arn:aws:iam::{value}:root" if value.isdigit() else value for value in configured]
+    return principals or [f"arn:aws:iam::{account_id}:root"]
+
+
+def orders_topic_policy(topic_arn: str, publishers: Sequence[str]) -> Document:
+    """Only the configured publishers may publish order events, and only over TLS."""
+    return _document(
+        {
+            "Sid": "AllowConfiguredPublishers",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(publishers)},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+        },
+        deny_insecure_transport(topic_arn, "sns"),
+    )
+
+
+def ses_events_topic_policy(topic_arn: str, account_id: str, configuration_set_arn: str) -> Document:
+    """Only SES, for this account's configuration set, may publish delivery events."""
+    return _document(
+        {
+            "Sid": "AllowSesEventPublishing",
+            "Effect": "Allow",
+            "Principal": {"Service": "ses.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": configuration_set_arn},
+            },
+        },
+        deny_insecure_transport(topic_arn, "sns"),
+    )
+
+
+def queue_from_topic_policy(queue_arn: str, topic_arn: str) -> Document:
+    """Only the one subscribed topic may send to the queue, and only over TLS."""
+    return _document(
+        {
+            "Sid": "AllowSubscribedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+        },
+        deny_insecure_transport(queue_arn, "sqs"),
+    )
+
+
+def tls_only_queue_policy(queue_arn: str) -> Document:
+    """For a DLQ: nobody else sends to it (its source queue and our roles do through IAM), TLS only."""
+    return _document(deny_insecure_transport(queue_arn, "sqs"))
+
+
+def _logs(log_group_arn: str) -> Document:
+    return {
+        "Sid": "WriteOwnLogGroup",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+    }
+
+
+def _consume_queue(queue_arn: str, dead_letter_arn: str) -> list[Document]:
+    return [
+        {
+            "Sid": "ConsumeOwnQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                       "sqs:GetQueueAttributes"],
+            "Resource": queue_arn,
+        },
+        {"Sid": "DeadLetterInvalidInput", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dead_letter_arn},
+    ]
+
+
+def _key_use(kms_key_arn: str | None) -> list[Document]:
+    if kms_key_arn is None:
+        return []
+    return [{"Sid": "UseStackKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": kms_key_arn}]
+
+
+def sender_policy(
+    *,
+    identity_arn: str,
+    configuration_set_arn: str,
+    from_address: str,
+    deliveries_table_arn: str,
+    suppression_table_arn: str,
+    queue_arn: str,
+    dead_letter_arn: str,
+    log_group_arn: str,
+    kms_key_arn: str | None,
+) -> Document:
+    """The sender: send as the one From address, claim/record deliveries, read suppressions."""
+    return _document(
+        {
+            "Sid": "SendAsConfiguredAddress",
+            "Effect": "Allow",
+            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+            "Resource": [identity_arn, configuration_set_arn],
+            "Condition": {"StringEquals": {"ses:FromAddress": from_address}},
+        },
+        {
+            "Sid": "ClaimAndRecordDeliveries",
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+            "Resource": deliveries_table_arn,
+        },
+        {
+            "Sid": "ReadSuppressions",
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchGetItem"],
+            "Resource": suppression_table_arn,
+        },
+        *_consume_queue(queue_arn, dead_letter_arn),
+        *_key_use(kms_key_arn),
+        _logs(log_group_arn),
+    )
+
+
+def feedback_policy(
+    *,
+    deliveries_table_arn: str,
+    suppression_table_arn: str,
+    queue_arn: str,
+    dead_letter_arn: str,
+    event_bus_arn: str,
+    log_group_arn: str,
+    kms_key_arn: str | None,
+) -> Document:
+    """The feedback consumer: update deliveries, find them by message id, maintain suppressions."""
+    return _document(
+        {
+            "Sid": "UpdateDeliveries",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            "Resource": deliveries_table_arn,
+        },
+        {
+            "Sid": "FindDeliveryByMessageId",
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": f"{deliveries_table_arn}/index/bySesMessageId",
+        },
+        {
+            "Sid": "MaintainSuppressions",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Resource": suppression_table_arn,
+        },
+        {"Sid": "PublishStatusChanges", "Effect": "Allow", "Action": "events:PutEvents", "Resource": event_bus_arn},
+        *_consume_queue(queue_arn, dead_letter_arn),
+        *_key_use(kms_key_arn),
+        _logs(log_group_arn),
+    )
+
+
+def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None) -> Document:
+    """The status API only reads: the order's items and the recent-by-status index."""
+    return _document(
+        {
+            "Sid": "ReadDeliveries",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+            "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/recentByStatus"],
+        },
+        *[dict(statement, Action="kms:Decrypt") for statement in _key_use(kms_key_arn)],
+        _logs(log_group_arn),
+    )

@@ -1,0 +1,98 @@
+"""`StatusApi`: "what happened to the e-mail for order X?" behind an IAM-authenticated function URL.
+
+Callers sign requests with SigV4 (`lambda:InvokeFunctionUrl` on this function); there is no
+anonymous access (`authorization_type` is never `NONE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.functions import lambda_code, lambda_function
+from handlers.shared.telemetry import NAMESPACE, service_name
+
+STATUS_HANDLER = "handlers.delivery_status.handler"
+
+
+class StatusApiArgs(TypedDict):
+    name_prefix: str
+    """Prefix of physical names (log group), e.g. `order-email-prod`."""
+    environment: str
+    """Stack environment; the `service` dimension of logs."""
+    deliveries_table_name: pulumi.Input[str]
+    """Deliveries table (from `DeliveryStore`)."""
+    deliveries_table_arn: pulumi.Input[str]
+    """ARN of the deliveries table; the role may only read it."""
+    log_retention_days: int
+    """Days the API's logs are kept."""
+    memory_mb: int
+    """Lambda memory."""
+    timeout_seconds: int
+    """Lambda timeout."""
+    code: NotRequired[pulumi.Archive]
+    """Handler code archive; this package's handlers (`components.packaging`) when absent."""
+    layers: NotRequired[Sequence[pulumi.Input[str]]]
+    """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
+    mask_recipients: NotRequired[bool]
+    """Mask recipient addresses in answers (default True)."""
+    kms_key_arn: NotRequired[pulumi.Input[str] | None]
+    """Customer-managed key of the table and logs; AWS-managed when absent."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags for every taggable child."""
+
+
+class StatusApi(pulumi.ComponentResource):
+    """A read-only Lambda over the deliveries table with an AWS_IAM function URL."""
+
+    url: pulumi.Output[str]
+    """HTTPS endpoint; sign requests with SigV4 for service `lambda`."""
+    function_name: pulumi.Output[str]
+    """Name of the status Lambda (for alarms and `lambda:InvokeFunctionUrl` grants)."""
+    function_arn: pulumi.Output[str]
+    """ARN of the status Lambda."""
+    log_group_name: pulumi.Output[str]
+    """The API's log group."""
+
+    def __init__(self, name: str, args: StatusApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("order-email:index:StatusApi", name, {}, opts)
+        key_arn = args.get("kms_key_arn")
+        parts = lambda_function(
+            f"{name}-function",
+            handler=STATUS_HANDLER,
+            description=f"{args['name_prefix']} delivery status API",
+            code=lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self),
+            memory_mb=args["memory_mb"],
+            timeout_seconds=args["timeout_seconds"],
+            environment={
+                "DELIVERIES_TABLE": args["deliveries_table_name"],
+                "MASK_RECIPIENTS": "true" if args.get("mask_recipients", True) else "false",
+                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
+                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            log_group_name=f"/order-email/{args['name_prefix']}/status-api",
+            log_retention_days=args["log_retention_days"],
+            kms_key_arn=key_arn,
+            policy=lambda log_group_arn: pulumi.Output.all(args["deliveries_table_arn"], key_arn).apply(
+                lambda values: policies.status_api_policy(
+                    deliveries_table_arn=values[0], log_group_arn=log_group_arn, kms_key_arn=values[1])),
+            tags=dict(args.get("tags") or {}),
+            parent=self,
+        )
+        function_url = aws.lambda_.FunctionUrl(
+            f"{name}-url",
+            function_name=parts.function.name,
+            authorization_type="AWS_IAM",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.url = function_url.function_url
+        self.function_name = parts.function.name
+        self.function_arn = parts.function.arn
+        self.log_group_name = parts.log_group.name
+        self.register_outputs({"url": self.url, "function_name": self.function_name})
