@@ -27,10 +27,6 @@ store = DeliveryStore(
         "tags": tags,
     },
 )
-tables = {
-    "deliveries_table_name": store.deliveries_table_name,
-    "deliveries_table_arn": store.deliveries_table_arn,
-}
 
 sender = EmailSender(
     "order-email-sender",
@@ -44,7 +40,8 @@ sender = EmailSender(
         "sandbox_mode": config.sandbox_mode,
         "ses_max_send_rate": config.ses_max_send_rate,
         "max_receive_count": config.max_receive_count,
-        **tables,
+        "deliveries_table_name": store.deliveries_table_name,
+        "deliveries_table_arn": store.deliveries_table_arn,
         "suppression_table_name": store.suppression_table_name,
         "suppression_table_arn": store.suppression_table_arn,
         "retention_days": config.data_retention_days,
@@ -57,7 +54,6 @@ sender = EmailSender(
         "tags": tags,
     },
 )
-code = {"code": sender.code.archive, "layers": sender.code.layers}
 
 feedback = FeedbackLoop(
     "order-email-feedback",
@@ -67,7 +63,8 @@ feedback = FeedbackLoop(
         "configuration_set_name": sender.configuration_set_name,
         "configuration_set_arn": sender.configuration_set_arn,
         "track_opens_and_clicks": config.track_opens_and_clicks,
-        **tables,
+        "deliveries_table_name": store.deliveries_table_name,
+        "deliveries_table_arn": store.deliveries_table_arn,
         "suppression_table_name": store.suppression_table_name,
         "suppression_table_arn": store.suppression_table_arn,
         "soft_bounce_count": config.suppression.soft_bounce_count,
@@ -77,7 +74,8 @@ feedback = FeedbackLoop(
         "log_retention_days": config.log_retention_days,
         "memory_mb": config.lambda_.memory_mb,
         "timeout_seconds": config.lambda_.feedback_timeout_seconds,
-        **code,
+        "code": sender.code.archive,
+        "layers": sender.code.layers,
         "topic_kms_key_arn": key.key_arn,
         "kms_key_arn": data_key_arn,
         "tags": tags,
@@ -89,11 +87,13 @@ status_api = StatusApi(
     {
         "name_prefix": prefix,
         "environment": config.environment,
-        **tables,
+        "deliveries_table_name": store.deliveries_table_name,
+        "deliveries_table_arn": store.deliveries_table_arn,
         "log_retention_days": config.log_retention_days,
         "memory_mb": config.lambda_.memory_mb,
         "timeout_seconds": config.lambda_.status_timeout_seconds,
-        **code,
+        "code": sender.code.archive,
+        "layers": sender.code.layers,
         "kms_key_arn": data_key_arn,
         "tags": tags,
     },

@@ -7,6 +7,7 @@ to the send queue, whose event source mapping feeds the sender Lambda in batches
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
@@ -256,13 +257,14 @@ class EmailSender(pulumi.ComponentResource):
         """Route 53 records, one resource per record so each is replaced on its own."""
         child = pulumi.ResourceOptions(parent=self)
         for index in range(3):
+            dkim = records.apply(functools.partial(_nth, index))
             aws.route53.Record(
                 f"{name}-dkim-{index}",
                 zone_id=zone_id,
-                name=records.apply(lambda values, index=index: values[index]["name"]),
+                name=dkim["name"],
                 type="CNAME",
                 ttl=1800,
-                records=[records.apply(lambda values, index=index: values[index]["value"])],
+                records=[dkim["value"]],
                 opts=child,
             )
         aws.route53.Record(f"{name}-mail-from-mx", zone_id=zone_id, name=mail_from_domain(domain), type="MX",
@@ -275,7 +277,14 @@ class EmailSender(pulumi.ComponentResource):
                 name=record_name,
                 type="TXT",
                 ttl=1800,
-                records=[records.apply(lambda values, record_name=record_name: next(
-                    record["value"] for record in values if record["name"] == record_name and record["type"] == "TXT"))],
+                records=[records.apply(functools.partial(_txt_value, name=record_name))],
                 opts=child,
             )
+
+
+def _nth(index: int, records: list[DnsRecord]) -> DnsRecord:
+    return records[index]
+
+
+def _txt_value(records: list[DnsRecord], name: str) -> str:
+    return next(record["value"] for record in records if record["name"] == name and record["type"] == "TXT")

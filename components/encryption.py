@@ -9,7 +9,6 @@ uses it too.
 from __future__ import annotations
 
 import json
-
 from typing import Any, NotRequired, TypedDict
 
 import pulumi

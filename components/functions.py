@@ -96,7 +96,7 @@ def lambda_function(
     role_policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
-        policy=log_group.arn.apply(lambda arn: pulumi.Output.json_dumps(policy(arn))),
+        policy=pulumi.Output.json_dumps(log_group.arn.apply(policy)),
         opts=child,
     )
     variables: dict[str, Any] = dict(environment)
@@ -119,3 +119,4 @@ def lambda_function(
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
     )
     return LambdaParts(function=function, role=role, log_group=log_group)
+

@@ -89,8 +89,11 @@ class FakeCloud(pulumi.runtime.Mocks):
                 state.setdefault("arn", f"{arn_prefix.format(service)}:{physical}")
         return f"{identifier}", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        match args.token:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        return self._answer(args.token), []
+
+    def _answer(self, token: str) -> dict[str, Any]:
+        match token:
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/mock",
                         "userId": "AIDAMOCK", "id": self.account_id}

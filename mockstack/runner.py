@@ -80,7 +80,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(cloud)
         self._run = run
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             registration = self.resources[response.urn]
@@ -175,5 +175,8 @@ def run_stack(
         else:
             config[key] = value
     main = str(project_dir / "__main__.py")
-    return run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
-                       preview=preview)
+
+    def program() -> None:
+        runpy.run_path(main, run_name="__main__")
+
+    return run_program(program, stack=stack, config=config, preview=preview)

@@ -64,5 +64,5 @@ def test_other_namespaces_are_not_ours_to_judge() -> None:
 
 
 def test_tags_cannot_use_the_aws_prefix() -> None:
-    with pytest.raises(StackConfigError, match="order-email:tags: .*aws:"):
+    with pytest.raises(StackConfigError, match=r"order-email:tags: .*aws:"):
         parse_stack_config({**stack_config("dev"), "order-email:tags": '{"aws:owner": "x"}'})
