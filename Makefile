@@ -27,6 +27,15 @@ unit: venv
 
 test: lint typecheck unit
 
+local: venv
+	$(VENV)/bin/order-email local --stack $(STACK) --orders $(ORDERS)
+
+bench: venv
+	$(PY) benchmarks/run_all.py
+
+fuzz: venv
+	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -m fuzz -p no:randomly
+
 lock: venv
 	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | sed '/^order.email/d' > constraints.body
 	( echo "# Exact versions for every install (make venv uses: pip install -c constraints.txt -e '.[dev]')."; \

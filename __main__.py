@@ -7,8 +7,10 @@ from components import (
     EmailSender,
     EncryptionKey,
     FeedbackLoop,
+    Observability,
     StatusApi,
     load_stack_config,
+    thresholds_from_settings,
 )
 
 config = load_stack_config()
@@ -99,6 +101,33 @@ status_api = StatusApi(
     },
 )
 
+observability = Observability(
+    "order-email-observability",
+    {
+        "environment": config.environment,
+        "thresholds": thresholds_from_settings(config.alarms),
+        "function_names": {
+            "sender": sender.function_name,
+            "feedback": feedback.function_name,
+            "status": status_api.function_name,
+        },
+        "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name},
+        "dead_letter_queue_names": {"send": sender.dead_letter_queue_name, "feedback": feedback.dead_letter_queue_name},
+        "log_group_names": {
+            "sender": sender.log_group_name,
+            "feedback": feedback.log_group_name,
+            "status": status_api.log_group_name,
+        },
+        "kms_key_arn": key.key_arn,
+        "subscribers": list(config.alarms.subscribers),
+        "reputation_guard": config.alarms.reputation_guard,
+        "configuration_set_name": sender.configuration_set_name,
+        "log_retention_days": config.log_retention_days,
+        "logs_kms_key_arn": data_key_arn,
+        "tags": tags,
+    },
+)
+
 pulumi.export("ordersTopicArn", sender.orders_topic_arn)
 pulumi.export("sendQueueUrl", sender.send_queue_url)
 pulumi.export("sendDeadLetterQueueUrl", sender.dead_letter_queue_url)
@@ -110,3 +139,5 @@ pulumi.export("statusApiUrl", status_api.url)
 pulumi.export("deliveriesTableName", store.deliveries_table_name)
 pulumi.export("suppressionTableName", store.suppression_table_name)
 pulumi.export("kmsKeyArn", key.key_arn)
+pulumi.export("dashboardUrl", observability.dashboard_url)
+pulumi.export("alarmTopicArn", observability.alarm_topic_arn)

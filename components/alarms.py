@@ -185,8 +185,15 @@ RATE_PERIOD = 3600
 FAST_PERIOD = 300
 
 
-def _rate_alarm(key: str, environment: str, bad: MetricName, percent: float, minimum_volume: int,
-                meaning: str, action: str) -> AlarmSpec:
+def _rate_alarm(
+    key: str,
+    environment: str,
+    bad: MetricName,
+    percent: float,
+    minimum_volume: int,
+    meaning: str,
+    action: str,
+) -> AlarmSpec:
     return AlarmSpec(
         key=key,
         name=alarm_name(environment, key),
@@ -207,8 +214,9 @@ def _rate_alarm(key: str, environment: str, bad: MetricName, percent: float, min
     )
 
 
-def _reputation_alarm(key: str, environment: str, metric_name: str, percent: float, review: float,
-                      meaning: str, action: str) -> AlarmSpec:
+def _reputation_alarm(
+    key: str, environment: str, metric_name: str, percent: float, review: float, meaning: str, action: str
+) -> AlarmSpec:
     return AlarmSpec(
         key=key,
         name=alarm_name(environment, key),
@@ -241,21 +249,32 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
     t = thresholds
     specs = [
         _rate_alarm(
-            "bounce-rate", env, MetricName.HARD_BOUNCES, t["bounce_rate_percent"], t["minimum_volume"],
+            "bounce-rate",
+            env,
+            MetricName.HARD_BOUNCES,
+            t["bounce_rate_percent"],
+            t["minimum_volume"],
             f"Hard bounces were at least {t['bounce_rate_percent']}% of e-mails sent in the last hour "
             f"(with at least {t['minimum_volume']} sent).",
             "Check recent bounces (recentByStatus index, BOUNCED) for a bad address source or a broken "
             "checkout form; confirm suppression is being applied.",
         ),
         _rate_alarm(
-            "complaint-rate", env, MetricName.COMPLAINTS, t["complaint_rate_percent"], t["minimum_volume"],
+            "complaint-rate",
+            env,
+            MetricName.COMPLAINTS,
+            t["complaint_rate_percent"],
+            t["minimum_volume"],
             f"Complaints were at least {t['complaint_rate_percent']}% of e-mails sent in the last hour "
             f"(with at least {t['minimum_volume']} sent).",
             "Look for a template or content change, unexpected recipients or duplicate sends "
             "(DuplicatesSkipped should rise, not EmailsSent).",
         ),
         _reputation_alarm(
-            "ses-reputation-bounce-rate", env, REPUTATION_BOUNCE_RATE, t["reputation_bounce_rate_percent"],
+            "ses-reputation-bounce-rate",
+            env,
+            REPUTATION_BOUNCE_RATE,
+            t["reputation_bounce_rate_percent"],
             SES_REVIEW_BOUNCE_RATE_PERCENT,
             f"The SES account bounce rate reached {t['reputation_bounce_rate_percent']}% "
             f"(SES reviews the account at {SES_REVIEW_BOUNCE_RATE_PERCENT}%). Account-wide: every "
@@ -264,8 +283,11 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
             "reputation guard on, sending on the configuration set is paused — resume it when fixed.",
         ),
         _reputation_alarm(
-            "ses-reputation-complaint-rate", env, REPUTATION_COMPLAINT_RATE,
-            t["reputation_complaint_rate_percent"], SES_REVIEW_COMPLAINT_RATE_PERCENT,
+            "ses-reputation-complaint-rate",
+            env,
+            REPUTATION_COMPLAINT_RATE,
+            t["reputation_complaint_rate_percent"],
+            SES_REVIEW_COMPLAINT_RATE_PERCENT,
             f"The SES account complaint rate reached {t['reputation_complaint_rate_percent']}% "
             f"(SES reviews the account at {SES_REVIEW_COMPLAINT_RATE_PERCENT}%). Account-wide.",
             "Stop the source of complaints first; with the reputation guard on, sending on the "
@@ -304,59 +326,76 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
         ),
     ]
     for role, queue in watched.dead_letter_queue_names.items():
-        specs.append(AlarmSpec(
-            key=f"dlq-{role}",
-            name=alarm_name(env, f"dlq-{role}"),
-            meaning=f"A message is in the {role} dead-letter queue: it will not be processed again by itself.",
-            action="Read the message and its reason attributes; fix the cause, then redrive it to the "
-            f"{role} queue (or delete it if it can never succeed).",
-            threshold=1,
-            comparison=GREATER_OR_EQUAL,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            # SQS stops publishing metrics for an empty, idle queue; a queue holding messages keeps
-            # reporting them. So missing data means empty.
-            treat_missing_data=NOT_BREACHING,
-            metric=MetricStat(SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "Maximum", FAST_PERIOD,
-                              {"QueueName": queue}),
-        ))
-    for role, queue in watched.queue_names.items():
-        specs.append(AlarmSpec(
-            key=f"queue-age-{role}",
-            name=alarm_name(env, f"queue-age-{role}"),
-            meaning=f"The oldest message in the {role} queue waited over "
-            f"{t['oldest_message_age_seconds']} s, the latency objective: the consumer is failing, "
-            "throttled or too slow.",
-            action=f"Check the {role} function's errors and throttles and the event source mapping "
-            "(enabled? concurrency?).",
-            threshold=t["oldest_message_age_seconds"],
-            comparison=GREATER,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            # An idle, empty queue stops reporting; a queue with an old message keeps reporting it.
-            treat_missing_data=NOT_BREACHING,
-            metric=MetricStat(SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", "Maximum", FAST_PERIOD,
-                              {"QueueName": queue}),
-        ))
-    for role, function in watched.function_names.items():
-        for metric, what in (("Errors", "failed (unhandled error or timeout)"),
-                             ("Throttles", "were throttled")):
-            key = f"{metric.lower()}-{role}"
-            specs.append(AlarmSpec(
-                key=key,
-                name=alarm_name(env, key),
-                meaning=f"At least {t['error_threshold']} invocations of the {role} function {what} "
-                "in 5 minutes.",
-                action="Run the saved 'errors' query for the stack trace; for throttles check account "
-                "concurrency and the event source mapping's maximum concurrency.",
-                threshold=t["error_threshold"],
+        specs.append(
+            AlarmSpec(
+                key=f"dlq-{role}",
+                name=alarm_name(env, f"dlq-{role}"),
+                meaning=f"A message is in the {role} dead-letter queue: it will not be processed again by itself.",
+                action="Read the message and its reason attributes; fix the cause, then redrive it to the "
+                f"{role} queue (or delete it if it can never succeed).",
+                threshold=1,
                 comparison=GREATER_OR_EQUAL,
                 evaluation_periods=1,
                 datapoints_to_alarm=1,
-                # Lambda publishes nothing for a function that was not invoked: no errors.
+                # SQS stops publishing metrics for an empty, idle queue; a queue holding messages keeps
+                # reporting them. So missing data means empty.
                 treat_missing_data=NOT_BREACHING,
-                metric=MetricStat(LAMBDA_NAMESPACE, metric, "Sum", FAST_PERIOD, {"FunctionName": function}),
-            ))
+                metric=MetricStat(
+                    SQS_NAMESPACE,
+                    "ApproximateNumberOfMessagesVisible",
+                    "Maximum",
+                    FAST_PERIOD,
+                    {"QueueName": queue},
+                ),
+            )
+        )
+    for role, queue in watched.queue_names.items():
+        specs.append(
+            AlarmSpec(
+                key=f"queue-age-{role}",
+                name=alarm_name(env, f"queue-age-{role}"),
+                meaning=f"The oldest message in the {role} queue waited over "
+                f"{t['oldest_message_age_seconds']} s, the latency objective: the consumer is failing, "
+                "throttled or too slow.",
+                action=f"Check the {role} function's errors and throttles and the event source mapping "
+                "(enabled? concurrency?).",
+                threshold=t["oldest_message_age_seconds"],
+                comparison=GREATER,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                # An idle, empty queue stops reporting; a queue with an old message keeps reporting it.
+                treat_missing_data=NOT_BREACHING,
+                metric=MetricStat(
+                    SQS_NAMESPACE,
+                    "ApproximateAgeOfOldestMessage",
+                    "Maximum",
+                    FAST_PERIOD,
+                    {"QueueName": queue},
+                ),
+            )
+        )
+    for role, function in watched.function_names.items():
+        for metric, what in (
+            ("Errors", "failed (unhandled error or timeout)"),
+            ("Throttles", "were throttled"),
+        ):
+            key = f"{metric.lower()}-{role}"
+            specs.append(
+                AlarmSpec(
+                    key=key,
+                    name=alarm_name(env, key),
+                    meaning=f"At least {t['error_threshold']} invocations of the {role} function {what} in 5 minutes.",
+                    action="Run the saved 'errors' query for the stack trace; for throttles check account "
+                    "concurrency and the event source mapping's maximum concurrency.",
+                    threshold=t["error_threshold"],
+                    comparison=GREATER_OR_EQUAL,
+                    evaluation_periods=1,
+                    datapoints_to_alarm=1,
+                    # Lambda publishes nothing for a function that was not invoked: no errors.
+                    treat_missing_data=NOT_BREACHING,
+                    metric=MetricStat(LAMBDA_NAMESPACE, metric, "Sum", FAST_PERIOD, {"FunctionName": function}),
+                )
+            )
     keys = [spec.key for spec in specs]
     if len(set(keys)) != len(keys):
         raise ValueError(f"alarm keys must be unique, got {keys}")
@@ -367,8 +406,13 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
 
 
 def _metric_query_metric(metric: MetricStat) -> dict[str, Any]:
-    return {"namespace": metric.namespace, "metric_name": metric.metric_name, "stat": metric.stat,
-            "period": metric.period, "dimensions": dict(metric.dimensions)}
+    return {
+        "namespace": metric.namespace,
+        "metric_name": metric.metric_name,
+        "stat": metric.stat,
+        "period": metric.period,
+        "dimensions": dict(metric.dimensions),
+    }
 
 
 def _is_percentile(stat: str) -> bool:
@@ -378,7 +422,7 @@ def _is_percentile(stat: str) -> bool:
 def metric_alarm_args(spec: AlarmSpec, topic_arn: Any, tags: Any = None) -> dict[str, Any]:
     """`aws.cloudwatch.MetricAlarm` keyword arguments; ALARM and OK both notify the topic."""
     args: dict[str, Any] = {
-        "alarm_name": spec.name,
+        "name": spec.name,
         "alarm_description": f"{spec.meaning} What to do: {spec.action}"[:1024],
         "comparison_operator": spec.comparison,
         "threshold": spec.threshold,
@@ -391,15 +435,21 @@ def metric_alarm_args(spec: AlarmSpec, topic_arn: Any, tags: Any = None) -> dict
     }
     if spec.metric is not None:
         metric = spec.metric
-        args.update(namespace=metric.namespace, metric_name=metric.metric_name, period=metric.period,
-                    dimensions=dict(metric.dimensions) or None)
+        args.update(
+            namespace=metric.namespace,
+            metric_name=metric.metric_name,
+            period=metric.period,
+            dimensions=dict(metric.dimensions) or None,
+        )
         args["extended_statistic" if _is_percentile(metric.stat) else "statistic"] = metric.stat
     elif spec.expression is not None:
         queries: list[dict[str, Any]] = [
             {"id": "e1", "expression": spec.expression, "label": spec.key, "return_data": True}
         ]
-        queries += [{"id": query_id, "metric": _metric_query_metric(metric), "return_data": False}
-                    for query_id, metric in spec.inputs.items()]
+        queries += [
+            {"id": query_id, "metric": _metric_query_metric(metric), "return_data": False}
+            for query_id, metric in spec.inputs.items()
+        ]
         args["metric_queries"] = queries
     else:
         raise ValueError(f"alarm {spec.key} has neither a metric nor an expression")
@@ -436,9 +486,16 @@ def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str
                 "Sid": "DenyInsecureTransport",
                 "Effect": "Deny",
                 "Principal": "*",
-                "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes",
-                           "sns:AddPermission", "sns:RemovePermission", "sns:DeleteTopic",
-                           "sns:ListSubscriptionsByTopic"],
+                "Action": [
+                    "sns:Publish",
+                    "sns:Subscribe",
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                    "sns:AddPermission",
+                    "sns:RemovePermission",
+                    "sns:DeleteTopic",
+                    "sns:ListSubscriptionsByTopic",
+                ],
                 "Resource": topic_arn,
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             },
@@ -487,6 +544,7 @@ def guard_role_policy(configuration_set_arn: str, log_group_arn: str) -> dict[st
 def lambda_assume_role_policy() -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                       "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
     }

@@ -49,8 +49,7 @@ class DashboardInputs:
 # --- metric array helpers ----------------------------------------------------------------------
 
 
-def metric(namespace: str, name: str, dimensions: Mapping[str, str] | None = None,
-           **options: Any) -> list[Any]:
+def metric(namespace: str, name: str, dimensions: Mapping[str, str] | None = None, **options: Any) -> list[Any]:
     """`[namespace, metric, dim, value, ..., {options}]`, spelled out (no "." shorthand)."""
     row: list[Any] = [namespace, name]
     for key, value in (dimensions or {}).items():
@@ -68,9 +67,18 @@ def _ours(env: str, name: MetricName, label: str, **options: Any) -> list[Any]:
     return metric(NAMESPACE, name.value, {"service": service_name(env)}, label=label, **options)
 
 
-def metric_widget(inputs: DashboardInputs, title: str, metrics: list[list[Any]], *, width: int, height: int = 6,
-                  stat: str = "Sum", period: int = PERIOD, annotations: list[dict[str, Any]] | None = None,
-                  y_label: str | None = None) -> dict[str, Any]:
+def metric_widget(
+    inputs: DashboardInputs,
+    title: str,
+    metrics: list[list[Any]],
+    *,
+    width: int,
+    height: int = 6,
+    stat: str = "Sum",
+    period: int = PERIOD,
+    annotations: list[dict[str, Any]] | None = None,
+    y_label: str | None = None,
+) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "title": title,
         "view": "timeSeries",
@@ -95,72 +103,116 @@ def _line(label: str, value: float) -> dict[str, Any]:
 
 def pipeline_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
     env = inputs.environment
-    send = metric_widget(inputs, "Send path (count per 5 min)", [
-        _ours(env, MetricName.ORDERS_RECEIVED, "Orders received"),
-        _ours(env, MetricName.EMAILS_SENT, "Sent"),
-        _ours(env, MetricName.SUPPRESSED, "Suppressed (not sent)"),
-        _ours(env, MetricName.INVALID_ORDERS, "Invalid orders"),
-        _ours(env, MetricName.DUPLICATES_SKIPPED, "Duplicates skipped"),
-        _ours(env, MetricName.SEND_FAILURES, "Send failures"),
-        _ours(env, MetricName.SEND_THROTTLED, "SES throttled (retried)"),
-    ], width=12)
-    outcomes = metric_widget(inputs, "Delivery outcomes (count per 5 min)", [
-        _ours(env, MetricName.DELIVERIES, "Delivered"),
-        expression("hard + soft", "Bounced (hard + soft)", "bounced"),
-        _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hard"),
-        _ours(env, MetricName.SOFT_BOUNCES, "Soft bounces", id="soft"),
-        _ours(env, MetricName.COMPLAINTS, "Complaints"),
-        _ours(env, MetricName.REJECTS, "Rejected by SES"),
-        _ours(env, MetricName.DELAYS, "Delivery delays"),
-        _ours(env, MetricName.RENDERING_FAILURES, "Rendering failures"),
-    ], width=12)
+    send = metric_widget(
+        inputs,
+        "Send path (count per 5 min)",
+        [
+            _ours(env, MetricName.ORDERS_RECEIVED, "Orders received"),
+            _ours(env, MetricName.EMAILS_SENT, "Sent"),
+            _ours(env, MetricName.SUPPRESSED, "Suppressed (not sent)"),
+            _ours(env, MetricName.INVALID_ORDERS, "Invalid orders"),
+            _ours(env, MetricName.DUPLICATES_SKIPPED, "Duplicates skipped"),
+            _ours(env, MetricName.SEND_FAILURES, "Send failures"),
+            _ours(env, MetricName.SEND_THROTTLED, "SES throttled (retried)"),
+        ],
+        width=12,
+    )
+    outcomes = metric_widget(
+        inputs,
+        "Delivery outcomes (count per 5 min)",
+        [
+            _ours(env, MetricName.DELIVERIES, "Delivered"),
+            expression("hard + soft", "Bounced (hard + soft)", "bounced"),
+            _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hard"),
+            _ours(env, MetricName.SOFT_BOUNCES, "Soft bounces", id="soft"),
+            _ours(env, MetricName.COMPLAINTS, "Complaints"),
+            _ours(env, MetricName.REJECTS, "Rejected by SES"),
+            _ours(env, MetricName.DELAYS, "Delivery delays"),
+            _ours(env, MetricName.RENDERING_FAILURES, "Rendering failures"),
+        ],
+        width=12,
+    )
     return [send, outcomes]
 
 
 def rate_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
     env, t = inputs.environment, inputs.thresholds
     volume = t["minimum_volume"]
-    rates = metric_widget(inputs, "Bounce and complaint rate (% of sent, hourly)", [
-        expression(rate_expression("hardr", "sentr", volume), "Hard-bounce rate %", "bouncerate"),
-        expression(rate_expression("complr", "sentr", volume), "Complaint rate %", "complaintrate"),
-        _ours(env, MetricName.EMAILS_SENT, "Sent", id="sentr", visible=False),
-        _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hardr", visible=False),
-        _ours(env, MetricName.COMPLAINTS, "Complaints", id="complr", visible=False),
-    ], width=8, period=3600, y_label="%", annotations=[
-        _line("Bounce-rate alarm", t["bounce_rate_percent"]),
-        _line("Complaint-rate alarm", t["complaint_rate_percent"]),
-    ])
-    send_latency = metric_widget(inputs, "Send latency (ms)", [
-        _ours(env, MetricName.SEND_LATENCY, f"{stat}", stat=stat) for stat in ("p50", "p95", "p99")
-    ], width=8, stat="p95", y_label="ms")
-    delivery_latency = metric_widget(inputs, "Delivery latency, send → delivered (ms)", [
-        _ours(env, MetricName.DELIVERY_LATENCY, f"{stat}", stat=stat) for stat in ("p50", "p95", "p99")
-    ], width=8, stat="p95", period=900, y_label="ms", annotations=[
-        _line("p95 alarm", seconds_to_ms(t["delivery_latency_p95_seconds"])),
-    ])
+    rates = metric_widget(
+        inputs,
+        "Bounce and complaint rate (% of sent, hourly)",
+        [
+            expression(rate_expression("hardr", "sentr", volume), "Hard-bounce rate %", "bouncerate"),
+            expression(rate_expression("complr", "sentr", volume), "Complaint rate %", "complaintrate"),
+            _ours(env, MetricName.EMAILS_SENT, "Sent", id="sentr", visible=False),
+            _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hardr", visible=False),
+            _ours(env, MetricName.COMPLAINTS, "Complaints", id="complr", visible=False),
+        ],
+        width=8,
+        period=3600,
+        y_label="%",
+        annotations=[
+            _line("Bounce-rate alarm", t["bounce_rate_percent"]),
+            _line("Complaint-rate alarm", t["complaint_rate_percent"]),
+        ],
+    )
+    send_latency = metric_widget(
+        inputs,
+        "Send latency (ms)",
+        [_ours(env, MetricName.SEND_LATENCY, f"{stat}", stat=stat) for stat in ("p50", "p95", "p99")],
+        width=8,
+        stat="p95",
+        y_label="ms",
+    )
+    delivery_latency = metric_widget(
+        inputs,
+        "Delivery latency, send → delivered (ms)",
+        [_ours(env, MetricName.DELIVERY_LATENCY, f"{stat}", stat=stat) for stat in ("p50", "p95", "p99")],
+        width=8,
+        stat="p95",
+        period=900,
+        y_label="ms",
+        annotations=[
+            _line("p95 alarm", seconds_to_ms(t["delivery_latency_p95_seconds"])),
+        ],
+    )
     return [rates, send_latency, delivery_latency]
 
 
 def feedback_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
     env, t = inputs.environment, inputs.thresholds
-    housekeeping = metric_widget(inputs, "Feedback path (count per 5 min)", [
-        _ours(env, MetricName.OPENS, "Opens"),
-        _ours(env, MetricName.CLICKS, "Clicks"),
-        _ours(env, MetricName.SUPPRESSIONS_ADDED, "Suppressions added"),
-        _ours(env, MetricName.UNKNOWN_MESSAGE_EVENTS, "Events for unknown messages"),
-        _ours(env, MetricName.INVALID_EVENTS, "Invalid events"),
-    ], width=12)
-    reputation = metric_widget(inputs, "SES account reputation (%)", [
-        expression("100 * rb", "Account bounce rate %", "bouncepct"),
-        expression("100 * rc", "Account complaint rate %", "complaintpct"),
-        metric(SES_NAMESPACE, REPUTATION_BOUNCE_RATE, id="rb", visible=False),
-        metric(SES_NAMESPACE, REPUTATION_COMPLAINT_RATE, id="rc", visible=False),
-    ], width=12, stat="Maximum", period=3600, y_label="%", annotations=[
-        _line("Bounce alarm", t["reputation_bounce_rate_percent"]),
-        _line("SES bounce review", SES_REVIEW_BOUNCE_RATE_PERCENT),
-        _line("Complaint alarm", t["reputation_complaint_rate_percent"]),
-        _line("SES complaint review", SES_REVIEW_COMPLAINT_RATE_PERCENT),
-    ])
+    housekeeping = metric_widget(
+        inputs,
+        "Feedback path (count per 5 min)",
+        [
+            _ours(env, MetricName.OPENS, "Opens"),
+            _ours(env, MetricName.CLICKS, "Clicks"),
+            _ours(env, MetricName.SUPPRESSIONS_ADDED, "Suppressions added"),
+            _ours(env, MetricName.UNKNOWN_MESSAGE_EVENTS, "Events for unknown messages"),
+            _ours(env, MetricName.INVALID_EVENTS, "Invalid events"),
+        ],
+        width=12,
+    )
+    reputation = metric_widget(
+        inputs,
+        "SES account reputation (%)",
+        [
+            expression("100 * rb", "Account bounce rate %", "bouncepct"),
+            expression("100 * rc", "Account complaint rate %", "complaintpct"),
+            metric(SES_NAMESPACE, REPUTATION_BOUNCE_RATE, id="rb", visible=False),
+            metric(SES_NAMESPACE, REPUTATION_COMPLAINT_RATE, id="rc", visible=False),
+        ],
+        width=12,
+        stat="Maximum",
+        period=3600,
+        y_label="%",
+        annotations=[
+            _line("Bounce alarm", t["reputation_bounce_rate_percent"]),
+            _line("SES bounce review", SES_REVIEW_BOUNCE_RATE_PERCENT),
+            _line("Complaint alarm", t["reputation_complaint_rate_percent"]),
+            _line("SES complaint review", SES_REVIEW_COMPLAINT_RATE_PERCENT),
+        ],
+    )
     return [housekeeping, reputation]
 
 
@@ -176,28 +228,50 @@ LAMBDA_METRICS = (
 def lambda_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
     widths = (8, 8, 8, 12, 12)
     return [
-        metric_widget(inputs, f"Lambda {name}" + (" (ms)" if name == "Duration" else ""), [
-            metric(LAMBDA_NAMESPACE, name, {"FunctionName": function}, label=role)
-            for role, function in inputs.function_names.items()
-        ], width=width, stat=stat)
+        metric_widget(
+            inputs,
+            f"Lambda {name}" + (" (ms)" if name == "Duration" else ""),
+            [
+                metric(LAMBDA_NAMESPACE, name, {"FunctionName": function}, label=role)
+                for role, function in inputs.function_names.items()
+            ],
+            width=width,
+            stat=stat,
+        )
         for (name, stat), width in zip(LAMBDA_METRICS, widths, strict=True)
     ]
 
 
 def queue_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
     def rows(names: Mapping[str, str], name: str, suffix: str = "") -> list[list[Any]]:
-        return [metric(SQS_NAMESPACE, name, {"QueueName": queue}, label=f"{role}{suffix}")
-                for role, queue in names.items()]
+        return [
+            metric(SQS_NAMESPACE, name, {"QueueName": queue}, label=f"{role}{suffix}") for role, queue in names.items()
+        ]
 
     return [
-        metric_widget(inputs, "Queue depth (visible messages)",
-                      rows(inputs.queue_names, "ApproximateNumberOfMessagesVisible"), width=8, stat="Maximum"),
-        metric_widget(inputs, "Age of oldest message (s)",
-                      rows(inputs.queue_names, "ApproximateAgeOfOldestMessage"), width=8, stat="Maximum",
-                      annotations=[_line("Latency objective", inputs.thresholds["oldest_message_age_seconds"])]),
-        metric_widget(inputs, "Dead-letter queues (messages)",
-                      rows(inputs.dead_letter_queue_names, "ApproximateNumberOfMessagesVisible", " DLQ"),
-                      width=8, stat="Maximum", annotations=[_line("Alarm", 1)]),
+        metric_widget(
+            inputs,
+            "Queue depth (visible messages)",
+            rows(inputs.queue_names, "ApproximateNumberOfMessagesVisible"),
+            width=8,
+            stat="Maximum",
+        ),
+        metric_widget(
+            inputs,
+            "Age of oldest message (s)",
+            rows(inputs.queue_names, "ApproximateAgeOfOldestMessage"),
+            width=8,
+            stat="Maximum",
+            annotations=[_line("Latency objective", inputs.thresholds["oldest_message_age_seconds"])],
+        ),
+        metric_widget(
+            inputs,
+            "Dead-letter queues (messages)",
+            rows(inputs.dead_letter_queue_names, "ApproximateNumberOfMessagesVisible", " DLQ"),
+            width=8,
+            stat="Maximum",
+            annotations=[_line("Alarm", 1)],
+        ),
     ]
 
 
@@ -206,7 +280,11 @@ def alarm_status_widget(inputs: DashboardInputs) -> dict[str, Any]:
         "type": "alarm",
         "width": GRID_COLUMNS,
         "height": 4,
-        "properties": {"title": "Alarms", "alarms": list(inputs.alarm_arns), "sortBy": "stateUpdatedTimestamp"},
+        "properties": {
+            "title": "Alarms",
+            "alarms": list(inputs.alarm_arns),
+            "sortBy": "stateUpdatedTimestamp",
+        },
     }
 
 
@@ -266,20 +344,24 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
     return {
         "start": "-PT6H",
         "periodOverride": "inherit",
-        "widgets": place_rows([
-            [alarm_status_widget(inputs)],
-            pipeline_widgets(inputs),
-            rate_widgets(inputs),
-            feedback_widgets(inputs),
-            lambda_widgets(inputs),
-            queue_widgets(inputs),
-            [runbook_widget(inputs)],
-        ]),
+        "widgets": place_rows(
+            [
+                [alarm_status_widget(inputs)],
+                pipeline_widgets(inputs),
+                rate_widgets(inputs),
+                feedback_widgets(inputs),
+                lambda_widgets(inputs),
+                queue_widgets(inputs),
+                [runbook_widget(inputs)],
+            ]
+        ),
     }
 
 
 def dashboard_url(region: str, dashboard_name: str) -> str:
-    return f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{dashboard_name}"
+    return (
+        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{dashboard_name}"
+    )
 
 
 # --- what is referenced ------------------------------------------------------------------------

@@ -22,8 +22,6 @@ content-addressed path a build *would* write. That is for runs whose engine neve
 ever written: if a real `pulumi preview`/`up` is run with `never` before the layer was built, the
 engine fails to read the missing file and nothing is deployed. An importing project can also bypass
 all of this and hand the component a layer archive of its own.
-
-`python -m components.packaging` builds (or finds) the layer and prints its path, e.g. to warm a CI cache.
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ import pulumi
 
 import handlers
 
-LAMBDA_RUNTIME = "python3.12"
+LAMBDA_RUNTIME = "python3.14"
 """Runtime of every function and the only runtime the layer is built for."""
 
 LAMBDA_ARCHITECTURE = "arm64"
@@ -260,9 +258,7 @@ def installed_distributions(site: Path) -> dict[str, str]:
     """`{canonical name: version}` of what pip installed into `site`, read from the dist-info folders."""
     found: dict[str, str] = {}
     for metadata in sorted(site.glob("*.dist-info/METADATA")):
-        fields = dict(
-            line.split(": ", 1) for line in metadata.read_text(encoding="utf-8").splitlines() if ": " in line
-        )
+        fields = dict(line.split(": ", 1) for line in metadata.read_text(encoding="utf-8").splitlines() if ": " in line)
         found[canonical_name(fields["Name"])] = fields["Version"]
     return found
 
@@ -312,7 +308,3 @@ def write_reproducible_zip(source: Path, destination: Path, *, prefix: str) -> N
             info.external_attr = ZIP_FILE_MODE << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, _layer_bytes(path, relative), compresslevel=9)
-
-
-if __name__ == "__main__":
-    print(dependency_layer_zip())

@@ -61,8 +61,7 @@ def test_rate_expression_guards_volume_and_fills_missing_numerator() -> None:
         alarms.rate_expression("bad", "sent", 0)
 
 
-@pytest.mark.parametrize(("percent", "review", "fraction"), [(4.0, 5.0, 0.04), (0.08, 0.1, 0.0008),
-                                                             (2.5, 5.0, 0.025)])
+@pytest.mark.parametrize(("percent", "review", "fraction"), [(4.0, 5.0, 0.04), (0.08, 0.1, 0.0008), (2.5, 5.0, 0.025)])
 def test_reputation_percent_becomes_fraction(percent: float, review: float, fraction: float) -> None:
     assert alarms.reputation_fraction(percent, review) == pytest.approx(fraction)
 
@@ -78,20 +77,25 @@ def test_latency_seconds_become_milliseconds() -> None:
 
 
 def test_defaults_match_the_config_model() -> None:
-    assert thresholds_from_settings(AlarmSettings()) == DEFAULT_THRESHOLDS
+    assert thresholds_from_settings(AlarmSettings.model_validate({})) == DEFAULT_THRESHOLDS
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_thresholds_come_from_the_stack_file(stack: str) -> None:
     settings = parse_stack_config(stack_config(stack)).alarms
-    specs = _by_key(alarm_specs(Watched(stack, WATCHED.function_names, WATCHED.queue_names,
-                                        WATCHED.dead_letter_queue_names), thresholds_from_settings(settings)))
+    specs = _by_key(
+        alarm_specs(
+            Watched(stack, WATCHED.function_names, WATCHED.queue_names, WATCHED.dead_letter_queue_names),
+            thresholds_from_settings(settings),
+        )
+    )
     assert specs["bounce-rate"].threshold == settings.bounce_rate_percent
     assert specs["complaint-rate"].threshold == settings.complaint_rate_percent
     assert str(settings.minimum_volume) in (specs["bounce-rate"].expression or "")
     assert specs["ses-reputation-bounce-rate"].threshold == pytest.approx(settings.reputation_bounce_rate_percent / 100)
     assert specs["ses-reputation-complaint-rate"].threshold == pytest.approx(
-        settings.reputation_complaint_rate_percent / 100)
+        settings.reputation_complaint_rate_percent / 100
+    )
     assert specs["delivery-latency-p95"].threshold == settings.delivery_latency_p95_seconds * 1000
     for role in ("send", "feedback"):
         assert specs[f"queue-age-{role}"].threshold == settings.oldest_message_age_seconds
@@ -104,9 +108,15 @@ def test_thresholds_come_from_the_stack_file(stack: str) -> None:
 
 def test_prod_is_stricter_than_dev() -> None:
     dev, prod = (parse_stack_config(stack_config(stack)).alarms for stack in ("dev", "prod"))
-    for field in ("bounce_rate_percent", "complaint_rate_percent", "reputation_bounce_rate_percent",
-                  "reputation_complaint_rate_percent", "oldest_message_age_seconds",
-                  "delivery_latency_p95_seconds", "error_threshold"):
+    for field in (
+        "bounce_rate_percent",
+        "complaint_rate_percent",
+        "reputation_bounce_rate_percent",
+        "reputation_complaint_rate_percent",
+        "oldest_message_age_seconds",
+        "delivery_latency_p95_seconds",
+        "error_threshold",
+    ):
         assert getattr(prod, field) <= getattr(dev, field), field
 
 
@@ -152,7 +162,11 @@ def test_metric_alarm_args_single_metric_and_percentile() -> None:
     specs = _by_key(alarm_specs(WATCHED, DEFAULT_THRESHOLDS))
     errors = alarms.metric_alarm_args(specs["errors-sender"], "topic-arn", {"team": "x"})
     assert errors["alarm_actions"] == errors["ok_actions"] == ["topic-arn"]
-    assert (errors["namespace"], errors["metric_name"], errors["statistic"]) == ("AWS/Lambda", "Errors", "Sum")
+    assert (errors["namespace"], errors["metric_name"], errors["statistic"]) == (
+        "AWS/Lambda",
+        "Errors",
+        "Sum",
+    )
     assert errors["dimensions"] == {"FunctionName": "send-fn"}
     latency = alarms.metric_alarm_args(specs["delivery-latency-p95"], "topic-arn")
     assert latency["extended_statistic"] == "p95" and "statistic" not in latency
@@ -195,8 +209,14 @@ def test_guard_policy_is_least_privilege() -> None:
     assert config_set == f"arn:aws:ses:eu-west-1:{ACCOUNT_ID}:configuration-set/order-email-prod"
     policy = alarms.guard_role_policy(config_set, "arn:aws:logs:eu-west-1:1:log-group:g")
     ses = [s for s in policy["Statement"] if "ses:" in str(s["Action"])]
-    assert ses == [{"Sid": "PauseSendingOnThisConfigurationSet", "Effect": "Allow",
-                    "Action": "ses:PutConfigurationSetSendingOptions", "Resource": config_set}]
+    assert ses == [
+        {
+            "Sid": "PauseSendingOnThisConfigurationSet",
+            "Effect": "Allow",
+            "Action": "ses:PutConfigurationSetSendingOptions",
+            "Resource": config_set,
+        }
+    ]
     assert all("*" not in str(s["Action"]) and s["Resource"] != "*" for s in policy["Statement"])
 
 

@@ -13,7 +13,10 @@ from components.dashboard import referenced_metrics
 from components.observability import Observability, ObservabilityArgs
 from handlers.shared.telemetry import NAMESPACE, MetricName
 from mockstack import ACCOUNT_ID, StackRun, run_program, stack_config
-from tests.infra.test_observability_dashboard import assert_metric_row_well_formed, assert_widgets_fit_the_grid
+from tests.infra.test_observability_dashboard import (
+    assert_metric_row_well_formed,
+    assert_widgets_fit_the_grid,
+)
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
@@ -27,8 +30,11 @@ def _args(config: StackConfig, **overrides: Any) -> ObservabilityArgs:
         function_names={"sender": "send-fn", "feedback": "feedback-fn", "status": "status-fn"},
         queue_names={"send": "send-q", "feedback": "feedback-q"},
         dead_letter_queue_names={"send": "send-dlq", "feedback": "feedback-dlq"},
-        log_group_names={"sender": "/aws/lambda/send-fn", "feedback": "/aws/lambda/feedback-fn",
-                         "status": "/aws/lambda/status-fn"},
+        log_group_names={
+            "sender": "/aws/lambda/send-fn",
+            "feedback": "/aws/lambda/feedback-fn",
+            "status": "/aws/lambda/status-fn",
+        },
         kms_key_arn=f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/1234",
         subscribers=list(config.alarms.subscribers),
         reputation_guard=config.alarms.reputation_guard,
@@ -42,7 +48,11 @@ def _args(config: StackConfig, **overrides: Any) -> ObservabilityArgs:
 def _run(stack: str, **overrides: Any) -> tuple[StackRun, StackConfig]:
     raw = stack_config(stack)
     config = parse_stack_config(raw)
-    run = run_program(lambda: Observability("obs", _args(config, **overrides)), stack=stack, config=raw)
+
+    def program() -> None:
+        Observability("obs", _args(config, **overrides))
+
+    run = run_program(program, stack=stack, config=raw)
     return run, config
 
 
@@ -82,8 +92,7 @@ def test_alarms_carry_the_configured_thresholds(stack: tuple[StackRun, StackConf
     assert threshold["bounce-rate"] == settings.bounce_rate_percent
     assert threshold["complaint-rate"] == settings.complaint_rate_percent
     assert threshold["ses-reputation-bounce-rate"] == pytest.approx(settings.reputation_bounce_rate_percent / 100)
-    assert threshold["ses-reputation-complaint-rate"] == pytest.approx(
-        settings.reputation_complaint_rate_percent / 100)
+    assert threshold["ses-reputation-complaint-rate"] == pytest.approx(settings.reputation_complaint_rate_percent / 100)
     assert threshold["ses-reputation-bounce-rate"] < 0.05
     assert threshold["ses-reputation-complaint-rate"] < 0.001
     assert threshold["queue-age-send"] == threshold["queue-age-feedback"] == settings.oldest_message_age_seconds
@@ -107,7 +116,8 @@ def test_composite_health_alarm_covers_every_alarm(stack: tuple[StackRun, StackC
 
 
 def test_topic_is_encrypted_tls_only_and_publishable_only_by_this_accounts_alarms(
-        stack: tuple[StackRun, StackConfig]) -> None:
+    stack: tuple[StackRun, StackConfig],
+) -> None:
     run, config = stack
     assert run.named("obs-alarms").inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
     policy_resource = run.named("obs-alarms-policy")
@@ -119,8 +129,7 @@ def test_topic_is_encrypted_tls_only_and_publishable_only_by_this_accounts_alarm
     assert allows[0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT_ID}
     assert allows[0]["Resource"] == _topic_arn(run)
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
-    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Principal"] == "*"
-               for s in denies)
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and s["Principal"] == "*" for s in denies)
     subscriptions = run.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert sorted(s.inputs["endpoint"] for s in subscriptions) == sorted(config.alarms.subscribers)
     assert all(s.inputs["protocol"] == "email" and s.inputs["topic"] == _topic_arn(run) for s in subscriptions)
@@ -147,11 +156,16 @@ def test_dashboard_body_is_valid(stack: tuple[StackRun, StackConfig]) -> None:
 
 def test_saved_queries_over_the_given_log_groups(stack: tuple[StackRun, StackConfig]) -> None:
     run, config = stack
-    queries = {q.name.removeprefix("obs-query-"): q.inputs
-               for q in run.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")}
+    queries = {
+        q.name.removeprefix("obs-query-"): q.inputs
+        for q in run.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")
+    }
     assert set(queries) == {"errors", "order", "slowest-sends"}
     assert queries["slowest-sends"]["logGroupNames"] == ["/aws/lambda/send-fn"]
-    assert len(queries["errors"]["logGroupNames"]) == 3
+    guard_logs = [f"/order-email/order-email-{config.environment}/reputation-guard"]
+    expected = ["/aws/lambda/send-fn", "/aws/lambda/feedback-fn", "/aws/lambda/status-fn"]
+    expected += guard_logs if config.alarms.reputation_guard else []
+    assert queries["errors"]["logGroupNames"] == expected
     assert queries["order"]["name"] == f"order-email-{config.environment}/everything-about-one-order"
 
 
@@ -202,15 +216,18 @@ def test_used_alone_with_defaults_and_minimal_args() -> None:
     """Another project: no stack config of ours, only what the component needs."""
 
     def program() -> None:
-        Observability("obs", {
-            "environment": "staging",
-            "thresholds": DEFAULT_THRESHOLDS,
-            "function_names": {"worker": "worker-fn"},
-            "queue_names": {"work": "work-q"},
-            "dead_letter_queue_names": {"work": "work-dlq"},
-            "log_group_names": {"worker": "/aws/lambda/worker-fn"},
-            "kms_key_arn": f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/1",
-        })
+        Observability(
+            "obs",
+            {
+                "environment": "staging",
+                "thresholds": DEFAULT_THRESHOLDS,
+                "function_names": {"worker": "worker-fn"},
+                "queue_names": {"work": "work-q"},
+                "dead_letter_queue_names": {"work": "work-dlq"},
+                "log_group_names": {"worker": "/aws/lambda/worker-fn"},
+                "kms_key_arn": f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/1",
+            },
+        )
 
     run = run_program(program, stack="staging", config={"aws:region": "us-east-1"}, project="other-project")
     names = {alarm.inputs["name"] for alarm in run.of_type(METRIC_ALARM)}
@@ -219,4 +236,6 @@ def test_used_alone_with_defaults_and_minimal_args() -> None:
     assert {w["properties"]["region"] for w in body["widgets"] if w["type"] == "metric"} == {"us-east-1"}
     assert run.of_type("aws:sns/topicSubscription:TopicSubscription") == []
     assert {q.name for q in run.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")} == {
-        "obs-query-errors", "obs-query-order"}
+        "obs-query-errors",
+        "obs-query-order",
+    }

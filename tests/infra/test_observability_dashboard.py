@@ -20,8 +20,13 @@ DLQS = {"send": "send-dlq", "feedback": "feedback-dlq"}
 def _inputs() -> DashboardInputs:
     specs = alarm_specs(Watched("dev", FUNCTIONS, QUEUES, DLQS), DEFAULT_THRESHOLDS)
     return DashboardInputs(
-        environment="dev", region="eu-west-1", function_names=FUNCTIONS, queue_names=QUEUES,
-        dead_letter_queue_names=DLQS, thresholds=DEFAULT_THRESHOLDS, alarm_specs=specs,
+        environment="dev",
+        region="eu-west-1",
+        function_names=FUNCTIONS,
+        queue_names=QUEUES,
+        dead_letter_queue_names=DLQS,
+        thresholds=DEFAULT_THRESHOLDS,
+        alarm_specs=specs,
         alarm_arns=[f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{spec.name}" for spec in specs],
     )
 
@@ -32,8 +37,7 @@ def body() -> dict[str, Any]:
 
 
 def _metric_rows(body: dict[str, Any]) -> list[list[Any]]:
-    return [row for widget in body["widgets"] if widget["type"] == "metric"
-            for row in widget["properties"]["metrics"]]
+    return [row for widget in body["widgets"] if widget["type"] == "metric" for row in widget["properties"]["metrics"]]
 
 
 def assert_widgets_fit_the_grid(widgets: list[dict[str, Any]]) -> None:
@@ -84,8 +88,11 @@ def test_expressions_only_use_ids_defined_in_their_widget(body: dict[str, Any]) 
         ids = {row[-1]["id"] for row in rows if isinstance(row[-1], dict) and "id" in row[-1]}
         for row in rows:
             if isinstance(row[0], dict):
-                words = {word for word in row[0]["expression"].replace("(", " ").replace(")", " ")
-                         .replace(",", " ").split() if word.isidentifier() and word.islower()}
+                words = {
+                    word
+                    for word in row[0]["expression"].replace("(", " ").replace(")", " ").replace(",", " ").split()
+                    if word.isidentifier() and word.islower()
+                }
                 assert words <= ids | {row[0]["id"]}, (row, ids)
 
 
@@ -115,7 +122,9 @@ def test_required_charts_are_present(body: dict[str, Any]) -> None:
     assert queues == set(QUEUES.values()) | set(DLQS.values())
     functions = {row[3] for row in rows if row[0] == "AWS/Lambda"}
     assert functions == set(FUNCTIONS.values())
-    stats = {row[-1].get("stat") for row in rows if row[1] in ("SendLatency", "DeliveryLatency")}
+    stats = {
+        row[-1].get("stat") for row in rows if isinstance(row[0], str) and row[1] in ("SendLatency", "DeliveryLatency")
+    }
     assert {"p50", "p95", "p99"} <= stats
     expressions = [row[0]["expression"] for row in rows if isinstance(row[0], dict)]
     assert any("FILL(hardr, 0)" in expr for expr in expressions)
@@ -131,8 +140,12 @@ def test_alarm_widget_and_runbook_cover_every_alarm(body: dict[str, Any]) -> Non
 
 
 def test_place_rows_wraps_at_24_columns() -> None:
-    widgets = place_rows([[{"width": 12, "height": 3}, {"width": 12, "height": 6}, {"width": 8, "height": 2}],
-                          [{"width": 24, "height": 1}]])
+    widgets = place_rows(
+        [
+            [{"width": 12, "height": 3}, {"width": 12, "height": 6}, {"width": 8, "height": 2}],
+            [{"width": 24, "height": 1}],
+        ]
+    )
     assert [(w["x"], w["y"]) for w in widgets] == [(0, 0), (12, 0), (0, 6), (0, 8)]
     with pytest.raises(ValueError):
         place_rows([[{"width": 25, "height": 1}]])

@@ -30,8 +30,11 @@ def _event(alarm: str = GUARDED, state: str = "ALARM", **changes: Any) -> dict[s
         "time": "2026-01-01T00:00:00Z",
         "region": "eu-west-1",
         "resources": [f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{alarm}"],
-        "detail": {"alarmName": alarm, "state": {"value": state, "reason": "Threshold Crossed"},
-                   "previousState": {"value": "OK"}},
+        "detail": {
+            "alarmName": alarm,
+            "state": {"value": state, "reason": "Threshold Crossed"},
+            "previousState": {"value": "OK"},
+        },
     }
     event.update(changes)
     return event
@@ -55,21 +58,27 @@ def ses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
 
 
 def test_guarded_alarm_entering_alarm_pauses_sending(ses: Stubber) -> None:
-    ses.add_response("put_configuration_set_sending_options", {},
-                     {"ConfigurationSetName": "order-email-prod", "SendingEnabled": False})
+    ses.add_response(
+        "put_configuration_set_sending_options",
+        {},
+        {"ConfigurationSetName": "order-email-prod", "SendingEnabled": False},
+    )
     result = reputation_guard.handler(_event(), None)
     assert result == {"paused": True, "alarmName": GUARDED, "configurationSet": "order-email-prod"}
 
 
-@pytest.mark.parametrize("event", [
-    _event(state="OK"),
-    _event(state="INSUFFICIENT_DATA"),
-    _event(alarm="order-email-prod-errors-sender"),
-    _event(**{"detail-type": "Scheduled Event"}),
-    _event(source="aws.events"),
-    {"detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch"},
-    {},
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        _event(state="OK"),
+        _event(state="INSUFFICIENT_DATA"),
+        _event(alarm="order-email-prod-errors-sender"),
+        _event(**{"detail-type": "Scheduled Event"}),
+        _event(source="aws.events"),
+        {"detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch"},
+        {},
+    ],
+)
 def test_anything_else_changes_nothing(ses: Stubber, event: dict[str, Any]) -> None:
     assert reputation_guard.handler(event, None) == {"paused": False}  # the stubber fails on any call
 
@@ -80,11 +89,14 @@ def test_ses_error_propagates_so_eventbridge_retries(ses: Stubber) -> None:
         reputation_guard.handler(_event(), None)
 
 
-@pytest.mark.parametrize(("guarded", "expected"), [
-    (frozenset({GUARDED}), GUARDED),
-    (frozenset({"other"}), None),
-    (frozenset(), GUARDED),  # no list configured: the rule's filter is the only filter
-])
+@pytest.mark.parametrize(
+    ("guarded", "expected"),
+    [
+        (frozenset({GUARDED}), GUARDED),
+        (frozenset({"other"}), None),
+        (frozenset(), GUARDED),  # no list configured: the rule's filter is the only filter
+    ],
+)
 def test_alarm_that_fired(guarded: frozenset[str], expected: str | None) -> None:
     assert reputation_guard.alarm_that_fired(_event(), guarded) == expected
 
@@ -94,3 +106,21 @@ def test_client_is_created_once_per_cold_start(monkeypatch: pytest.MonkeyPatch) 
     reputation_guard._sesv2.cache_clear()
     assert reputation_guard._sesv2() is reputation_guard._sesv2()
     reputation_guard._sesv2.cache_clear()
+
+
+def test_guard_is_packaged_alone_so_it_may_import_only_boto3_and_the_standard_library() -> None:
+    import ast
+    import sys
+
+    from components.observability import GUARD_HANDLER
+
+    tree = ast.parse(GUARD_HANDLER.read_text())
+    modules = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    modules |= {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 0
+    }
+    assert modules - {"__future__", "boto3"} <= sys.stdlib_module_names

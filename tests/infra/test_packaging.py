@@ -6,6 +6,7 @@ import hashlib
 import os
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -42,7 +43,7 @@ from mockstack.runner import run_program
 REPO = Path(__file__).resolve().parents[2]
 CONSTRAINTS = REPO / "constraints.txt"
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "urllib3", "python-dateutil", "six"}
-"""What the python3.12 Lambda runtime ships; the layer must not shadow it."""
+"""What every Python Lambda runtime ships; the layer must not shadow it."""
 
 
 # --- handler code -------------------------------------------------------------------------------
@@ -136,13 +137,21 @@ def test_archive_maps_each_listed_name_to_its_file(tmp_path: Path) -> None:
         assert Path(asset.path) == tmp_path / name
 
 
+def _archived_bytes(package: Path) -> dict[str, bytes]:
+    contents = {}
+    for name, asset in handler_code_archive(package).assets.items():
+        assert isinstance(asset, pulumi.FileAsset)
+        contents[name] = Path(asset.path).read_bytes()
+    return contents
+
+
 def test_archive_ignores_bytecode_and_mtimes(tmp_path: Path) -> None:
     package = _fake_package(tmp_path)
-    first = {name: Path(a.path).read_bytes() for name, a in handler_code_archive(package).assets.items()}
+    first = _archived_bytes(package)
     (package / "__pycache__").mkdir()
     (package / "__pycache__" / "entry.cpython-312.pyc").write_bytes(b"\x00")
     os.utime(package / "entry.py", (0, 0))
-    second = {name: Path(a.path).read_bytes() for name, a in handler_code_archive(package).assets.items()}
+    second = _archived_bytes(package)
     assert first == second
 
 
@@ -175,8 +184,9 @@ def test_every_layer_pin_equals_constraints() -> None:
     pins = parse_pins(HANDLERS_REQUIREMENTS.read_text())
     constraints = _constraints()
     assert pins, "handlers/requirements.txt pins nothing"
-    mismatched = {name: (version, constraints.get(name)) for name, version in pins.items()
-                  if constraints.get(name) != version}  # fmt: skip
+    mismatched = {
+        name: (version, constraints.get(name)) for name, version in pins.items() if constraints.get(name) != version
+    }
     assert not mismatched, f"pin differs from constraints.txt (layer, constraints): {mismatched}"
 
 
@@ -191,8 +201,14 @@ def test_layer_pins_are_a_closed_set_for_the_lambda_platform() -> None:
     from importlib.metadata import distribution
 
     pins = parse_pins(HANDLERS_REQUIREMENTS.read_text())
-    lambda_env = {**default_environment(), "python_version": "3.12", "python_full_version": "3.12.0",
-                  "sys_platform": "linux", "platform_machine": "aarch64", "implementation_name": "cpython"}  # fmt: skip
+    lambda_env: dict[str, str] = {
+        **cast("dict[str, str]", default_environment()),
+        "python_version": python_version_of(packaging.LAMBDA_RUNTIME),
+        "python_full_version": python_version_of(packaging.LAMBDA_RUNTIME) + ".0",
+        "sys_platform": "linux",
+        "platform_machine": "aarch64",
+        "implementation_name": "cpython",
+    }
     missing = set()
     for name in pins:
         for text in distribution(name).requires or []:
@@ -243,12 +259,13 @@ def test_runtime_and_architecture_mapping() -> None:
 def test_cache_key_changes_with_every_input() -> None:
     base = layer_cache_key(b"a==1\n", "manylinux2014_aarch64", "3.12")
     assert base == layer_cache_key(b"a==1\n", "manylinux2014_aarch64", "3.12")
-    assert len({
+    variants = {
         base,
         layer_cache_key(b"a==2\n", "manylinux2014_aarch64", "3.12"),
         layer_cache_key(b"a==1\n", "manylinux2014_x86_64", "3.12"),
         layer_cache_key(b"a==1\n", "manylinux2014_aarch64", "3.13"),
-    }) == 4  # fmt: skip
+    }
+    assert len(variants) == 4
 
 
 def test_cache_dir_defaults_to_the_checkout_and_honours_the_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,7 +280,8 @@ def test_zip_path_is_keyed_by_requirements_content(tmp_path: Path) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("a==1\n")
     first = layer_zip_path(cache_dir=tmp_path, requirements=requirements)
-    assert first.name.startswith("deps-py3.12-manylinux2014_aarch64-") and first.suffix == ".zip"
+    assert first.name.startswith(f"deps-py{python_version_of(packaging.LAMBDA_RUNTIME)}-manylinux2014_aarch64-")
+    assert first.suffix == ".zip"
     requirements.write_text("a==2\n")
     assert layer_zip_path(cache_dir=tmp_path, requirements=requirements) != first
 
@@ -301,14 +319,12 @@ def test_build_mode_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
         layer_archive()
 
 
-def test_a_failing_pip_fails_the_build_and_caches_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_pip_fails_the_build_and_caches_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     failing_python = tmp_path / "python"
     failing_python.write_text("#!/bin/sh\necho 'ERROR: no matching distribution' >&2\nexit 1\n")
     failing_python.chmod(0o755)
     monkeypatch.setattr(packaging.sys, "executable", str(failing_python))
-    with pytest.raises(LayerBuildError, match="(?s)pip could not install.*no matching distribution"):
+    with pytest.raises(LayerBuildError, match=r"(?s)pip could not install.*no matching distribution"):
         dependency_layer_zip(cache_dir=tmp_path / "cache")
     assert list((tmp_path / "cache").iterdir()) == []
 
@@ -369,7 +385,8 @@ def test_layer_zip_is_byte_identical_whatever_the_mtimes_permissions_and_locatio
     with zipfile.ZipFile(first) as archive:
         infos = archive.infolist()
         names = [info.filename for info in infos]
-        assert names == sorted(names) == [
+        assert names == sorted(names)
+        assert names == [
             "python/alpha-1.0.dist-info/RECORD",
             "python/alpha/_native.cpython-312-aarch64-linux-gnu.so",
             "python/alpha/mod.py",
@@ -432,7 +449,7 @@ def test_real_layer_is_reproducible_and_carries_aarch64_binaries(real_layers: tu
     with zipfile.ZipFile(first) as archive:
         names = archive.namelist()
         metadata = [archive.read(name).decode() for name in names if name.endswith(".dist-info/METADATA")]
-    assert "python/pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu.so" in names
+    assert f"python/pydantic_core/_pydantic_core.cpython-{packaging.LAMBDA_RUNTIME.removeprefix('python').replace('.', '')}-aarch64-linux-gnu.so" in names
     assert not [name for name in names if name.endswith(".pyc") or "__pycache__" in name]
     assert not [name for name in names if name.startswith("python/bin/")]
     assert not [name for name in names if "x86_64" in name]
@@ -442,7 +459,8 @@ def test_real_layer_is_reproducible_and_carries_aarch64_binaries(real_layers: tu
         fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
         installed[canonical_name(fields["Name"])] = fields["Version"]
     assert installed == parse_pins(HANDLERS_REQUIREMENTS.read_text())
-    for module in ("pydantic", "email_validator", "jinja2", "markupsafe", "aws_lambda_powertools", "jmespath"):
+    modules = ("pydantic", "email_validator", "jinja2", "markupsafe", "aws_lambda_powertools", "jmespath")
+    for module in modules:
         assert any(name.startswith(f"python/{module}/") for name in names), module
 
 
