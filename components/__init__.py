@@ -1,8 +1,8 @@
 """Reusable Pulumi components of order-email; each works alone when imported into another project."""
 
+from components.alarms import thresholds_from_settings
 from components.config import StackConfig, StackConfigError, load_stack_config, parse_stack_config
 from components.delivery_store import DeliveryStore, DeliveryStoreArgs
-from components.alarms import thresholds_from_settings
 from components.email_sender import EmailSender, EmailSenderArgs
 from components.encryption import EncryptionKey, EncryptionKeyArgs
 from components.feedback_loop import FeedbackLoop, FeedbackLoopArgs
