@@ -1,0 +1,138 @@
+"""The pure state update of a delivery item for one SES event: no I/O, no clock of its own.
+
+`transition(item, event, ...)` returns the attributes to set. Applied in any order and any number of
+times, a message's events converge to one item: the status is the highest-ranked one
+(`status_after`), the history holds the newest `history_limit` events sorted by (time, id), counters
+count distinct events and first/last timestamps are min/max. A redelivered event (same SES identity,
+see `FeedbackEvent.identity`) changes nothing.
+
+Dedupe memory: identities of the last `seen_limit(history_limit)` events are kept in `seenEvents`
+(24 hex chars each) besides the history, so a redelivery is recognised even after its history entry
+was pushed out; a redelivery older than that many later events would count twice (SQS redelivers
+within the visibility timeout, long before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from handlers.feedback.events import EventKind, FeedbackEvent
+from handlers.shared import schema
+from handlers.shared.statuses import RANK, Status, status_after
+
+_STATUS_OF = {
+    EventKind.SEND: Status.SENT,
+    EventKind.DELIVERY_DELAY: Status.DELAYED,
+    EventKind.DELIVERY: Status.DELIVERED,
+    EventKind.COMPLAINT: Status.COMPLAINED,
+    EventKind.REJECT: Status.REJECTED,
+    EventKind.RENDERING_FAILURE: Status.RENDERING_FAILED,
+}
+_COUNTERS = {
+    EventKind.OPEN: ("opens", "firstOpenedAt", "lastOpenedAt"),
+    EventKind.CLICK: ("clicks", "firstClickedAt", "lastClickedAt"),
+}
+
+
+def incoming_status(event: FeedbackEvent) -> Status | None:
+    """The status an event stands for; None for Open, Click and Subscription (not statuses)."""
+    if event.kind is EventKind.BOUNCE:
+        return Status.BOUNCED if event.hard_bounce else Status.SOFT_BOUNCED
+    return _STATUS_OF.get(event.kind)
+
+
+def seen_limit(history_limit: int) -> int:
+    return max(100, 5 * history_limit)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    previous: Status | None
+    current: Status
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Transition:
+    duplicate: bool
+    changes: dict[str, Any] = field(default_factory=dict)
+    """Attributes to SET on the item (plain Python values)."""
+    status_change: StatusChange | None = None
+
+
+def current_status(item: Mapping[str, Any]) -> Status | None:
+    try:
+        return Status(item["status"])
+    except (KeyError, ValueError):
+        return None
+
+
+def history_entry(event: FeedbackEvent, now: datetime) -> dict[str, Any]:
+    """What the history keeps of an event: order-independent facts only, no address."""
+    entry: dict[str, Any] = {
+        "type": event.kind.value,
+        "at": schema.iso(event.occurred_at or now),
+        "id": event.identity,
+    }
+    if event.reason:
+        entry["reason"] = event.reason
+    if event.kind is EventKind.BOUNCE:
+        entry["bounce"] = "hard" if event.hard_bounce else "soft"
+        if event.permanent_dsn:
+            entry["permanentDsn"] = True
+    return entry
+
+
+def transition(item: Mapping[str, Any], event: FeedbackEvent, *, history_limit: int, now: datetime) -> Transition:
+    """New attribute values for `item` after `event`, or `duplicate=True` if it was applied before."""
+    identity = event.identity
+    history = [entry for entry in item.get("history") or [] if isinstance(entry, Mapping)]
+    seen = [str(value) for value in item.get("seenEvents") or []]
+    if identity in seen or any(entry.get("id") == identity for entry in history):
+        return Transition(duplicate=True)
+
+    entry = history_entry(event, now)
+    merged = sorted([*history, entry], key=lambda e: (str(e.get("at", "")), str(e.get("id", ""))))
+    changes: dict[str, Any] = {
+        "history": merged[-history_limit:],
+        "seenEvents": [*seen, identity][-seen_limit(history_limit) :],
+        "lastUpdated": schema.iso(now),
+    }
+    if not item.get(schema.SES_MESSAGE_ID):
+        changes[schema.SES_MESSAGE_ID] = event.message_id  # crash recovery: the Send event knows it
+    moment = entry["at"]
+    if event.kind is EventKind.SEND and not item.get("sentAt"):
+        changes["sentAt"] = moment
+    if event.kind is EventKind.DELIVERY:
+        changes["deliveredAt"] = min(filter(None, (item.get("deliveredAt"), moment)))
+    if event.kind in _COUNTERS:
+        count, first, last = _COUNTERS[event.kind]
+        changes[count] = int(item.get(count) or 0) + 1
+        changes[first] = min(filter(None, (item.get(first), moment)))
+        changes[last] = max(filter(None, (item.get(last), moment)))
+
+    change = _status_change(item, event)
+    if change is not None:
+        changes.update(
+            {
+                "status": change.current.value,
+                "statusRank": RANK[change.current],
+                "statusReason": change.reason or event.kind.value,
+                **schema.status_index_keys(
+                    change.current.value, now, str(item[schema.ORDER_ID]), str(item[schema.KIND])
+                ),
+            }
+        )
+    return Transition(duplicate=False, changes=changes, status_change=change)
+
+
+def _status_change(item: Mapping[str, Any], event: FeedbackEvent) -> StatusChange | None:
+    incoming = incoming_status(event)
+    if incoming is None:
+        return None
+    previous = current_status(item)
+    after = status_after(previous, incoming)
+    return None if after == previous else StatusChange(previous, after, event.reason)
