@@ -1,0 +1,78 @@
+"""Routes of the status API on a Lambda function URL (payload v2.0, AWS_IAM auth).
+
+Every answer is JSON: 200 with data, 400 naming the bad parameter, 404 for an unknown order or
+route, 503 when the table cannot be read (logged; the caller may retry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handlers.shared.schema import iso, utc_now
+from handlers.status_api.cursor import Cursor, encode_cursor
+from handlers.status_api.params import BadParameter, check_order_id, parse_listing
+from handlers.status_api.queries import DeliveriesReader
+from handlers.status_api.views import email_view, listing_view
+
+logger = Logger(child=True)
+
+
+def _json(status_code: int, body: dict[str, Any]) -> Response:
+    return Response(status_code=status_code, content_type="application/json", body=body)
+
+
+def build_resolver(
+    reader: DeliveriesReader, *, mask_recipients: bool = True, clock: Callable[[], datetime] = utc_now
+) -> LambdaFunctionUrlResolver:
+    """The resolver with its routes bound to one reader (created once per cold start)."""
+    app = LambdaFunctionUrlResolver()
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/orders/<order_id>")
+    def order(order_id: str) -> Response:
+        check_order_id(order_id)
+        items = reader.order_emails(order_id)
+        if not items:
+            return _json(404, {"error": "order not found", "orderId": order_id})
+        emails = sorted((email_view(item, mask=mask_recipients) for item in items), key=lambda e: e["kind"])
+        return _json(200, {"orderId": order_id, "emails": emails})
+
+    @app.get("/deliveries")
+    def deliveries() -> Response:
+        now = clock()
+        request = parse_listing(app.current_event.query_string_parameters, now)
+        page = reader.recent_by_status(request, now)
+        body: dict[str, Any] = {
+            "status": request.status.value,
+            "since": iso(request.since),
+            "items": [listing_view(item) for item in page.items],
+            "cursor": None,
+        }
+        if page.more and page.last_key:
+            body["cursor"] = encode_cursor(Cursor(request.status.value, iso(request.since), page.last_key))
+        return _json(200, body)
+
+    @app.exception_handler(BadParameter)
+    def bad_parameter(error: BadParameter) -> Response:
+        return _json(400, {"error": error.message, "parameter": error.parameter})
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response:
+        return _json(404, {"error": "not found", "path": app.current_event.path})
+
+    @app.exception_handler([ClientError, BotoCoreError])
+    def table_unavailable(error: Exception) -> Response:
+        logger.exception("deliveries table read failed", extra={"errorType": type(error).__name__})
+        return _json(503, {"error": "delivery records are unavailable, retry later"})
+
+    return app

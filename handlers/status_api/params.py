@@ -1,0 +1,118 @@
+"""Request validation for the status API: every bad input becomes a 400 that names its parameter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from handlers.shared.schema import iso
+from handlers.shared.statuses import Status
+from handlers.status_api.cursor import Cursor, CursorError, decode_cursor
+
+ORDER_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_LIMIT = re.compile(r"[0-9]{1,4}")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+DEFAULT_WINDOW = timedelta(hours=24)
+MAX_WINDOW = timedelta(days=31)
+"""How far back `since` may reach: each day costs eight index queries."""
+LISTING_PARAMETERS = frozenset({"status", "since", "limit", "cursor"})
+
+
+class BadParameter(ValueError):
+    """A request parameter that can never be answered; `parameter` names it in the 400 body."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ListingRequest:
+    """A validated `/deliveries` query: newest first, items updated at or after `since`."""
+
+    status: Status
+    since: datetime
+    limit: int
+    before: str | None = None
+    """Sort key of the last item already returned (from the cursor); None on the first page."""
+
+
+def check_order_id(value: str) -> str:
+    if not ORDER_ID_PATTERN.fullmatch(value or ""):
+        raise BadParameter("orderId", "orderId must be 1-64 characters of letters, digits, '.', '_' or '-'")
+    return value
+
+
+def parse_status(value: str | None) -> Status:
+    if not value:
+        raise BadParameter("status", "status is required, one of " + ", ".join(Status))
+    try:
+        return Status(value.strip().upper())
+    except ValueError:
+        raise BadParameter("status", f"unknown status {value[:40]!r}; one of " + ", ".join(Status)) from None
+
+
+def parse_limit(value: str | None) -> int:
+    if value is None or value == "":
+        return DEFAULT_LIMIT
+    if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
+        raise BadParameter("limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return int(value)
+
+
+def parse_time(value: str) -> datetime:
+    """ISO-8601 date or time; without an offset it is UTC."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_since(value: str | None, now: datetime) -> datetime:
+    if value is None or value == "":
+        return now - DEFAULT_WINDOW
+    try:
+        since = parse_time(value)
+    except ValueError as error:
+        raise BadParameter("since", f"since: {error}") from None
+    if since > now:
+        raise BadParameter("since", "since is in the future")
+    if since < now - MAX_WINDOW:
+        raise BadParameter("since", f"since may reach back at most {MAX_WINDOW.days} days")
+    return since
+
+
+def parse_listing(query: Mapping[str, str] | None, now: datetime) -> ListingRequest:
+    """Validate the query string of `/deliveries`; a cursor carries status and since of page one."""
+    query = query or {}
+    unknown = sorted(set(query) - LISTING_PARAMETERS)
+    if unknown:
+        raise BadParameter(unknown[0], f"unknown parameter {unknown[0][:40]!r}; allowed: "
+                           + ", ".join(sorted(LISTING_PARAMETERS)))
+    limit = parse_limit(query.get("limit"))
+    if not query.get("cursor"):
+        return ListingRequest(parse_status(query.get("status")), parse_since(query.get("since"), now), limit)
+    try:
+        cursor = decode_cursor(query["cursor"])
+    except CursorError as error:
+        raise BadParameter("cursor", f"cursor: {error}") from None
+    _check_cursor_matches(cursor, query)
+    return ListingRequest(Status(cursor.status), parse_time(cursor.since), limit, cursor.before)
+
+
+def _check_cursor_matches(cursor: Cursor, query: Mapping[str, str]) -> None:
+    """A cursor continues one query: a different status or since with it is a client bug."""
+    if query.get("status") and parse_status(query["status"]) != cursor.status:
+        raise BadParameter("cursor", "cursor belongs to a query for another status")
+    if query.get("since"):
+        try:
+            same = iso(parse_time(query["since"])) == cursor.since
+        except ValueError as error:
+            raise BadParameter("since", f"since: {error}") from None
+        if not same:
+            raise BadParameter("cursor", "cursor belongs to a query with another since")

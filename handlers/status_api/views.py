@@ -1,0 +1,85 @@
+"""What the API (and the operator CLI) shows of a delivery item: JSON-safe, addresses masked.
+
+Masking is not only the `recipient` field: SES diagnostics in `statusReason` and event history
+often quote the address (`550 5.1.1 <jane@example.com>: user unknown`), so every string is scrubbed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from handlers.shared.masking import mask_address
+
+ADDRESS_PATTERN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+EMAIL_FIELDS = (
+    "kind", "status", "statusReason", "sesMessageId", "attempts", "createdAt", "sentAt", "deliveredAt",
+    "lastUpdated", "orderTimestamp", "opens", "clicks", "firstOpenedAt", "lastOpenedAt", "firstClickedAt",
+    "lastClickedAt",
+)
+"""Item attributes an order's answer carries as they are (besides recipient and history)."""
+
+LISTING_FIELDS = ("orderId", "kind", "status", "statusReason", "sesMessageId", "createdAt", "sentAt",
+                  "lastUpdated")
+"""Attributes a `/deliveries` row carries: only what the `recentByStatus` index projects."""
+
+
+def scrub_addresses(value: Any, replace: Callable[[str], str] = mask_address) -> Any:
+    """`value` with every e-mail address inside any string replaced (by default by its masked form)."""
+    if isinstance(value, str):
+        return ADDRESS_PATTERN.sub(lambda match: replace(match.group(0)), value)
+    if isinstance(value, Mapping):
+        return {key: scrub_addresses(item, replace) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [scrub_addresses(item, replace) for item in value]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB values as JSON-ready Python: Decimals become int or float, sets become sorted lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(plain(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, bytes | bytearray):
+        return "<binary>"
+    return value
+
+
+def _recipient(item: Mapping[str, Any], mask: bool) -> str | None:
+    if not mask and item.get("recipient"):
+        return str(item["recipient"])
+    if item.get("recipientMasked"):
+        return str(item["recipientMasked"])
+    if item.get("recipient"):
+        return mask_address(str(item["recipient"]))
+    return None
+
+
+def email_view(item: Mapping[str, Any], *, mask: bool = True) -> dict[str, Any]:
+    """One e-mail of an order: status, timestamps, counters, history and the (masked) recipient."""
+    view: dict[str, Any] = {name: plain(item[name]) for name in EMAIL_FIELDS if name in item}
+    view.setdefault("opens", 0)
+    view.setdefault("clicks", 0)
+    view["recipient"] = _recipient(item, mask)
+    if item.get("deliveredTo"):
+        delivered_to = str(item["deliveredTo"])
+        view["deliveredTo"] = delivered_to if not mask else mask_address(delivered_to)
+    view["history"] = plain(list(item.get("history") or []))
+    return scrub_addresses(view) if mask else view
+
+
+def listing_view(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of a status listing, from the index's projection (always masked: nothing else is there)."""
+    view: dict[str, Any] = {name: plain(item[name]) for name in LISTING_FIELDS if name in item}
+    view["recipient"] = item.get("recipientMasked")
+    sort_key = str(item.get("statusSortKey", ""))
+    view["statusSince"] = sort_key.split("#", 1)[0] or None
+    return scrub_addresses(view)

@@ -1,0 +1,110 @@
+"""`status` and `suppression list|add|remove` against moto tables."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from typer.testing import CliRunner
+
+from handlers.shared import schema
+from handlers.shared.masking import address_hash
+from handlers.shared.statuses import Status
+from order_email_cli.main import app
+from order_email_cli.status_cmd import timeline
+from tests.handlers.conftest import REGION, Tables
+from tests.handlers.status_api_support import put_delivery
+
+ADDRESS = "jane.doe@example.com"
+
+
+def test_status_shows_the_order_masked(runner: CliRunner, tables: Tables) -> None:
+    put_delivery(tables.deliveries, "ord-1", Status.DELIVERED, datetime.now(UTC), recipient=ADDRESS,
+                 sentAt="2026-03-10T10:00:00.000Z",
+                 history=[{"type": "Delivery", "at": "2026-03-10T10:00:05.000Z", "id": "e1",
+                           "smtp": f"250 ok <{ADDRESS}>"}])
+    result = runner.invoke(app, ["status", "ord-1", "--table", tables.deliveries, "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["emails"][0]["status"] == "DELIVERED"
+    assert answer["emails"][0]["recipient"] == "j***@example.com"
+    assert ADDRESS not in result.stdout
+    text = runner.invoke(app, ["status", "ord-1", "--table", tables.deliveries])
+    assert text.exit_code == 0
+    assert "DELIVERED" in text.stdout and "Delivery" in text.stdout and ADDRESS not in text.stdout
+
+
+def test_status_exit_codes(runner: CliRunner, tables: Tables, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["status", "ord-none", "--table", tables.deliveries]).exit_code == 1
+    assert runner.invoke(app, ["status", "bad id!", "--table", tables.deliveries]).exit_code == 2
+    monkeypatch.setattr("shutil.which", lambda _: None)
+    result = runner.invoke(app, ["status", "ord-1"])
+    assert result.exit_code == 2 and "--table" in result.stderr
+
+
+def test_timeline_orders_events() -> None:
+    rows = timeline({"createdAt": "2026-01-01T00:00:00.000Z", "attempts": 1, "status": "SENT",
+                     "lastUpdated": "2026-01-01T00:00:02.000Z",
+                     "history": [{"type": "Send", "at": "2026-01-01T00:00:01.000Z", "id": "1", "x": 1}]})
+    assert [row[1] for row in rows] == ["Created", "Send", "Now SENT"]
+    assert rows[1][2] == "x=1"
+
+
+def suppression(runner: CliRunner, tables: Tables, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["suppression", *args, "--table", tables.suppression])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_suppression_add_list_remove(runner: CliRunner, tables: Tables) -> None:
+    assert suppression(runner, tables, "add", ADDRESS)[0] == 0
+    code, out, _ = suppression(runner, tables, "add", "Jane.Doe@Example.com ", "--reason", "COMPLAINT")
+    assert code == 0 and "already suppressed" in out
+    table = boto3.resource("dynamodb", region_name=REGION).Table(tables.suppression)
+    table.put_item(Item={schema.ADDRESS_HASH: schema.SOFT_BOUNCE_PREFIX + address_hash("x@example.org"),
+                         "count": 2})
+    table.put_item(Item={schema.ADDRESS_HASH: address_hash("old@example.org"), "maskedAddress": "o***@example.org",
+                         "reason": "SOFT_BOUNCE", "suppressedAt": "2026-01-01T00:00:00.000Z",
+                         schema.EXPIRES_AT: int(time.time()) - 60})
+    code, out, _ = suppression(runner, tables, "list", "--json")
+    listed = json.loads(out)
+    assert code == 0 and len(listed) == 2
+    jane = next(entry for entry in listed if entry["address"] == "j***@example.com")
+    assert jane["reason"] == "MANUAL" and jane["active"] is True and jane["source"].startswith("operator:")
+    old = next(entry for entry in listed if entry["address"] == "o***@example.org")
+    assert old["active"] is False and old["expires"]
+    assert ADDRESS not in out
+    # an expired temporary suppression is replaced by a new one
+    assert suppression(runner, tables, "add", "old@example.org", "--reason", "BOUNCE")[0] == 0
+    assert table.get_item(Key={schema.ADDRESS_HASH: address_hash("old@example.org")})["Item"]["reason"] == "BOUNCE"
+    code, out, _ = suppression(runner, tables, "list")
+    assert code == 0 and "j***@example.com" in out
+    assert suppression(runner, tables, "remove", ADDRESS)[0] == 0
+    code, _, err = suppression(runner, tables, "remove", ADDRESS)
+    assert code == 1 and "not suppressed" in err
+
+
+def test_suppression_rejects_non_addresses(runner: CliRunner, tables: Tables) -> None:
+    assert suppression(runner, tables, "add", "not-an-address")[0] == 2
+    assert runner.invoke(app, ["suppression", "add", ADDRESS, "--reason", "WHATEVER",
+                               "--table", tables.suppression]).exit_code == 2
+
+
+def test_aws_errors_are_one_line(runner: CliRunner, aws: None) -> None:
+    result = runner.invoke(app, ["suppression", "list", "--table", "missing"])
+    assert result.exit_code == 1 and "ResourceNotFoundException" in result.stderr
+
+
+def test_every_command_has_help(runner: CliRunner) -> None:
+    for command in (["preview"], ["graph"], ["status"], ["suppression", "list"], ["suppression", "add"],
+                    ["suppression", "remove"], ["dlq", "list"], ["dlq", "redrive"], ["erase"], ["resend"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.stdout, command
+    assert runner.invoke(app, []).exit_code in (0, 2)
+
+
+def test_old_records_do_not_matter_for_status(runner: CliRunner, tables: Tables) -> None:
+    put_delivery(tables.deliveries, "ord-9", Status.FAILED, datetime.now(UTC) - timedelta(days=300))
+    assert runner.invoke(app, ["status", "ord-9", "--table", tables.deliveries]).exit_code == 0
