@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from order_email_cli import dlq, erase, infra, resend, status_cmd, suppression
+from order_email_cli import dlq, erase, infra, policy_cmd, resend, status_cmd, suppression
 
 app = typer.Typer(
     name="order-email",
     help="Operate the order-email system: preview and draw the stack, follow an order's e-mails, "
-         "manage suppressions and dead letters, erase an address, resend an e-mail.\n\n"
+         "manage suppressions and dead letters, erase an address, resend an e-mail, check the policy pack.\n\n"
          "Exit codes: 0 ok, 1 found a problem or an operation failed, 2 usage or configuration error.",
     no_args_is_help=True,
     add_completion=False,
@@ -22,6 +22,7 @@ app.add_typer(suppression.app, name="suppression")
 app.add_typer(dlq.app, name="dlq")
 app.command("erase")(erase.erase)
 app.command("resend")(resend.resend)
+app.command("policy")(policy_cmd.policy)
 
 if __name__ == "__main__":
     app()

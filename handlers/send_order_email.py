@@ -1,0 +1,31 @@
+"""Lambda entry point of the sender: SQS batch of orders → order-confirmation e-mails (wiring only).
+
+Configuration: the environment variables listed in `handlers.sender.settings`; everything else
+lives in `handlers.sender`. Templates are compiled and the model built at import; clients are
+created on the first invocation and reused for the life of the execution environment.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+
+from handlers.sender.process import BatchSender
+
+logger = Logger()
+metrics = Metrics()
+
+
+@functools.cache
+def sender() -> BatchSender:
+    """Built once per cold start; raises `ConfigurationError` naming every missing variable."""
+    return BatchSender.from_env(os.environ, metrics=metrics, logger=logger)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return sender().process(event, remaining_ms=context.get_remaining_time_in_millis)

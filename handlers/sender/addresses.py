@@ -1,0 +1,48 @@
+"""Who an e-mail goes to and how addresses appear in headers, records and logs.
+
+Pure functions: the sandbox rewrite, RFC 2047 `Name <address>` headers that can never carry a
+line break, and redaction of addresses from free text (SES error messages quote recipients).
+"""
+
+from __future__ import annotations
+
+import re
+from email.utils import formataddr
+
+from handlers.shared.masking import mask_address
+
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SANDBOX_RECIPIENT = f"success@{SIMULATOR_DOMAIN}"
+"""Where sandbox mode sends every real customer's e-mail: SES accepts it and reports a delivery."""
+
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+
+
+def one_line(value: str) -> str:
+    """Header-safe: every run of whitespace or control characters becomes one space."""
+    if not value.isprintable():
+        value = "".join(char if char.isprintable() else " " for char in value)
+    return " ".join(value.split())
+
+
+def delivery_address(recipient: str, sandbox: bool) -> str:
+    """The address actually mailed: the recipient, or in sandbox mode the mailbox simulator.
+
+    An address already at the simulator passes unchanged, so dev tests can choose an outcome
+    (`bounce@`, `complaint@`, `success+label@` …).
+    """
+    if not sandbox or recipient.rpartition("@")[2].lower() == SIMULATOR_DOMAIN:
+        return recipient
+    return SANDBOX_RECIPIENT
+
+
+def mailbox_header(display_name: str | None, address: str) -> str:
+    """`Name <address>`, the name RFC 2047-encoded when not ASCII; never contains CR or LF."""
+    name = one_line(display_name or "")
+    header = formataddr((name, one_line(address)), charset="utf-8") if name else one_line(address)
+    return header.replace("\r", " ").replace("\n", " ")
+
+
+def redact_addresses(text: str) -> str:
+    """Every e-mail address in `text` masked (`j***@example.com`), for reasons and log lines."""
+    return _ADDRESS.sub(lambda match: mask_address(match.group(0)), text)

@@ -1,0 +1,190 @@
+"""The order event the sender accepts, and how an SQS body becomes one.
+
+Money arrives as JSON numbers or strings and becomes `Decimal` (JSON is parsed with
+`parse_float=Decimal`; floats and booleans are refused). Every size is bounded so a hostile or
+broken publisher gets a validation error, never a crash or a multi-megabyte e-mail.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from handlers.sender.money import CURRENCIES, fits_minor_units
+
+MAX_ITEMS = 500
+"""Far above a real basket (a 200-item order renders fine), far below a hostile 10,000."""
+MAX_METADATA_ENTRIES = 20
+MAX_REASON_ERRORS = 10
+
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+"""Control characters, lone surrogates (unencodable in UTF-8) and line/paragraph separators."""
+
+
+def _no_control_characters(value: str) -> str:
+    if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value):
+        raise ValueError("must not contain control characters or line breaks")
+    return value
+
+
+def _email_address(value: str) -> str:
+    """Syntax only (no DNS); ASCII form so SES and the suppression hash see one spelling."""
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        # email-validator's messages quote parts of the address: keep PII out of DLQ reasons and logs
+        raise ValueError("not a valid e-mail address") from None
+    return checked.ascii_email or checked.normalized
+
+
+def _money_input(value: Any) -> Any:
+    if isinstance(value, bool | float):
+        raise ValueError("money must be a JSON string or a number parsed as Decimal, not a float or boolean")
+    return value
+
+
+def _iso_string(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("must be an ISO-8601 string with a timezone")
+    return value
+
+
+def _currency_code(value: str) -> str:
+    if value not in CURRENCIES:
+        raise ValueError("not an active ISO-4217 currency code")
+    return value
+
+
+OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+"""1-64 characters of `[A-Za-z0-9._-]`: usable as an SES tag value and a DynamoDB key as is."""
+_CLEAN = AfterValidator(_no_control_characters)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _CLEAN]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _CLEAN]
+MetadataKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _CLEAN]
+MetadataValue = Annotated[str, StringConstraints(max_length=512), _CLEAN]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email_address)
+]
+Money = Annotated[
+    Decimal, BeforeValidator(_money_input), Field(ge=0, lt=Decimal("1e12"), allow_inf_nan=False)
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency_code)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+
+_MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+class Item(BaseModel):
+    """One order line. Unknown fields are rejected, like on `Order`."""
+
+    model_config = _MODEL_CONFIG
+
+    name: Name
+    quantity: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    unitPrice: Money
+    sku: Sku | None = None
+
+
+class Order(BaseModel):
+    """An order-confirmation request as the order service publishes it.
+
+    Unknown fields are REJECTED (`extra="forbid"`), not kept: a field we do not know is either a
+    publisher bug we want to see in the DLQ, or data the e-mail would silently ignore. Free-form
+    context belongs in `metadata`, a bounded string map. Validation errors never echo the input
+    (`hide_input_in_errors`), so DLQ reasons and logs carry no customer data.
+    """
+
+    model_config = _MODEL_CONFIG
+
+    orderId: OrderId
+    customerEmail: Email
+    customerName: Name
+    items: Annotated[list[Item], Field(min_length=1, max_length=MAX_ITEMS)]
+    total: Money
+    currency: Currency
+    timestamp: Timestamp
+    metadata: Annotated[dict[MetadataKey, MetadataValue], Field(max_length=MAX_METADATA_ENTRIES)] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _amounts_fit_the_currency(self) -> Order:
+        amounts = [("total", self.total)] + [
+            (f"items.{index}.unitPrice", item.unitPrice) for index, item in enumerate(self.items)
+        ]
+        for where, amount in amounts:
+            if not fits_minor_units(amount, self.currency):
+                raise ValueError(f"{where} has more decimal places than {self.currency} allows")
+        return self
+
+
+@dataclass(frozen=True)
+class InvalidOrder(Exception):
+    """A body that can never become an order: goes to the DLQ with `reason` (no customer data)."""
+
+    reason: str
+    error_type: str
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.reason}"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def order_document(body: str) -> Any:
+    """The order JSON inside an SQS body: raw SNS delivery (the order itself) or an SNS envelope."""
+    try:
+        document = _loads(body)
+        if isinstance(document, dict) and document.get("Type") == "Notification" and "Message" in document:
+            message = document["Message"]
+            if not isinstance(message, str):
+                raise InvalidOrder("SNS notification Message is not a string", "InvalidEnvelope")
+            document = _loads(message)
+    except (ValueError, RecursionError) as error:
+        # json.JSONDecodeError is a ValueError; its message holds a position, never the text
+        raise InvalidOrder(f"body is not JSON: {type(error).__name__}", "InvalidJson") from None
+    return document
+
+
+def validation_reason(error: ValidationError) -> str:
+    """`items.0.quantity: Input should be greater than or equal to 1; …` — locations and messages only."""
+    problems = error.errors(include_url=False, include_input=False, include_context=False)
+    shown = [
+        f"{'.'.join(str(part) for part in problem['loc']) or 'order'}: {problem['msg']}"
+        for problem in problems[:MAX_REASON_ERRORS]
+    ]
+    if len(problems) > MAX_REASON_ERRORS:
+        shown.append(f"... and {len(problems) - MAX_REASON_ERRORS} more")
+    return "; ".join(shown)
+
+
+def parse_order(body: str) -> Order:
+    """The validated order in an SQS body; raises `InvalidOrder` and nothing else."""
+    document = order_document(body)
+    try:
+        return Order.model_validate(document)
+    except ValidationError as error:
+        raise InvalidOrder(validation_reason(error), "InvalidOrder") from None

@@ -1,0 +1,71 @@
+"""Which of a batch's recipients are suppressed: one BatchGetItem for the whole batch.
+
+A temporary suppression carries `expiresAt`; DynamoDB's TTL deletes late (up to days), so an item
+whose `expiresAt` has passed is treated as not suppressed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from handlers.shared import schema
+
+UNPROCESSED_RETRIES = 2
+"""Extra BatchGetItem calls for UnprocessedKeys (throttled partitions) before giving up on them."""
+RETRY_PAUSE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class SuppressionCheck:
+    suppressed: dict[str, str] = field(default_factory=dict)
+    """addressHash → reason, for active suppressions."""
+    unknown: frozenset[str] = frozenset()
+    """Hashes DynamoDB did not answer for: their e-mails are retried, never sent unchecked."""
+
+
+def is_active(item: Mapping[str, Any], now_epoch: int) -> bool:
+    """Suppressed unless a temporary suppression's `expiresAt` has passed."""
+    expires = item.get(schema.EXPIRES_AT, {}).get("N")
+    return expires is None or int(float(expires)) > now_epoch
+
+
+class SuppressionList:
+    def __init__(self, dynamodb: Any, table: str, sleep: Any = time.sleep):
+        self._dynamodb = dynamodb
+        self._table = table
+        self._sleep = sleep
+
+    def check(self, hashes: Iterable[str], now: datetime) -> SuppressionCheck:
+        """Active suppressions among `hashes` (≤ 100, deduplicated here) in one round trip, normally."""
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return SuppressionCheck()
+        request: dict[str, Any] = {
+            self._table: {
+                "Keys": [{schema.ADDRESS_HASH: {"S": value}} for value in wanted],
+                "ProjectionExpression": "#hash, #reason, #expires",
+                "ExpressionAttributeNames": {
+                    "#hash": schema.ADDRESS_HASH,
+                    "#reason": "reason",
+                    "#expires": schema.EXPIRES_AT,
+                },
+            }
+        }
+        now_epoch = int(now.timestamp())
+        suppressed: dict[str, str] = {}
+        for attempt in range(UNPROCESSED_RETRIES + 1):
+            if attempt:
+                self._sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
+            answer = self._dynamodb.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(self._table, []):
+                if is_active(item, now_epoch):
+                    suppressed[item[schema.ADDRESS_HASH]["S"]] = item.get("reason", {}).get("S", "UNKNOWN")
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return SuppressionCheck(suppressed)
+        left = request.get(self._table, {}).get("Keys", [])
+        return SuppressionCheck(suppressed, frozenset(key[schema.ADDRESS_HASH]["S"] for key in left))
