@@ -27,6 +27,9 @@ def entry(tables: Tables, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleTyp
     module = importlib.import_module("handlers.send_order_email")
     module.sender.cache_clear()
     module.metrics.clear_metrics()
+    # Powertools loggers of one service name share a stdlib logger: another handler's test may have
+    # imported its module with a different level in this process (in Lambda each has its own).
+    module.logger.setLevel("INFO")
     yield module
     module.sender.cache_clear()
 
