@@ -4,8 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STACK  ?= dev
 ORDERS ?= 300
+SEED   ?=
 
-.PHONY: venv test lint typecheck unit local bench fuzz lock clean
+.PHONY: venv test lint typecheck unit smoke local bench fuzz lock clean
 
 venv: $(VENV)/.installed
 
@@ -20,15 +21,19 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 typecheck: venv
-	$(VENV)/bin/mypy components handlers mockstack __main__.py
+	$(VENV)/bin/mypy components handlers mockstack localmode order_email_cli policy __main__.py
 
 unit: venv
 	$(VENV)/bin/pytest
 
-test: lint typecheck unit
+test: lint typecheck unit smoke
+
+# `make local` itself, small, so CI proves the newcomer's first command works on a clean machine.
+smoke: venv
+	$(MAKE) local ORDERS=20 SEED=1
 
 local: venv
-	$(VENV)/bin/order-email local --stack $(STACK) --orders $(ORDERS)
+	$(VENV)/bin/order-email local --stack $(STACK) --orders $(ORDERS) $(if $(SEED),--seed $(SEED))
 
 bench: venv
 	$(PY) benchmarks/run_all.py

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from order_email_cli import dlq, erase, infra, policy_cmd, resend, status_cmd, suppression
+from order_email_cli import dlq, erase, infra, local_cmd, policy_cmd, resend, status_cmd, suppression
 
 app = typer.Typer(
     name="order-email",
     help="Operate the order-email system: preview and draw the stack, follow an order's e-mails, "
-         "manage suppressions and dead letters, erase an address, resend an e-mail, check the policy pack.\n\n"
+         "manage suppressions and dead letters, erase an address, resend an e-mail, check the policy pack, "
+         "run it all locally.\n\n"
          "Exit codes: 0 ok, 1 found a problem or an operation failed, 2 usage or configuration error.",
     no_args_is_help=True,
     add_completion=False,
@@ -23,6 +24,7 @@ app.add_typer(dlq.app, name="dlq")
 app.command("erase")(erase.erase)
 app.command("resend")(resend.resend)
 app.command("policy")(policy_cmd.policy)
+app.command("local")(local_cmd.local)
 
 if __name__ == "__main__":
     app()

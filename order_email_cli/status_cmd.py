@@ -69,6 +69,11 @@ def status(
     if json_output:
         common.print_json({"orderId": order_id, "emails": emails})
         return
+    render_emails(order_id, emails)
+
+
+def render_emails(order_id: str, emails: list[dict[str, Any]]) -> None:
+    """The e-mails table and one timeline per e-mail (also used by `local` with the status API's JSON)."""
     common.console.print(_summary(emails))
     for email in emails:
         events = Table(title=f"{escape(order_id)} / {escape(email['kind'])}")

@@ -1,0 +1,124 @@
+"""The AWS emulator: moto's ThreadedMotoServer on 127.0.0.1 and a free port, in its own process.
+
+Its own process, not a thread of the caller: moto keeps its state in module globals (a second
+emulator, or a `mock_aws` test in the same interpreter, would share it) and a server thread would
+compete for the caller's GIL with the queue pollers. The child prints its port on stdout and
+serves until its stdin closes, so it never outlives the parent. The request log is silenced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+REGION = "eu-west-1"
+ACCOUNT_ID = "123456789012"
+"""moto's default account; the mocked graph uses the same one, so ARNs need no translation."""
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+"""Fake credentials: the emulator accepts any, and nothing here can ever reach real AWS."""
+START_TIMEOUT_SECONDS = 30
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=30,
+                        max_pool_connections=20)
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start or stopped answering."""
+
+
+class Emulator:
+    """Start/stop moto server mode; hand out clients pointed at it (parent side only)."""
+
+    def __init__(self, region: str = REGION):
+        self.region = region
+        self.endpoint: str = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> Emulator:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        env.update(CREDENTIALS, PYTHONPATH=str(PROJECT_ROOT), PYTHONDONTWRITEBYTECODE="1")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "localmode.emulator"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env=env, cwd=str(PROJECT_ROOT),
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().strip()
+        if not line.isdigit():
+            self.stop()
+            raise EmulatorError(f"moto server did not start (said {line!r})")
+        self.endpoint = f"http://127.0.0.1:{line}"
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=2):  # noqa: S310
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise EmulatorError(f"moto server at {self.endpoint} is not answering")
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            if process.stdin:
+                process.stdin.close()
+        process.terminate()  # its state is throw-away: no graceful shutdown needed
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the emulator (never real AWS: explicit endpoint and fake credentials)."""
+        if not self.endpoint:
+            raise EmulatorError("emulator not started")
+        return boto3.session.Session(
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=self.region,
+        ).client(service, endpoint_url=self.endpoint, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve() -> None:
+    """Child entry point: serve on a free port, print it, stop when stdin closes."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the request log
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.stdin.read()  # returns at EOF: the parent closed the pipe or died
+    server.stop()
+
+
+if __name__ == "__main__":
+    serve()

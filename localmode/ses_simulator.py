@@ -1,0 +1,249 @@
+"""SES's part of the feedback loop: event-publishing events for every e-mail the emulator accepted.
+
+moto never publishes configuration-set events, and its own "simulator" feedback is not linked to
+the real message id. So for each accepted SendEmail (captured in the function's process) this
+module builds the events SES would publish, in the documented event-publishing format, with the
+real message id, the e-mail's tags and its configuration set (the request's, else the identity's
+default; none → SES publishes nothing), and publishes those the configuration set's event
+destinations match to their SNS topic — the subscription declared in the graph carries them on.
+
+The outcome is decided by the mailbox-simulator address (`+label` allowed in the local part):
+success@ → Send, Delivery; bounce@ → Send, Bounce (Permanent/General); complaint@ → Send, Delivery,
+Complaint (abuse); suppressionlist@ → Send, Bounce (Permanent/OnAccountSuppressionList); ooto@ →
+Send, Delivery. Any other address is delivered. `SimulatorOptions` adds DeliveryDelay, Open and
+Click, shuffles the order and duplicates events, as SNS/SQS at-least-once delivery would.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from localmode.capture import addresses
+from localmode.emulator import ACCOUNT_ID, REGION
+from localmode.provision import EventDestination
+
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+
+EVENT_TYPE_ENUM = {
+    "Send": "SEND", "Reject": "REJECT", "Bounce": "BOUNCE", "Complaint": "COMPLAINT", "Delivery": "DELIVERY",
+    "DeliveryDelay": "DELIVERY_DELAY", "Rendering Failure": "RENDERING_FAILURE", "Open": "OPEN",
+    "Click": "CLICK", "Subscription": "SUBSCRIPTION",
+}
+"""`eventType` in a published event → the `matchingEventTypes` value that selects it."""
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    SUPPRESSION_LIST = "suppressionlist"
+    OOTO = "ooto"
+
+
+EXPECTED_STATUS = {
+    Outcome.SUCCESS: "DELIVERED",
+    Outcome.OOTO: "DELIVERED",
+    Outcome.BOUNCE: "BOUNCED",
+    Outcome.SUPPRESSION_LIST: "BOUNCED",
+    Outcome.COMPLAINT: "COMPLAINED",
+}
+"""The delivery status each simulator outcome must end in."""
+
+
+def outcome_for(address: str) -> Outcome:
+    """The simulator's verdict for an address; non-simulator addresses are delivered (pure)."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    if domain != SIMULATOR_DOMAIN:
+        return Outcome.SUCCESS
+    try:
+        return Outcome(local.split("+", 1)[0])
+    except ValueError:
+        return Outcome.SUCCESS
+
+
+@dataclass(frozen=True)
+class SimulatorOptions:
+    engagement: bool = False
+    """Add a DeliveryDelay before each delivery, and an Open and a Click after it."""
+    reorder: bool = False
+    """Publish each batch's events in random order (SNS→SQS does not keep order)."""
+    duplicate_rate: float = 0.0
+    """Share of events published twice (at-least-once delivery)."""
+    seed: int | None = None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _feedback_id(rng: random.Random) -> str:
+    return f"0102{rng.getrandbits(64):016x}-{uuid.UUID(int=rng.getrandbits(128))}-000000"
+
+
+def mail_object(email: dict[str, Any], configuration_set: str, identity: str | None,
+                caller: str = "localmode") -> dict[str, Any]:
+    """The `mail` object every event of one e-mail shares (pure)."""
+    accepted = datetime.fromtimestamp(email["acceptedAt"], UTC)
+    source = (addresses([email.get("from") or ""]) or [""])[0]
+    destination = addresses([*email.get("to", []), *email.get("cc", []), *email.get("bcc", [])])
+    headers = [{"name": "From", "value": email.get("from") or ""}]
+    headers += [{"name": "Reply-To", "value": value} for value in email.get("replyTo") or []]
+    headers += [{"name": "To", "value": ", ".join(email.get("to") or [])},
+                {"name": "Subject", "value": email.get("subject") or ""},
+                {"name": "MIME-Version", "value": "1.0"},
+                {"name": "Content-Type", "value": "multipart/alternative"}]
+    headers += [{"name": name, "value": value} for name, value in (email.get("headers") or {}).items()]
+    tags: dict[str, list[str]] = {
+        "ses:operation": ["SendEmail"],
+        "ses:configuration-set": [configuration_set],
+        "ses:source-ip": ["127.0.0.1"],
+        "ses:from-domain": [source.rpartition("@")[2]],
+        "ses:caller-identity": [caller],
+    }
+    tags.update({name: [value] for name, value in (email.get("tags") or {}).items()})
+    common: dict[str, Any] = {"from": [email.get("from") or ""], "to": list(email.get("to") or []),
+                              "messageId": email["messageId"], "subject": email.get("subject") or ""}
+    if email.get("replyTo"):
+        common["replyTo"] = list(email["replyTo"])
+    mail: dict[str, Any] = {
+        "timestamp": _iso(accepted),
+        "source": source,
+        "sendingAccountId": ACCOUNT_ID,
+        "messageId": email["messageId"],
+        "destination": destination,
+        "headersTruncated": False,
+        "headers": headers,
+        "commonHeaders": common,
+        "tags": tags,
+    }
+    if identity:
+        mail["sourceArn"] = f"arn:aws:ses:{REGION}:{ACCOUNT_ID}:identity/{identity}"
+    return mail
+
+
+def events_for(email: dict[str, Any], configuration_set: str, identity: str | None,
+               options: SimulatorOptions, rng: random.Random) -> list[dict[str, Any]]:
+    """Every event SES publishes for one accepted e-mail, in the order SES would (pure but for `rng`)."""
+    mail = mail_object(email, configuration_set, identity)
+    accepted = datetime.fromtimestamp(email["acceptedAt"], UTC)
+    events: list[dict[str, Any]] = [{"eventType": "Send", "mail": mail, "send": {}}]
+    for recipient in mail["destination"]:
+        outcome = outcome_for(recipient)
+        moment = accepted + timedelta(milliseconds=rng.randint(200, 900))
+        if options.engagement and outcome in (Outcome.SUCCESS, Outcome.OOTO, Outcome.COMPLAINT):
+            events.append({"eventType": "DeliveryDelay", "mail": mail, "deliveryDelay": {
+                "timestamp": _iso(moment), "delayType": "TransientCommunicationFailure",
+                "expirationTime": _iso(moment + timedelta(hours=12)),
+                "delayedRecipients": [{"emailAddress": recipient, "status": "4.4.1",
+                                       "diagnosticCode": "smtp; 421 4.4.1 try again later"}]}})
+            moment += timedelta(milliseconds=rng.randint(100, 500))
+        if outcome in (Outcome.BOUNCE, Outcome.SUPPRESSION_LIST):
+            events.append(_bounce(mail, recipient, outcome, moment, rng))
+            continue
+        events.append({"eventType": "Delivery", "mail": mail, "delivery": {
+            "timestamp": _iso(moment), "processingTimeMillis": int((moment - accepted).total_seconds() * 1000),
+            "recipients": [recipient], "smtpResponse": "250 2.6.0 Message received",
+            "reportingMTA": f"a1-1.smtp-out.{REGION}.amazonses.com", "remoteMtaIp": "127.0.0.1"}})
+        if outcome is Outcome.COMPLAINT:
+            moment += timedelta(milliseconds=rng.randint(100, 900))
+            events.append({"eventType": "Complaint", "mail": mail, "complaint": {
+                "feedbackId": _feedback_id(rng), "complaintSubType": None,
+                "complainedRecipients": [{"emailAddress": recipient}], "timestamp": _iso(moment),
+                "userAgent": "Amazon SES Mailbox Simulator", "complaintFeedbackType": "abuse",
+                "arrivalDate": _iso(moment)}})
+        if options.engagement:
+            moment += timedelta(seconds=rng.randint(1, 60))
+            agent = "Mozilla/5.0 (localmode)"
+            events.append({"eventType": "Open", "mail": mail, "open": {
+                "timestamp": _iso(moment), "ipAddress": "192.0.2.1", "userAgent": agent}})
+            moment += timedelta(seconds=rng.randint(1, 30))
+            events.append({"eventType": "Click", "mail": mail, "click": {
+                "timestamp": _iso(moment), "ipAddress": "192.0.2.1", "userAgent": agent,
+                "link": "https://example-shop.com/orders", "linkTags": {}}})
+    return events
+
+
+def _bounce(mail: dict[str, Any], recipient: str, outcome: Outcome, moment: datetime,
+            rng: random.Random) -> dict[str, Any]:
+    if outcome is Outcome.SUPPRESSION_LIST:
+        subtype, diagnostic = "OnAccountSuppressionList", (
+            "Amazon SES did not send the message to this address because it is on the suppression list "
+            "for your account.")
+    else:
+        subtype, diagnostic = "General", "smtp; 550 5.1.1 user unknown"
+    return {"eventType": "Bounce", "mail": mail, "bounce": {
+        "feedbackId": _feedback_id(rng), "bounceType": "Permanent", "bounceSubType": subtype,
+        "bouncedRecipients": [{"emailAddress": recipient, "action": "failed", "status": "5.1.1",
+                               "diagnosticCode": diagnostic}],
+        "timestamp": _iso(moment), "reportingMTA": f"dsn; a1-1.smtp-out.{REGION}.amazonses.com"}}
+
+
+Publisher = Callable[[str, list[str]], None]
+"""(topic ARN, messages) → publish them to SNS."""
+
+
+class SesSimulator:
+    """Routes the events of accepted e-mails to the configuration sets' event destinations."""
+
+    def __init__(self, destinations: Iterable[EventDestination], identities: dict[str, str | None],
+                 configuration_sets: set[str], publish: Publisher, options: SimulatorOptions | None = None):
+        self._destinations = list(destinations)
+        self._identities = identities
+        self._configuration_sets = configuration_sets
+        self._publish = publish
+        self.options = options or SimulatorOptions()
+        self._rng = random.Random(self.options.seed)  # noqa: S311 - simulation, not security
+        self.problems: list[str] = []
+        """What real SES would have refused (unknown configuration set, unverified sender)."""
+
+    def identity_of(self, email: dict[str, Any]) -> str | None:
+        source = (addresses([email.get("from") or ""]) or [""])[0].lower()
+        domain = source.rpartition("@")[2]
+        for identity in (source, domain):
+            if identity in self._identities:
+                return identity
+        return None
+
+    def configuration_set_of(self, email: dict[str, Any]) -> str | None:
+        named = email.get("configurationSet")
+        if named:
+            if named not in self._configuration_sets:
+                self.problems.append(f"message {email['messageId']}: configuration set {named!r} does not exist")
+                return None
+            return str(named)
+        identity = self.identity_of(email)
+        return self._identities.get(identity) if identity else None
+
+    def events(self, emails: Iterable[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        """(topic ARN, event) for every event the e-mails produce that a destination matches."""
+        routed: list[tuple[str, dict[str, Any]]] = []
+        for email in emails:
+            configuration_set = self.configuration_set_of(email)
+            if not configuration_set:
+                continue
+            destinations = [d for d in self._destinations if d.configuration_set == configuration_set]
+            for event in events_for(email, configuration_set, self.identity_of(email), self.options, self._rng):
+                routed.extend((destination.topic_arn, event) for destination in destinations
+                              if EVENT_TYPE_ENUM[event["eventType"]] in destination.event_types)
+        if self.options.duplicate_rate:
+            routed += [entry for entry in routed if self._rng.random() < self.options.duplicate_rate]
+        if self.options.reorder:
+            self._rng.shuffle(routed)
+        return routed
+
+    def accept(self, emails: list[dict[str, Any]]) -> int:
+        """Publish the events of these accepted e-mails; returns how many were published."""
+        routed = self.events(emails)
+        by_topic: dict[str, list[str]] = {}
+        for topic, event in routed:
+            by_topic.setdefault(topic, []).append(json.dumps(event))
+        for topic, messages in by_topic.items():
+            self._publish(topic, messages)
+        return len(routed)

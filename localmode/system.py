@@ -1,0 +1,430 @@
+"""`LocalSystem`: the stack's runtime on the local emulator, as a Python API (and the e2e tests' driver).
+
+    with LocalSystem(stack="dev") as system:
+        system.publish_order(order)
+        system.run_until_idle()
+        system.deliveries(order["orderId"])   # GET /orders/{id} of the status API
+
+Start-up: the Pulumi program runs under mocks (`mockstack.run_stack`), `provision` creates what the
+graph declares in the emulator, one worker process per function and concurrency slot is started
+with exactly the declared environment, and one poller per slot drives each SQS mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from handlers.shared.masking import address_hash
+from localmode.capture import emf_values, parse_emf
+from localmode.emulator import ACCOUNT_ID, REGION, Emulator
+from localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
+from localmode.ses_simulator import SesSimulator, SimulatorOptions
+from localmode.workers import Activity, FunctionWorker, Invocation, QueuePoller
+from mockstack import StackRun, run_stack
+
+log = logging.getLogger("localmode")
+
+ORDER_EVENT_TYPE = "order.confirmed"
+LOG_LINES_KEPT = 5_000
+IDLE_CHECKS = 2
+"""Consecutive idle observations (IDLE_PAUSE apart) before the system counts as idle."""
+IDLE_PAUSE_SECONDS = 0.15
+
+
+class FunctionError(RuntimeError):
+    """A function invocation failed (init error, exception, timeout)."""
+
+
+def function_url_event(method: str, path: str, query: Mapping[str, str] | None, function: FunctionSpec,
+                       caller_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/localmode") -> dict[str, Any]:
+    """A Lambda function URL request (payload format 2.0, AWS_IAM auth), as Lambda would build it."""
+    url_id = function.name.replace("-", "")[:32].lower()
+    now = datetime.now(UTC)
+    query = dict(query or {})
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{key}={value}" for key, value in query.items()),
+        "headers": {"host": f"{url_id}.lambda-url.{REGION}.on.aws", "user-agent": "localmode",
+                    "accept": "application/json", "x-amzn-trace-id": f"Root=1-{uuid.uuid4().hex[:8]}"},
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": url_id,
+            "authorizer": {"iam": {"accessKey": "ASIALOCALMODE", "accountId": ACCOUNT_ID,
+                                   "callerId": "AIDALOCALMODE", "userArn": caller_arn, "userId": "AIDALOCALMODE"}},
+            "domainName": f"{url_id}.lambda-url.{REGION}.on.aws",
+            "domainPrefix": url_id,
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                     "userAgent": "localmode"},
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    return event
+
+
+class LocalSystem:
+    """The whole system on moto: start with `with`, drive with publish_* and run_until_idle."""
+
+    def __init__(self, stack: str = "dev", *, graph: StackRun | None = None, concurrency: int | None = None,
+                 retry_delay: int = 1, simulator: SimulatorOptions | None = None, echo_logs: bool = False):
+        """`graph` replaces the stack's recorded graph (tests alter it to prove wiring comes from it);
+        `concurrency` caps each mapping's MaximumConcurrency (default: the CPU count); failed records
+        become visible again after `retry_delay` seconds; `echo_logs` prints the handlers' output."""
+        self.stack = stack
+        self._graph = graph
+        self._concurrency = concurrency or max(1, os.cpu_count() or 1)
+        self._retry_delay = retry_delay
+        self._simulator_options = simulator or SimulatorOptions()
+        self._echo = echo_logs
+        self.emulator = Emulator()
+        self.resources: Provisioned | None = None
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._activity = Activity()
+        self._workers: list[FunctionWorker] = []
+        self._pollers: list[QueuePoller] = []
+        self._status_worker: FunctionWorker | None = None
+        self._simulator: SesSimulator | None = None
+        self._calls: Counter[str] = Counter()
+        self._calls_by_function: dict[str, Counter[str]] = {}
+        self._sent: list[dict[str, Any]] = []
+        self._errors: list[dict[str, Any]] = []
+        self._emf: list[dict[str, Any]] = []
+        self._logs: deque[tuple[str, str, str]] = deque(maxlen=LOG_LINES_KEPT)
+        self._invocations: Counter[str] = Counter()
+        self.published_at: dict[str, float] = {}
+        """orderId → when `publish_order` published it (first time)."""
+        self.feedback_done_at: dict[str, float] = {}
+        """SES message id → when the feedback function last finished an event of it."""
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalSystem:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalSystem:
+        try:
+            self._graph = self._graph or run_stack(self.stack)
+            self.emulator.start()
+            self.resources = provision(self._graph, self.client)
+            self._simulator = SesSimulator(self.resources.event_destinations, self.resources.identities,
+                                           self.resources.configuration_sets, self._publish_batch,
+                                           self._simulator_options)
+            for mapping in self.resources.mappings:
+                if mapping.enabled:
+                    self._start_mapping(mapping)
+            if self.resources.url_functions:
+                self._status_worker = self._worker(self.resources.url_functions[0], 0)
+            for poller in self._pollers:
+                poller.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _worker(self, spec: FunctionSpec, instance: int) -> FunctionWorker:
+        worker = FunctionWorker(spec, self.emulator.endpoint, self.emulator.region, self._output, instance)
+        self._workers.append(worker.start())
+        return worker
+
+    def _start_mapping(self, mapping: MappingSpec) -> None:
+        slots = max(1, min(mapping.maximum_concurrency or self._concurrency, self._concurrency))
+        for instance in range(slots):
+            worker = self._worker(mapping.function, instance)
+            self._pollers.append(QueuePoller(mapping, worker, self.client("sqs"), self.emulator.region,
+                                             self._observe, self._activity, self._stop, self._retry_delay))
+
+    def stop(self) -> None:
+        self._stop.set()
+        for poller in self._pollers:
+            poller.join(timeout=5)
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+        self.emulator.stop()
+
+    def client(self, service: str) -> Any:
+        """A client of the emulator (shared; boto3 clients are thread-safe)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.emulator.client(service)
+            return self._clients[service]
+
+    @property
+    def _resources(self) -> Provisioned:
+        if self.resources is None:
+            raise RuntimeError("LocalSystem is not started")
+        return self.resources
+
+    # -- what the workers report -----------------------------------------------------------------
+
+    def _output(self, function: str, stream: str, line: str) -> None:
+        document = parse_emf(line) if stream == "stdout" else None
+        with self._lock:
+            if document is not None:
+                self._emf.append({"function": function, **document})
+            else:
+                self._logs.append((function, stream, line))
+        if self._echo:
+            print(f"[{function}] {line}", flush=True)
+
+    def _record(self, function: FunctionSpec, invocation: Invocation) -> None:
+        with self._lock:
+            self._invocations[function.logical_name] += 1
+            self._calls.update(invocation.calls)
+            self._calls_by_function.setdefault(function.logical_name, Counter()).update(invocation.calls)
+            self._sent.extend(invocation.sends)
+            if invocation.error is not None:
+                self._errors.append({"function": function.logical_name, "at": time.time(),
+                                     "errorType": invocation.error.get("errorType"),
+                                     "errorMessage": invocation.error.get("errorMessage")})
+        if invocation.error is not None:
+            log.error("%s failed: %s: %s", function.logical_name, invocation.error.get("errorType"),
+                      invocation.error.get("errorMessage"))
+
+    def _observe(self, mapping: MappingSpec, records: list[dict[str, Any]], invocation: Invocation,
+                 failed: list[str]) -> None:
+        self._record(mapping.function, invocation)
+        if invocation.sends and self._simulator is not None:
+            self._simulator.accept(invocation.sends)
+        done_at = time.time()
+        failed_ids = set(failed)
+        for record in records:
+            if record["messageId"] in failed_ids:
+                continue
+            message_id = _ses_message_id(record.get("body") or "")
+            if message_id:
+                with self._lock:
+                    self.feedback_done_at[message_id] = done_at
+
+    def _publish_batch(self, topic_arn: str, messages: list[str]) -> None:
+        sns = self.client("sns")
+        for start in range(0, len(messages), 10):
+            chunk = messages[start:start + 10]
+            sns.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=[
+                {"Id": str(index), "Message": message} for index, message in enumerate(chunk)])
+
+    # -- driving ---------------------------------------------------------------------------------
+
+    def publish_order(self, order: Mapping[str, Any]) -> str:
+        """Publish an order event to the orders topic, as the order service does; returns the SNS id."""
+        order_id = str(order.get("orderId", ""))
+        with self._lock:
+            self.published_at.setdefault(order_id, time.time())
+        return self.publish_raw(json.dumps(order, default=str), {"eventType": ORDER_EVENT_TYPE})
+
+    def publish_raw(self, body: str, attributes: Mapping[str, Any] | None = None) -> str:
+        """Publish any body (a bad one, too) to the orders topic; attribute values are strings."""
+        message_attributes = {
+            name: value if isinstance(value, dict) else {"DataType": "String", "StringValue": str(value)}
+            for name, value in (attributes or {}).items()
+        }
+        answer = self.client("sns").publish(TopicArn=self._resources.orders_topic_arn, Message=body,
+                                            MessageAttributes=message_attributes)
+        return str(answer["MessageId"])
+
+    def publish_ses_event(self, event: Mapping[str, Any] | str) -> None:
+        """Publish an SES event (dict or text) to the ses-events topic, as SES would."""
+        body = event if isinstance(event, str) else json.dumps(event, default=str)
+        topics = list(dict.fromkeys(d.topic_arn for d in self._resources.event_destinations))
+        if not topics:
+            raise RuntimeError("the graph declares no SES event destination")
+        self._publish_batch(topics[0], [body])
+
+    def in_flight(self) -> int:
+        """Messages waiting or being processed in the mapped queues, plus batches being handled."""
+        sqs = self.client("sqs")
+        total = 0 if self._activity.idle else 1
+        for mapping in self._resources.mappings:
+            attributes = sqs.get_queue_attributes(QueueUrl=mapping.queue.url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+            total += sum(int(value) for value in attributes.values())
+        return total
+
+    def run_until_idle(self, timeout: float = 60, on_poll: Callable[[int], None] | None = None) -> None:
+        """Block until no queue holds work and no batch is being processed; TimeoutError otherwise.
+
+        `on_poll` hears the number of messages still in flight at every check (for progress bars).
+        """
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while quiet < IDLE_CHECKS:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still {self.in_flight()} message(s) in flight after {timeout}s")
+            waiting = self.in_flight()
+            if on_poll is not None:
+                on_poll(waiting)
+            quiet = quiet + 1 if waiting == 0 else 0
+            time.sleep(IDLE_PAUSE_SECONDS)
+
+    # -- looking ---------------------------------------------------------------------------------
+
+    def status_api(self, path: str, query: Mapping[str, str] | None = None) -> tuple[int, Any]:
+        """Invoke the status function as its function URL would; (status code, parsed JSON body)."""
+        if self._status_worker is None:
+            raise RuntimeError("the graph declares no function URL")
+        invocation = self._status_worker.invoke(
+            function_url_event("GET", path, query, self._status_worker.spec))
+        self._record(self._status_worker.spec, invocation)
+        if invocation.error is not None:
+            raise FunctionError(f"{invocation.error.get('errorType')}: {invocation.error.get('errorMessage')}")
+        answer = invocation.result or {}
+        body = answer.get("body")
+        return int(answer.get("statusCode", 200)), json.loads(body) if isinstance(body, str) and body else body
+
+    def deliveries(self, order_id: str) -> Any:
+        """The status API's JSON for GET /orders/{order_id} (404 answers come back as their JSON)."""
+        return self.status_api(f"/orders/{order_id}")[1]
+
+    def _table(self, output: str) -> str:
+        name = self._resources.translation(self._graph_outputs().get(output) or "")
+        if not name:
+            raise RuntimeError(f"the stack has no {output} output")
+        return str(name)
+
+    def _graph_outputs(self) -> dict[str, Any]:
+        graph = self._graph
+        if graph is None:
+            raise RuntimeError("LocalSystem is not started")
+        return graph.outputs
+
+    def is_suppressed(self, address: str) -> bool:
+        item = self.client("dynamodb").get_item(
+            TableName=self._table("suppressionTableName"), Key={"addressHash": {"S": address_hash(address)}},
+            ConsistentRead=True).get("Item")
+        if not item:
+            return False
+        expires = item.get("expiresAt", {}).get("N")
+        return expires is None or float(expires) > time.time()
+
+    def suppress(self, address: str, reason: str = "MANUAL") -> None:
+        """Put an address on the suppression list up front, as an operator would."""
+        from handlers.shared.masking import mask_address
+        from handlers.shared.schema import iso, utc_now
+
+        self.client("dynamodb").put_item(TableName=self._table("suppressionTableName"), Item={
+            "addressHash": {"S": address_hash(address)}, "maskedAddress": {"S": mask_address(address)},
+            "reason": {"S": reason}, "suppressedAt": {"S": iso(utc_now())}, "source": {"S": "localmode"}})
+
+    def delivery_items(self) -> list[dict[str, Any]]:
+        """Every delivery item (a table scan, for summaries; not something the system itself does)."""
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserializer = TypeDeserializer()
+        items: list[dict[str, Any]] = []
+        paginator = self.client("dynamodb").get_paginator("scan")
+        for page in paginator.paginate(TableName=self._table("deliveriesTableName"), ConsistentRead=True):
+            items.extend({key: deserializer.deserialize(value) for key, value in item.items()}
+                         for item in page.get("Items", []))
+        return items
+
+    def dead_letters(self) -> dict[str, list[dict[str, Any]]]:
+        """{DLQ name: [{"body", "attributes"}]} for every dead-letter queue; messages stay in place."""
+        sqs = self.client("sqs")
+        result: dict[str, list[dict[str, Any]]] = {}
+        for queue in self._resources.dead_letter_queues:
+            seen: dict[str, dict[str, Any]] = {}
+            handles: list[str] = []
+            while True:
+                messages = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=30,
+                                               MessageAttributeNames=["All"]).get("Messages") or []
+                if not messages:
+                    break
+                for message in messages:
+                    handles.append(message["ReceiptHandle"])
+                    seen[message["MessageId"]] = {
+                        "body": message.get("Body"),
+                        "attributes": {name: value.get("StringValue")
+                                       for name, value in (message.get("MessageAttributes") or {}).items()},
+                    }
+            for start in range(0, len(handles), 10):
+                sqs.change_message_visibility_batch(QueueUrl=queue.url, Entries=[
+                    {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for index, handle in enumerate(handles[start:start + 10])])
+            result[queue.name] = list(seen.values())
+        return result
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """What SES accepted: message id, from, to, subject, html, text, tags, headers, configuration set."""
+        with self._lock:
+            return sorted((dict(email) for email in self._sent), key=lambda email: email["acceptedAt"])
+
+    def metrics(self) -> dict[str, float]:
+        """EMF metrics the handlers emitted: name → sum of values."""
+        totals: dict[str, float] = {}
+        for name, values in self.metric_values().items():
+            totals[name] = sum(values)
+        return totals
+
+    def metric_values(self) -> dict[str, list[float]]:
+        with self._lock:
+            documents = list(self._emf)
+        values: dict[str, list[float]] = {}
+        for document in documents:
+            for name, items in emf_values(document).items():
+                values.setdefault(name, []).extend(items)
+        return values
+
+    def emf_documents(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._emf)
+
+    def aws_calls(self, function: str | None = None) -> dict[str, int]:
+        """{"service.Operation": count} made by the handlers (one function's, by logical name, if given)."""
+        with self._lock:
+            calls = self._calls if function is None else self._calls_by_function.get(function, Counter())
+            return dict(calls)
+
+    def invocations(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._invocations)
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Failed invocations: function, errorType, errorMessage — a wiring mistake shows up here."""
+        with self._lock:
+            return list(self._errors)
+
+    def problems(self) -> list[str]:
+        """What real SES would have refused, as seen by the SES simulator."""
+        return list(self._simulator.problems) if self._simulator else []
+
+    def logs(self, function: str | None = None) -> list[str]:
+        with self._lock:
+            return [line for name, _, line in self._logs if function is None or name == function]
+
+    def function_names(self) -> dict[str, str]:
+        """Logical name → handler, for reports."""
+        return {spec.logical_name: spec.handler for spec in self._resources.functions.values()}
+
+
+def _ses_message_id(body: str) -> str | None:
+    """The SES message id of an SES event body (raw SNS delivery), or None."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    mail = document.get("mail") if isinstance(document, dict) else None
+    message_id = mail.get("messageId") if isinstance(mail, dict) else None
+    return message_id if isinstance(message_id, str) else None

@@ -1,0 +1,91 @@
+"""`local`: the whole system on an embedded AWS emulator, driven by a few hundred realistic orders."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from localmode.run import Reporter, render_summary, run_scenario
+from order_email_cli import common
+from order_email_cli.common import EXIT_PROBLEM, EXIT_USAGE, JsonFlag, StackName
+from order_email_cli.status_cmd import render_emails
+
+Orders = Annotated[int, typer.Option("--orders", "-n", min=1, max=100_000, help="How many orders to publish.")]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed for the order mix (random when absent).")]
+Serve = Annotated[bool, typer.Option("--serve", help="Keep running afterwards: print the emulator endpoint "
+                                                      "and a loopback URL serving the status API.")]
+
+
+def local(stack: StackName = "dev", orders: Orders = 300, seed: Seed = None, json_output: JsonFlag = False,
+          serve: Serve = False) -> None:
+    """Run the whole system for STACK on an embedded AWS emulator (moto on 127.0.0.1), no AWS account.
+
+    Resources come from the stack's Pulumi program; each Lambda runs with exactly the environment its
+    resource declares. Exit 0 when every order reached the outcome its recipient dictates, else 1.
+    """
+    from localmode import LocalSystem  # starts nothing until entered; imported late to keep --help fast
+
+    try:
+        system = LocalSystem(stack)
+    except FileNotFoundError as error:
+        common.fail(str(error), EXIT_USAGE)
+    with system:
+        summary = run_scenario(system, orders, seed) if json_output else _with_progress(system, orders, seed)
+        sample = _sample_order(summary)
+        if json_output:
+            common.print_json(summary)
+        else:
+            common.console.print(render_summary(summary))
+            if sample is not None:
+                common.console.print(f"\nOrder {sample}, as the status API answers GET /orders/{sample}:")
+                render_emails(sample, system.deliveries(sample)["emails"])
+        if serve:
+            _serve(system)
+    if not summary["ok"]:
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def _with_progress(system: Any, orders: int, seed: int | None) -> dict[str, Any]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=common.errors, transient=False) as progress:
+        publishing = progress.add_task("publishing orders", total=None)
+        draining = progress.add_task("processing", total=None, visible=False)
+        most = {"in_flight": 1}
+
+        def published(done: int, total: int) -> None:
+            progress.update(publishing, completed=done, total=total)
+
+        def in_flight(waiting: int) -> None:
+            most["in_flight"] = max(most["in_flight"], waiting)
+            progress.update(draining, visible=True, total=most["in_flight"], completed=most["in_flight"] - waiting)
+
+        return run_scenario(system, orders, seed, Reporter(published=published, in_flight=in_flight))
+
+
+def _sample_order(summary: dict[str, Any]) -> str | None:
+    """A delivered order if there is one (the most telling timeline), else any order that has a record."""
+    outcomes = summary["outcomes"]
+    for wanted in ("DELIVERED", "BOUNCED", "COMPLAINED"):
+        for order_id, outcome in outcomes.items():
+            if outcome["actual"] == wanted:
+                return str(order_id)
+    return None
+
+
+def _serve(system: Any) -> None:
+    from localmode.serve import StatusServer
+
+    server = StatusServer(system).start()
+    common.console.print(f"\nemulator endpoint: {system.emulator.endpoint}  (AWS_ENDPOINT_URL for the AWS CLI / boto3)")
+    common.console.print(f"status API:        {server.url}/orders/<orderId>   {server.url}/health")
+    common.console.print("Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

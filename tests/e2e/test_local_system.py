@@ -1,0 +1,128 @@
+"""End to end on the local emulator: the stack's graph, real handlers in their own processes, SES simulated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from localmode import LocalSystem, run_local
+from mockstack import run_stack
+
+SIM = "simulator.amazonses.com"
+
+
+def order(order_id: str, email: str, **changes: Any) -> dict[str, Any]:
+    document = {
+        "orderId": order_id,
+        "customerEmail": email,
+        "customerName": "Jane Doe",
+        "items": [{"name": "Mug", "quantity": 2, "unitPrice": "9.50", "sku": "MUG-1"}],
+        "total": "19.00",
+        "currency": "EUR",
+        "timestamp": "2026-01-01T10:00:00Z",
+        "metadata": {"channel": "web"},
+    }
+    document.update(changes)
+    return document
+
+
+def status(system: LocalSystem, order_id: str) -> str | None:
+    answer = system.deliveries(order_id)
+    emails = answer.get("emails") or []
+    return emails[0]["status"] if emails else None
+
+
+def dlq(system: LocalSystem, role: str) -> list[dict[str, Any]]:
+    return next(letters for name, letters in system.dead_letters().items() if role in name)
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Iterator[LocalSystem]:
+    """One system, one mixed batch: valid, duplicate, invalid, bounce, complaint, pre-suppressed."""
+    with LocalSystem(stack="dev", concurrency=1) as system:
+        system.suppress(f"success+blocked@{SIM}")
+        system.publish_order(order("o-valid", f"success+1@{SIM}"))
+        system.publish_order(order("o-dup", f"success+2@{SIM}"))
+        system.publish_order(order("o-dup", f"success+2@{SIM}"))
+        system.publish_order(order("o-bounce", f"bounce@{SIM}"))
+        system.publish_order(order("o-complaint", f"complaint+3@{SIM}"))
+        system.publish_order(order("o-suppressed", f"success+blocked@{SIM}"))
+        system.publish_order(order("o-invalid", f"success+4@{SIM}", currency="XXX"))
+        system.publish_raw("this is not JSON", {"eventType": "order.confirmed"})
+        system.publish_raw(json.dumps(order("o-filtered", f"success+5@{SIM}")), {"eventType": "order.cancelled"})
+        system.publish_ses_event("Successfully validated SNS topic for Amazon SES event publishing.")
+        system.publish_ses_event({"eventType": "Bounce", "mail": {"messageId": "m-1"}})  # no bounce object
+        system.run_until_idle(timeout=90)
+        yield system
+
+
+def test_every_order_ends_with_the_status_its_recipient_dictates(mixed: LocalSystem) -> None:
+    assert status(mixed, "o-valid") == "DELIVERED"
+    assert status(mixed, "o-dup") == "DELIVERED"
+    assert status(mixed, "o-bounce") == "BOUNCED"
+    assert status(mixed, "o-complaint") == "COMPLAINED"
+    assert status(mixed, "o-suppressed") == "SUPPRESSED"
+    assert mixed.status_api("/orders/o-invalid")[0] == 404
+    assert mixed.status_api("/orders/o-filtered")[0] == 404  # the subscription's filter policy dropped it
+
+
+def test_one_email_per_order_with_tags_configuration_set_and_both_parts(mixed: LocalSystem) -> None:
+    sent = mixed.sent_emails()
+    assert sorted(email["tags"]["orderId"] for email in sent) == ["o-bounce", "o-complaint", "o-dup", "o-valid"]
+    for email in sent:
+        assert email["configurationSet"] == "order-email-dev"
+        assert email["tags"]["kind"] == "order-confirmation"
+        assert email["text"] and email["html"] and email["subject"]
+        assert "orders@mail.dev.example-shop.com" in email["from"]
+    assert mixed.metrics()["DuplicatesSkipped"] >= 1
+
+
+def test_bounces_and_complaints_suppress_the_address(mixed: LocalSystem) -> None:
+    assert mixed.is_suppressed(f"bounce@{SIM}")
+    assert mixed.is_suppressed(f"complaint+3@{SIM}")
+    assert not mixed.is_suppressed(f"success+1@{SIM}")
+
+
+def test_inputs_that_can_never_succeed_are_dead_lettered_with_a_reason(mixed: LocalSystem) -> None:
+    sender = dlq(mixed, "sender-queue-dlq")
+    assert sorted(letter["attributes"]["errorType"] for letter in sender) == ["InvalidJson", "InvalidOrder"]
+    assert any("o-invalid" in letter["body"] for letter in sender)
+    assert all(letter["attributes"]["reason"] for letter in sender)
+    feedback = dlq(mixed, "feedback-queue-dlq")
+    assert [letter["attributes"]["errorType"] for letter in feedback] == ["InvalidSesEvent"]
+
+
+def test_handlers_emit_emf_and_make_no_put_metric_data_calls(mixed: LocalSystem) -> None:
+    metrics = mixed.metrics()
+    assert metrics["EmailsSent"] == 4
+    assert metrics["HardBounces"] == 1
+    assert metrics["Complaints"] == 1
+    calls = mixed.aws_calls()
+    assert calls["sesv2.SendEmail"] == 4
+    assert not any(name.startswith("cloudwatch.") for name in calls)
+    assert mixed.errors() == []
+
+
+def test_env_comes_from_the_graph_a_missing_variable_fails_loudly_and_dead_letters() -> None:
+    graph = run_stack("dev")
+    variables = graph.named("order-email-sender-function").state["environment"]["variables"]
+    del variables["CONFIGURATION_SET"]
+    with LocalSystem(stack="dev", graph=graph, concurrency=1, retry_delay=0) as system:
+        system.publish_order(order("o-wiring", f"success@{SIM}"))
+        system.run_until_idle(timeout=60)
+        errors = system.errors()
+        assert errors and all("CONFIGURATION_SET" in error["errorMessage"] for error in errors)
+        assert len(errors) == 5  # maxReceiveCount from the queue's redrive policy in the graph
+        assert system.sent_emails() == []
+        assert ["o-wiring" in letter["body"] for letter in dlq(system, "sender-queue-dlq")] == [True]
+
+
+def test_run_local_small_batch_reaches_every_expected_outcome() -> None:
+    summary = run_local(orders=30, seed=11, concurrency=1)
+    assert summary["ok"], {k: v for k, v in summary["outcomes"].items() if v["expected"] != v["actual"]}
+    assert summary["suppressed"] == 1 and summary["dead_lettered"] >= 1
+    assert summary["duplicates_skipped"] >= 1 and summary["emails_sent_twice"] == 0
+    assert summary["put_metric_data_calls"] == 0
