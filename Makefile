@@ -39,7 +39,7 @@ bench: venv
 	$(PY) benchmarks/run_all.py
 
 fuzz: venv
-	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -m fuzz -p no:randomly
+	ORDER_EMAIL_FUZZ=long $(VENV)/bin/pytest -m fuzz
 
 lock: venv
 	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | sed '/^order.email/d' > constraints.body

@@ -126,3 +126,15 @@ def test_run_local_small_batch_reaches_every_expected_outcome() -> None:
     assert summary["suppressed"] == 1 and summary["dead_lettered"] >= 1
     assert summary["duplicates_skipped"] >= 1 and summary["emails_sent_twice"] == 0
     assert summary["put_metric_data_calls"] == 0
+
+
+def test_no_log_line_holds_a_full_address(mixed: LocalSystem) -> None:
+    """Every line every handler wrote (logs and EMF), scanned for an unmasked address."""
+    import re
+
+    lines = mixed.logs()
+    assert len(lines) > 20, "the handlers logged nothing worth scanning"
+    # A masked address (`s***@simulator.amazonses.com`) has `*` before the `@`, so it never matches.
+    unmasked = re.compile(r"[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-]@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
+    assert [line for line in lines if unmasked.search(line)] == []
+    assert any("***@" in line for line in lines), "expected masked addresses in the logs"

@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.feedback.envelopes import Ignored, Invalid, Payload, inbound_records, unwrap
 from handlers.feedback.events import EventKind, FeedbackEvent, parse_event, scrub
+from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers import feedback_samples as s
 
 ALL_TYPES = [
@@ -175,14 +176,16 @@ def classify(content: Any) -> Any:
     return unwrapped
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_target
+@fuzz(300)
 @given(st.one_of(json_values, ses_like))
 def test_fuzz_any_json_is_classified(content: Any) -> None:
     assert isinstance(classify(content), (FeedbackEvent, Ignored, Invalid))
     assert isinstance(classify(json.dumps(content)), (FeedbackEvent, Ignored, Invalid))
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_target
+@fuzz(200)
 @given(st.sampled_from(ALL_TYPES), st.integers(0, 400), st.sampled_from([True, False]))
 def test_fuzz_truncated_real_bodies(event_type: str, cut: int, wrap: bool) -> None:
     body = s.event(event_type)
@@ -190,7 +193,8 @@ def test_fuzz_truncated_real_bodies(event_type: str, cut: int, wrap: bool) -> No
     assert isinstance(classify(text[: len(text) - cut]), (FeedbackEvent, Ignored, Invalid))
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_target
+@fuzz(200)
 @given(
     st.sampled_from(ALL_TYPES),
     st.sampled_from(["mail", "bounce", "delivery", "complaint", "open", "click"]),
@@ -204,9 +208,25 @@ def test_fuzz_wrong_types_in_real_bodies(event_type: str, section: str, field: s
     assert isinstance(classify(body), (FeedbackEvent, Invalid))
 
 
-@settings(max_examples=100, deadline=None)
+@fuzz_target
+@fuzz(100)
 @given(st.lists(st.one_of(json_values, st.dictionaries(st.text(max_size=10), json_values)), max_size=4))
 def test_fuzz_lambda_events_split_without_error(records: list[Any]) -> None:
     for event in ({"Records": records}, {"detail-type": records}, records):
         for record in inbound_records(event):
             assert isinstance(classify(record.content), (FeedbackEvent, Ignored, Invalid))
+
+
+@fuzz_target
+@fuzz(30)
+@given(
+    st.sampled_from(ALL_TYPES),
+    st.sampled_from(["messageId", "timestamp", "source", "bounceType", "reason", "errorMessage"]),
+    st.integers(10_000, 300_000),
+)
+def test_fuzz_huge_strings_are_classified_not_crashed(event_type: str, field: str, size: int) -> None:
+    body = s.event(event_type)
+    for section in body.values():
+        if isinstance(section, dict) and field in section:
+            section[field] = "x" * size
+    assert isinstance(classify(json.dumps(body)), (FeedbackEvent, Ignored, Invalid))

@@ -9,7 +9,7 @@ from email.utils import parseaddr
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -20,6 +20,7 @@ from handlers.sender.money import CURRENCIES, fits_minor_units, format_money, mi
 from handlers.sender.order import InvalidOrder, Order, parse_order
 from handlers.sender.rendering import render_order_confirmation
 from handlers.sender.settings import ConfigurationError, Settings
+from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers.send_helpers import ENV, body, order
 
 # -- order model --------------------------------------------------------------------------------------
@@ -98,14 +99,16 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_target
+@fuzz(300)
 @given(json_values)
 def test_arbitrary_json_only_ever_fails_validation(document: Any) -> None:
     with contextlib.suppress(InvalidOrder):
         parse_order(json.dumps(document))
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_target
+@fuzz(200)
 @given(st.fixed_dictionaries({}, optional={
     "orderId": st.text(max_size=70) | st.integers(),
     "customerEmail": st.emails() | st.text(max_size=30),
@@ -183,7 +186,8 @@ def test_delivery_address(recipient: str, sandbox: bool, expected: str) -> None:
     assert delivery_address(recipient, sandbox) == expected
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_target
+@fuzz(200)
 @given(st.text(max_size=100))
 def test_mailbox_header_never_has_a_line_break(name: str) -> None:
     header = mailbox_header(name, "jane@example.com")

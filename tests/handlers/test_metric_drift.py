@@ -1,0 +1,160 @@
+"""No drift between what the handlers emit and what the dashboard and alarms watch.
+
+The handlers run through their Lambda entry points under moto, with the namespace and `service`
+dimension the dev stack declares for them, through every path that emits a metric; their EMF
+output on stdout is what CloudWatch would turn into metrics. The dashboard and alarms are read from
+the dev stack's recorded resources, exactly as they would be deployed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from handlers.shared.masking import address_hash
+from handlers.shared.telemetry import MetricName
+from mockstack import StackRun, run_stack
+from tests.handlers import feedback_samples as samples
+from tests.handlers.conftest import REGION, Tables
+from tests.handlers.send_helpers import ENV as SENDER_ENV
+from tests.handlers.send_helpers import FROM_DOMAIN, FakeContext, SesTap, body, order, sqs_event
+
+Metric = tuple[str, str, frozenset[tuple[str, str]]]
+"""(namespace, metric name, dimensions as name/value pairs)."""
+
+
+@pytest.fixture(scope="module")
+def dev() -> StackRun:
+    return run_stack("dev")
+
+
+def _declared_env(dev: StackRun, function: str, names: tuple[str, ...]) -> dict[str, str]:
+    variables = dev.named(function).inputs["environment"]["variables"]
+    return {name: variables[name] for name in names}
+
+
+def _emitted(stdout: str) -> set[Metric]:
+    metrics: set[Metric] = set()
+    for line in stdout.splitlines():
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for dimension_set in directive["Dimensions"]:
+                dimensions = frozenset((name, str(document[name])) for name in dimension_set)
+                for metric in directive["Metrics"]:
+                    metrics.add((directive["Namespace"], metric["Name"], dimensions))
+    return metrics
+
+
+def _dashboard_metrics(dev: StackRun) -> set[Metric]:
+    [dashboard] = dev.of_type("aws:cloudwatch/dashboard:Dashboard")
+    found: set[Metric] = set()
+    for widget in json.loads(dashboard.inputs["dashboardBody"])["widgets"]:
+        for row in widget.get("properties", {}).get("metrics", []):
+            if row and isinstance(row[0], str) and row[0] != "...":
+                names = [part for part in row[2:] if isinstance(part, str)]
+                found.add((row[0], row[1], frozenset(zip(names[::2], names[1::2], strict=True))))
+    return found
+
+
+def _alarm_metrics(dev: StackRun) -> set[Metric]:
+    found: set[Metric] = set()
+    for alarm in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        queries = alarm.inputs.get("metricQueries") or [{"metric": alarm.inputs}]
+        for query in queries:
+            metric = query.get("metric")
+            if metric and metric.get("metricName"):
+                dimensions = frozenset((metric.get("dimensions") or {}).items())
+                found.add((metric["namespace"], metric["metricName"], dimensions))
+    return found
+
+
+@pytest.fixture
+def emitted(dev: StackRun, tables: Tables, monkeypatch: pytest.MonkeyPatch,
+            capsys: pytest.CaptureFixture[str]) -> Iterator[set[Metric]]:
+    telemetry = ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE")
+    sqs = boto3.client("sqs", region_name=REGION)
+    metrics = _run_sender(
+        SENDER_ENV | {"DLQ_URL": sqs.create_queue(QueueName="send-dlq")["QueueUrl"]}
+        | _declared_env(dev, "order-email-sender-function", telemetry), tables, monkeypatch, capsys)
+    metrics |= _run_feedback(
+        samples_env(sqs.create_queue(QueueName="feedback-dlq")["QueueUrl"])
+        | _declared_env(dev, "order-email-feedback-function", telemetry), tables, monkeypatch, capsys)
+    yield metrics
+
+
+def samples_env(dlq_url: str) -> dict[str, str]:
+    boto3.client("events", region_name=REGION).create_event_bus(Name="status-bus")
+    return {"DELIVERIES_TABLE": "deliveries", "SUPPRESSION_TABLE": "suppression", "DLQ_URL": dlq_url,
+            "EVENT_BUS_NAME": "status-bus", "SOFT_BOUNCE_COUNT": "1", "SOFT_BOUNCE_WINDOW_DAYS": "7",
+            "HISTORY_LIMIT": "20", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+
+
+def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyPatch,
+                capsys: pytest.CaptureFixture[str]) -> set[Metric]:
+    """Sent, duplicate, invalid, suppressed, throttled and rejected orders: every send-path metric."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=FROM_DOMAIN)
+    boto3.client("dynamodb", region_name=REGION).put_item(TableName=tables.suppression, Item={
+        "addressHash": {"S": address_hash("blocked@example.com")}, "reason": {"S": "BOUNCE"}})
+    tap = SesTap(failures=[("TooManyRequestsException", "Maximum sending rate exceeded."),
+                           ("MessageRejected", "Email address is not verified.")])
+
+    class TappedSession(boto3.session.Session):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.events.register("before-call.sesv2.SendEmail", tap.intercept)
+
+    monkeypatch.setattr(boto3.session, "Session", TappedSession)
+    entry = importlib.import_module("handlers.send_order_email")
+    entry.sender.cache_clear()
+    capsys.readouterr()
+    event = sqs_event(body(order("THROTTLED")), body(order("REJECTED")), body(order("SENT")),
+                      body(order("SENT")), body(order("BAD", customerEmail="nope")),
+                      body(order("BLOCKED", customerEmail="blocked@example.com")),
+                      ids=["t", "r", "s", "d", "b", "x"])
+    entry.handler(event, FakeContext())
+    entry.sender.cache_clear()
+    return _emitted(capsys.readouterr().out)
+
+
+def _run_feedback(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str]) -> set[Metric]:
+    """One message per SES event type, an unknown message and a malformed body."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    kinds = ["Send", "Delivery", "Bounce", "Complaint", "DeliveryDelay", "Reject", "Rendering Failure",
+             "Open", "Click"]
+    events: list[dict[str, Any] | str] = []
+    for index, kind in enumerate(kinds):
+        samples.seed_delivery(tables.deliveries, f"o-{index}", f"m-{index}", recipient=f"r{index}@example.com")
+        events.append(samples.event(kind, f"m-{index}", f"o-{index}", recipient=f"r{index}@example.com"))
+    samples.seed_delivery(tables.deliveries, "o-soft", "m-soft", recipient="soft@example.com")
+    events.append(samples.event("Bounce", "m-soft", "o-soft", recipient="soft@example.com", bounce_type="Transient"))
+    events.append(samples.event("Delivery", "m-unknown", None, recipient="other@example.com"))
+    events.append("{ not json")
+    entry = importlib.reload(importlib.import_module("handlers.ses_feedback"))
+    capsys.readouterr()
+    entry.handler(samples.sqs_event(*events), FakeContext())
+    return _emitted(capsys.readouterr().out)
+
+
+def test_handlers_emit_every_business_metric(emitted: set[Metric]) -> None:
+    assert {name for _, name, _ in emitted} == {str(name) for name in MetricName}
+
+
+def test_dashboard_and_alarms_reference_only_what_is_emitted(dev: StackRun, emitted: set[Metric]) -> None:
+    ours = {metric for metric in _dashboard_metrics(dev) | _alarm_metrics(dev) if metric[0] == "OrderEmail"}
+    assert ours, "no OrderEmail metric is watched at all"
+    assert ours - emitted == set(), "watched but never emitted (name or dimensions drifted)"
+
+
+def test_every_emitted_metric_is_on_the_dashboard(dev: StackRun, emitted: set[Metric]) -> None:
+    assert emitted - _dashboard_metrics(dev) == set(), "emitted but not charted"
