@@ -123,7 +123,9 @@ class _Index:
 
 
 def architecture(resources: Sequence[RecordedResource]) -> Architecture:
-    """Nodes and wiring edges of a recorded program."""
+    """Nodes and wiring edges of a recorded program, in a stable order (by resource name), so the same
+    program always draws the same text whatever order the engine registered its resources in."""
+    resources = sorted(resources, key=lambda resource: (resource.name, resource.type))
     by_urn = {resource.urn: resource for resource in resources}
     result, index, taken = Architecture(), _Index(), set[str]()
     node_of: dict[str, str] = {}
@@ -144,6 +146,7 @@ def architecture(resources: Sequence[RecordedResource]) -> Architecture:
 
     for resource in resources:
         connect_wiring(resource, node_of.get(resource.urn), index, connect)
+    result.edges.sort(key=lambda edge: (edge.source, edge.target, edge.label))
     return result
 
 
