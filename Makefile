@@ -26,7 +26,7 @@ typecheck: venv
 unit: venv
 	$(VENV)/bin/pytest
 
-test: lint typecheck unit smoke
+test: lint typecheck smoke unit
 
 # `make local` itself, small, so CI proves the newcomer's first command works on a clean machine.
 smoke: venv
