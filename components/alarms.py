@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from components import policies
 from handlers.shared.telemetry import NAMESPACE, MetricName, service_name
 
 SES_REVIEW_BOUNCE_RATE_PERCENT = 5.0
@@ -468,42 +469,9 @@ def composite_rule(alarm_names: Sequence[str]) -> str:
 
 def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> dict[str, Any]:
     """Only this account's CloudWatch alarms may publish; nothing may use the topic without TLS."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "CloudWatchAlarmsOfThisAccountPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
-                },
-            },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": [
-                    "sns:Publish",
-                    "sns:Subscribe",
-                    "sns:GetTopicAttributes",
-                    "sns:SetTopicAttributes",
-                    "sns:AddPermission",
-                    "sns:RemovePermission",
-                    "sns:DeleteTopic",
-                    "sns:ListSubscriptionsByTopic",
-                ],
-                "Resource": topic_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
-
-
-# --- reputation guard --------------------------------------------------------------------------
+    return policies.service_publish_policy(
+        topic_arn, sid="CloudWatchAlarmsOfThisAccountPublish", service="cloudwatch.amazonaws.com",
+        account_id=account_id, source_arn=f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*")
 
 
 def guard_event_pattern(alarm_arns: Sequence[str]) -> dict[str, Any]:

@@ -56,22 +56,28 @@ def orders_topic_policy(topic_arn: str, publishers: Sequence[str]) -> Document:
     )
 
 
-def ses_events_topic_policy(topic_arn: str, account_id: str, configuration_set_arn: str) -> Document:
-    """Only SES, for this account's configuration set, may publish delivery events."""
+def service_publish_policy(topic_arn: str, *, sid: str, service: str, account_id: str, source_arn: str) -> Document:
+    """Only `service` acting for `source_arn` in this account may publish (no confused deputy), over TLS."""
     return _document(
         {
-            "Sid": "AllowSesEventPublishing",
+            "Sid": sid,
             "Effect": "Allow",
-            "Principal": {"Service": "ses.amazonaws.com"},
+            "Principal": {"Service": service},
             "Action": "sns:Publish",
             "Resource": topic_arn,
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": configuration_set_arn},
+                "ArnLike": {"aws:SourceArn": source_arn},
             },
         },
         deny_insecure_transport(topic_arn, "sns"),
     )
+
+
+def ses_events_topic_policy(topic_arn: str, account_id: str, configuration_set_arn: str) -> Document:
+    """Only SES, for this account's configuration set, may publish delivery events."""
+    return service_publish_policy(topic_arn, sid="AllowSesEventPublishing", service="ses.amazonaws.com",
+                                  account_id=account_id, source_arn=configuration_set_arn)
 
 
 def queue_from_topic_policy(queue_arn: str, topic_arn: str) -> Document:
