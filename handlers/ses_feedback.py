@@ -25,7 +25,8 @@ from handlers.shared.sqs_batch import DeadLetters
 SETTINGS = FeedbackSettings.from_env()
 logger = Logger()
 metrics = Metrics()
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+# Three attempts in all (`total_max_attempts` counts the first; `max_attempts` would count retries).
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)
 _processor: FeedbackProcessor | None = None
 
 

@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.utils import getaddresses
 from typing import Any
 
@@ -30,8 +30,12 @@ class CallRecorder:
         self.calls: Counter[str] = Counter()
         self.sends: list[dict[str, Any]] = []
 
-    def install(self) -> None:
-        """Attach to every botocore Session created from now on in this process."""
+    def install(self, also: Callable[[Any], None] | None = None) -> None:
+        """Attach to every botocore Session created from now on in this process.
+
+        `also` attaches more hooks to each session, after ours (a fault injector's after-call hook
+        must run after the send was recorded).
+        """
         import botocore.session
 
         original = botocore.session.Session.__init__
@@ -40,6 +44,8 @@ class CallRecorder:
         def init(session: Any, *args: Any, **kwargs: Any) -> None:
             original(session, *args, **kwargs)
             recorder.attach(session)
+            if also is not None:
+                also(session)
 
         botocore.session.Session.__init__ = init  # type: ignore[method-assign,assignment]
 

@@ -1,10 +1,15 @@
 """A minimal Lambda runtime: runs in a function's own process, with exactly that function's environment.
 
-Started by `workers.FunctionWorker` as `python -m localmode.lambda_runtime <response-fd>`. The
+Started by `workers.FunctionWorker` as `python -m localmode.lambda_runtime <response-fd> [fault-plan]`. The
 handler named by `_HANDLER` is imported on the first invocation (its init phase: module-level
 settings and clients see only this process's environment) and re-imported after a failed init, as
 Lambda does. Invocations arrive as JSON lines on stdin; answers go to the response pipe, so the
 handler's stdout (Powertools logs and EMF) stays exactly what CloudWatch Logs would receive.
+
+With a fault plan (chaos runs, JSON on the command line, never in the environment), a
+`faults.FaultInjector` hooks every botocore session too. When it kills the process after an
+accepted send, it first writes a `crashed` answer with what was observed, so the parent still
+learns of the e-mail SES accepted (and publishes its events) while reporting the invocation failed.
 """
 
 from __future__ import annotations
@@ -54,13 +59,41 @@ def _load(spec: str) -> Callable[[Any, Any], Any]:
     return handler
 
 
+def _injector(plan_json: str, recorder: CallRecorder, respond: Any, current: dict[str, Any]) -> Any:
+    """The fault injector of a chaos run; its crash hook reports before the process dies."""
+    from localmode.faults import CRASH_EXIT_CODE, FaultInjector, FaultPlan
+
+    def on_crash() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        calls, sends = recorder.drain()
+        respond.write(json.dumps({
+            "id": current.get("id"), "crashed": True, "calls": calls, "sends": sends,
+            "faults": injector.drain(),
+            "durationMs": (time.monotonic() - current.get("started", time.monotonic())) * 1000,
+            "error": {"errorType": "Runtime.ExitError",
+                      "errorMessage": f"RequestId: {current.get('requestId')} Error: Runtime exited with error: "
+                                      f"signal: killed (exit status {CRASH_EXIT_CODE})"},
+        }, default=str) + "\n")
+        respond.flush()
+
+    injector = FaultInjector(FaultPlan.from_json(plan_json), os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+                             int(os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "0")[-4:] or 0), on_crash)
+    return injector
+
+
 def main() -> None:
     respond = os.fdopen(int(sys.argv[1]), "w", buffering=1)
     recorder = CallRecorder()
-    recorder.install()
+    current: dict[str, Any] = {}
+    injector = _injector(sys.argv[2], recorder, respond, current) if len(sys.argv) > 2 else None
+    recorder.install(also=injector.attach if injector is not None else None)
     handler: Callable[[Any, Any], Any] | None = None
     for line in sys.stdin:
         request = json.loads(line)
+        current.update(id=request["id"], requestId=request["requestId"], started=time.monotonic())
+        if injector is not None:
+            injector.begin(int(request["id"]))
         started = time.monotonic()
         answer: dict[str, Any] = {"id": request["id"], "coldStart": handler is None}
         try:
@@ -78,6 +111,8 @@ def main() -> None:
         sys.stdout.flush()
         answer["durationMs"] = (time.monotonic() - started) * 1000
         answer["calls"], answer["sends"] = recorder.drain()
+        if injector is not None:
+            answer["faults"] = injector.drain()
         respond.write(json.dumps(answer, default=str) + "\n")
 
 

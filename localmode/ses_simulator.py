@@ -11,13 +11,16 @@ The outcome is decided by the mailbox-simulator address (`+label` allowed in the
 success@ → Send, Delivery; bounce@ → Send, Bounce (Permanent/General); complaint@ → Send, Delivery,
 Complaint (abuse); suppressionlist@ → Send, Bounce (Permanent/OnAccountSuppressionList); ooto@ →
 Send, Delivery. Any other address is delivered. `SimulatorOptions` adds DeliveryDelay, Open and
-Click, shuffles the order and duplicates events, as SNS/SQS at-least-once delivery would.
+Click, shuffles the order and duplicates events, as SNS/SQS at-least-once delivery would, and
+publishes a share of them late (a Delivery after the Complaint, a Send after the Delivery), as SES's
+asynchronous event publishing can; `pending()` counts the late ones not yet published.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -76,6 +79,9 @@ class SimulatorOptions:
     """Publish each batch's events in random order (SNS→SQS does not keep order)."""
     duplicate_rate: float = 0.0
     """Share of events published twice (at-least-once delivery)."""
+    late_rate: float = 0.0
+    """Share of events published late, after a delay drawn from `late_seconds`."""
+    late_seconds: tuple[float, float] = (1.0, 4.0)
     seed: int | None = None
 
 
@@ -200,6 +206,10 @@ class SesSimulator:
         self._publish = publish
         self.options = options or SimulatorOptions()
         self._rng = random.Random(self.options.seed)  # noqa: S311 - simulation, not security
+        self._lock = threading.Lock()
+        self._late: set[threading.Timer] = set()
+        self.late_published = 0
+        self.duplicated = 0
         self.problems: list[str] = []
         """What real SES would have refused (unknown configuration set, unverified sender)."""
 
@@ -233,17 +243,57 @@ class SesSimulator:
                 routed.extend((destination.topic_arn, event) for destination in destinations
                               if EVENT_TYPE_ENUM[event["eventType"]] in destination.event_types)
         if self.options.duplicate_rate:
-            routed += [entry for entry in routed if self._rng.random() < self.options.duplicate_rate]
+            again = [entry for entry in routed if self._rng.random() < self.options.duplicate_rate]
+            self.duplicated += len(again)
+            routed += again
         if self.options.reorder:
             self._rng.shuffle(routed)
         return routed
 
     def accept(self, emails: list[dict[str, Any]]) -> int:
-        """Publish the events of these accepted e-mails; returns how many were published."""
+        """Publish the events of these accepted e-mails (some late); returns how many there are."""
         routed = self.events(emails)
+        now: list[tuple[str, dict[str, Any]]] = []
+        with self._lock:
+            for entry in routed:
+                if self.options.late_rate and self._rng.random() < self.options.late_rate:
+                    self._schedule(self._rng.uniform(*self.options.late_seconds), entry)
+                else:
+                    now.append(entry)
+        self._publish_now(now)
+        return len(routed)
+
+    def _publish_now(self, routed: list[tuple[str, dict[str, Any]]]) -> None:
         by_topic: dict[str, list[str]] = {}
         for topic, event in routed:
             by_topic.setdefault(topic, []).append(json.dumps(event))
         for topic, messages in by_topic.items():
             self._publish(topic, messages)
-        return len(routed)
+
+    def _schedule(self, delay: float, entry: tuple[str, dict[str, Any]]) -> None:
+        """Publish one event after `delay` seconds (caller holds the lock)."""
+
+        def fire() -> None:
+            try:
+                self._publish_now([entry])
+            finally:
+                with self._lock:
+                    self._late.discard(timer)
+                    self.late_published += 1
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        self._late.add(timer)
+        timer.start()
+
+    def pending(self) -> int:
+        """Late events not published yet (the idle check counts them as work in flight)."""
+        with self._lock:
+            return len(self._late)
+
+    def close(self) -> None:
+        """Drop late events still waiting (the system is stopping)."""
+        with self._lock:
+            timers, self._late = list(self._late), set()
+        for timer in timers:
+            timer.cancel()

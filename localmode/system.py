@@ -8,6 +8,12 @@
 Start-up: the Pulumi program runs under mocks (`mockstack.run_stack`), `provision` creates what the
 graph declares in the emulator, one worker process per function and concurrency slot is started
 with exactly the declared environment, and one poller per slot drives each SQS mapping.
+
+Chaos runs (`faults=FaultPlan(...)`, see `localmode.faults`) inject faults where AWS has them and
+may compress time (`time_scale`): LEASE_SECONDS and SEND_GRACE_SECONDS in the functions' declared
+environment and the queues' visibility timeout (the retry delay of failed records) are multiplied
+by the scale, so a crash's lease and grace run out in seconds instead of minutes. `time_compression`
+lists every value changed; handler code is untouched.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from handlers.shared.masking import address_hash
 from localmode.capture import emf_values, parse_emf
 from localmode.emulator import ACCOUNT_ID, REGION, Emulator
+from localmode.faults import SCALED_VARIABLES, FaultPlan, scaled_environment, scaled_seconds
 from localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
 from localmode.ses_simulator import SesSimulator, SimulatorOptions
 from localmode.workers import Activity, FunctionWorker, Invocation, QueuePoller
@@ -83,15 +91,24 @@ class LocalSystem:
     """The whole system on moto: start with `with`, drive with publish_* and run_until_idle."""
 
     def __init__(self, stack: str = "dev", *, graph: StackRun | None = None, concurrency: int | None = None,
-                 retry_delay: int = 1, simulator: SimulatorOptions | None = None, echo_logs: bool = False):
+                 retry_delay: int = 1, simulator: SimulatorOptions | None = None, echo_logs: bool = False,
+                 faults: FaultPlan | None = None, time_scale: float | None = None):
         """`graph` replaces the stack's recorded graph (tests alter it to prove wiring comes from it);
         `concurrency` caps each mapping's MaximumConcurrency (default: the CPU count); failed records
-        become visible again after `retry_delay` seconds; `echo_logs` prints the handlers' output."""
+        become visible again after `retry_delay` seconds; `echo_logs` prints the handlers' output.
+
+        `faults` injects a chaos plan (SES event faults come from it unless `simulator` is given);
+        `time_scale` (default: the plan's) compresses lease, grace and visibility timeouts, and then
+        replaces `retry_delay` with each queue's scaled visibility timeout."""
         self.stack = stack
         self._graph = graph
         self._concurrency = concurrency or max(1, os.cpu_count() or 1)
         self._retry_delay = retry_delay
-        self._simulator_options = simulator or SimulatorOptions()
+        self.faults = faults
+        self.time_scale = time_scale if time_scale is not None else (faults.time_scale if faults else None)
+        self.time_compression: dict[str, str] = {}
+        """What the time scale changed: "function VARIABLE" / "queue visibility" → "declared → local"."""
+        self._simulator_options = simulator or (_simulator_options(faults) if faults else SimulatorOptions())
         self._echo = echo_logs
         self.emulator = Emulator()
         self.resources: Provisioned | None = None
@@ -110,6 +127,7 @@ class LocalSystem:
         self._emf: list[dict[str, Any]] = []
         self._logs: deque[tuple[str, str, str]] = deque(maxlen=LOG_LINES_KEPT)
         self._invocations: Counter[str] = Counter()
+        self._faults: Counter[str] = Counter()
         self.published_at: dict[str, float] = {}
         """orderId → when `publish_order` published it (first time)."""
         self.feedback_done_at: dict[str, float] = {}
@@ -143,20 +161,46 @@ class LocalSystem:
             raise
         return self
 
-    def _worker(self, spec: FunctionSpec, instance: int) -> FunctionWorker:
-        worker = FunctionWorker(spec, self.emulator.endpoint, self.emulator.region, self._output, instance)
+    def _worker(self, spec: FunctionSpec, instance: int, faults: str | None = None) -> FunctionWorker:
+        worker = FunctionWorker(spec, self.emulator.endpoint, self.emulator.region, self._output, instance, faults)
         self._workers.append(worker.start())
         return worker
 
     def _start_mapping(self, mapping: MappingSpec) -> None:
         slots = max(1, min(mapping.maximum_concurrency or self._concurrency, self._concurrency))
+        mapping = replace(mapping, function=self._compressed(mapping.function))
+        retry_delay = self._compressed_visibility(mapping)
+        faults = self.faults.to_json() if self.faults is not None and self.faults.injects_calls else None
         for instance in range(slots):
-            worker = self._worker(mapping.function, instance)
+            worker = self._worker(mapping.function, instance, faults)
             self._pollers.append(QueuePoller(mapping, worker, self.client("sqs"), self.emulator.region,
-                                             self._observe, self._activity, self._stop, self._retry_delay))
+                                             self._observe, self._activity, self._stop, retry_delay))
+
+    def _compressed(self, spec: FunctionSpec) -> FunctionSpec:
+        """The function with its declared lease/grace durations scaled (a visible, recorded deviation)."""
+        if not self.time_scale:
+            return spec
+        environment = scaled_environment(spec.environment, self.time_scale)
+        for name in SCALED_VARIABLES:
+            if environment.get(name) != spec.environment.get(name):
+                self.time_compression[f"{spec.logical_name} {name}"] = \
+                    f"{spec.environment[name]} → {environment[name]}"
+        return replace(spec, environment=environment)
+
+    def _compressed_visibility(self, mapping: MappingSpec) -> int:
+        """Seconds a failed record stays invisible: the queue's scaled visibility timeout, or retry_delay."""
+        if not self.time_scale:
+            return self._retry_delay
+        declared = int(self.client("sqs").get_queue_attributes(
+            QueueUrl=mapping.queue.url, AttributeNames=["VisibilityTimeout"])["Attributes"]["VisibilityTimeout"])
+        local = scaled_seconds(declared, self.time_scale)
+        self.time_compression[f"{mapping.queue.logical_name} visibility timeout"] = f"{declared} → {local}"
+        return local
 
     def stop(self) -> None:
         self._stop.set()
+        if self._simulator is not None:
+            self._simulator.close()
         for poller in self._pollers:
             poller.join(timeout=5)
         for worker in self._workers:
@@ -195,6 +239,7 @@ class LocalSystem:
             self._calls.update(invocation.calls)
             self._calls_by_function.setdefault(function.logical_name, Counter()).update(invocation.calls)
             self._sent.extend(invocation.sends)
+            self._faults.update(invocation.faults)
             if invocation.error is not None:
                 self._errors.append({"function": function.logical_name, "at": time.time(),
                                      "errorType": invocation.error.get("errorType"),
@@ -256,6 +301,7 @@ class LocalSystem:
         """Messages waiting or being processed in the mapped queues, plus batches being handled."""
         sqs = self.client("sqs")
         total = 0 if self._activity.idle else 1
+        total += self._simulator.pending() if self._simulator is not None else 0
         for mapping in self._resources.mappings:
             attributes = sqs.get_queue_attributes(QueueUrl=mapping.queue.url, AttributeNames=[
                 "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
@@ -330,12 +376,19 @@ class LocalSystem:
 
     def delivery_items(self) -> list[dict[str, Any]]:
         """Every delivery item (a table scan, for summaries; not something the system itself does)."""
+        return self._scan("deliveriesTableName")
+
+    def suppression_items(self) -> list[dict[str, Any]]:
+        """Every suppression item, soft-bounce counters included (a scan, for invariant checks)."""
+        return self._scan("suppressionTableName")
+
+    def _scan(self, output: str) -> list[dict[str, Any]]:
         from boto3.dynamodb.types import TypeDeserializer
 
         deserializer = TypeDeserializer()
         items: list[dict[str, Any]] = []
         paginator = self.client("dynamodb").get_paginator("scan")
-        for page in paginator.paginate(TableName=self._table("deliveriesTableName"), ConsistentRead=True):
+        for page in paginator.paginate(TableName=self._table(output), ConsistentRead=True):
             items.extend({key: deserializer.deserialize(value) for key, value in item.items()}
                          for item in page.get("Items", []))
         return items
@@ -401,6 +454,16 @@ class LocalSystem:
         with self._lock:
             return dict(self._invocations)
 
+    def faults_injected(self) -> dict[str, int]:
+        """{"dynamodb.InternalServerError": n, "sesv2.TooManyRequestsException": n, "crash.after_send": n, …}
+        — injected inside the functions, plus the SES simulator's late events."""
+        with self._lock:
+            counts = dict(self._faults)
+        if self._simulator is not None:
+            counts["ses.late_events"] = self._simulator.late_published
+            counts["ses.duplicated_events"] = self._simulator.duplicated
+        return dict(sorted(counts.items()))
+
     def errors(self) -> list[dict[str, Any]]:
         """Failed invocations: function, errorType, errorMessage — a wiring mistake shows up here."""
         with self._lock:
@@ -417,6 +480,12 @@ class LocalSystem:
     def function_names(self) -> dict[str, str]:
         """Logical name → handler, for reports."""
         return {spec.logical_name: spec.handler for spec in self._resources.functions.values()}
+
+
+def _simulator_options(plan: FaultPlan) -> SimulatorOptions:
+    """SES's share of a chaos plan: events reordered, repeated and late (pure)."""
+    return SimulatorOptions(reorder=plan.reorder_events, duplicate_rate=plan.event_duplicate_rate,
+                            late_rate=plan.late_event_rate, late_seconds=plan.late_event_seconds, seed=plan.seed)
 
 
 def _ses_message_id(body: str) -> str | None:

@@ -77,14 +77,19 @@ class Invocation:
     sends: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: float = 0.0
     cold_start: bool = False
+    faults: dict[str, int] = field(default_factory=dict)
+    """Faults a chaos run injected during this invocation (`localmode.faults`)."""
 
 
 class FunctionWorker:
     """One execution environment of a function: a process, invoked one event at a time."""
 
-    def __init__(self, spec: FunctionSpec, endpoint: str, region: str, sink: OutputSink, instance: int = 0):
+    def __init__(self, spec: FunctionSpec, endpoint: str, region: str, sink: OutputSink, instance: int = 0,
+                 faults: str | None = None):
+        """`faults`: a `FaultPlan` as JSON, handed to the runtime on its command line (chaos runs)."""
         self.spec = spec
         self._env = runtime_environment(spec, endpoint, region, instance)
+        self._faults = faults
         self._sink = sink
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
@@ -95,7 +100,8 @@ class FunctionWorker:
         read_fd, write_fd = os.pipe()
         try:
             self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our runtime module
-                [sys.executable, "-m", "localmode.lambda_runtime", str(write_fd)],
+                [sys.executable, "-m", "localmode.lambda_runtime", str(write_fd),
+                 *([self._faults] if self._faults else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env=self._env, cwd=str(PROJECT_ROOT), pass_fds=(write_fd,), bufsize=1,
             )
@@ -135,10 +141,19 @@ class FunctionWorker:
                 kind = "Sandbox.Timedout" if timed_out else "Runtime.ExitError"
                 return Invocation(error={"errorType": kind, "errorMessage": f"{self.spec.name}: {kind}"})
             answer = json.loads(line)
+            if answer.get("crashed"):  # the process reported what it saw, then died: start a new one
+                self._reap()
             return Invocation(result=answer.get("result"), error=answer.get("error"),
                               calls=answer.get("calls") or {}, sends=answer.get("sends") or [],
                               duration_ms=float(answer.get("durationMs") or 0),
-                              cold_start=bool(answer.get("coldStart")))
+                              cold_start=bool(answer.get("coldStart")), faults=answer.get("faults") or {})
+
+    def _reap(self) -> None:
+        """Wait for a process that announced its death, then start its replacement (a cold start)."""
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=TIMEOUT_GRACE_SECONDS)
+        self._restart()
 
     def _restart(self) -> None:
         self.stop()

@@ -1,7 +1,13 @@
-"""`local`: the whole system on an embedded AWS emulator, driven by a few hundred realistic orders."""
+"""`local`: the whole system on an embedded AWS emulator, driven by a few hundred realistic orders.
+
+`--faults chaos` injects the chaos profile of `localmode.faults` (duplicates, poison, SES throttling,
+DynamoDB errors, worker crashes after SES accepted, late/reordered/repeated SES events) and checks
+the invariants of `localmode.chaos` instead of the per-order outcomes.
+"""
 
 from __future__ import annotations
 
+import random
 import time
 from typing import Annotated, Any
 
@@ -15,23 +21,33 @@ from order_email_cli.status_cmd import render_emails
 
 Orders = Annotated[int, typer.Option("--orders", "-n", min=1, max=100_000, help="How many orders to publish.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed for the order mix (random when absent).")]
+Faults = Annotated[str, typer.Option("--faults", help="Fault profile: none, or chaos (seeded by --seed; "
+                                                     "checks the invariants, exit 1 if one fails).")]
 Serve = Annotated[bool, typer.Option("--serve", help="Keep running afterwards: print the emulator endpoint "
                                                       "and a loopback URL serving the status API.")]
 
 
 def local(stack: StackName = "dev", orders: Orders = 300, seed: Seed = None, json_output: JsonFlag = False,
-          serve: Serve = False) -> None:
+          serve: Serve = False, faults: Faults = "none") -> None:
     """Run the whole system for STACK on an embedded AWS emulator (moto on 127.0.0.1), no AWS account.
 
     Resources come from the stack's Pulumi program; each Lambda runs with exactly the environment its
     resource declares. Exit 0 when every order reached the outcome its recipient dictates, else 1.
     """
     from localmode import LocalSystem  # starts nothing until entered; imported late to keep --help fast
+    from localmode.faults import profile
 
     try:
-        system = LocalSystem(stack)
+        plan = profile(faults, seed if seed is not None else random.SystemRandom().randrange(1_000_000))
+    except ValueError as error:
+        common.fail(str(error), EXIT_USAGE)
+    try:
+        system = LocalSystem(stack, faults=plan)
     except FileNotFoundError as error:
         common.fail(str(error), EXIT_USAGE)
+    if plan is not None:
+        _chaos(system, orders, json_output)
+        return
     with system:
         summary = run_scenario(system, orders, seed) if json_output else _with_progress(system, orders, seed)
         sample = _sample_order(summary)
@@ -48,7 +64,20 @@ def local(stack: StackName = "dev", orders: Orders = 300, seed: Seed = None, jso
         raise typer.Exit(EXIT_PROBLEM)
 
 
-def _with_progress(system: Any, orders: int, seed: int | None) -> dict[str, Any]:
+def _chaos(system: Any, orders: int, json_output: bool) -> None:
+    from localmode.chaos import render_chaos, run_chaos
+
+    with system:
+        summary = run_chaos(system, orders) if json_output else _with_progress(system, orders, None, chaos=True)
+    if json_output:
+        common.print_json(summary)
+    else:
+        common.console.print(render_chaos(summary))
+    if not summary["invariants_ok"]:
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def _with_progress(system: Any, orders: int, seed: int | None, *, chaos: bool = False) -> dict[str, Any]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=common.errors, transient=False) as progress:
         publishing = progress.add_task("publishing orders", total=None)
@@ -62,7 +91,12 @@ def _with_progress(system: Any, orders: int, seed: int | None) -> dict[str, Any]
             most["in_flight"] = max(most["in_flight"], waiting)
             progress.update(draining, visible=True, total=most["in_flight"], completed=most["in_flight"] - waiting)
 
-        return run_scenario(system, orders, seed, Reporter(published=published, in_flight=in_flight))
+        reporter = Reporter(published=published, in_flight=in_flight)
+        if chaos:
+            from localmode.chaos import run_chaos
+
+            return run_chaos(system, orders, reporter)
+        return run_scenario(system, orders, seed, reporter)
 
 
 def _sample_order(summary: dict[str, Any]) -> str | None:

@@ -27,9 +27,10 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-DYNAMODB_CONFIG = Config(connect_timeout=0.5, read_timeout=1, retries={"mode": "standard", "max_attempts": 2})
-SQS_CONFIG = Config(connect_timeout=0.5, read_timeout=1, retries={"mode": "standard", "max_attempts": 2})
-SES_CONFIG = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard", "max_attempts": 1})
+# `total_max_attempts` counts the first attempt; botocore's `max_attempts` counts retries (one more).
+DYNAMODB_CONFIG = Config(connect_timeout=0.5, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 2})
+SQS_CONFIG = Config(connect_timeout=0.5, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 2})
+SES_CONFIG = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 1})
 
 CALL_WORST_CASE_MS = 4_000
 EMAIL_WORST_CASE_MS = 3 * CALL_WORST_CASE_MS

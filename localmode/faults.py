@@ -1,0 +1,197 @@
+"""Chaos for local mode: which faults to inject at which rates (`FaultPlan`), and the injector that
+runs inside each function's process (`FaultInjector`).
+
+Faults are injected where they happen in AWS, never in handler code:
+
+* SES throttling and transient DynamoDB errors are HTTP answers. A botocore `before-send` hook
+  (the last step before the request would go on the wire) answers a seeded share of attempts with
+  the error SES/DynamoDB would send — `TooManyRequestsException` "Maximum sending rate exceeded"
+  (429) on SendEmail; `ProvisionedThroughputExceededException` (400) or `InternalServerError` (500)
+  on DynamoDB. botocore parses them and applies the handler's own retry configuration, so some
+  DynamoDB faults are absorbed by retries, as they would be in AWS.
+* A worker crash between SES accepting an e-mail and the record update: an
+  `after-call.sesv2.SendEmail` hook kills the process (`os._exit`) right after a successful send.
+  Before dying it hands what it observed (the accepted e-mail included) to the parent, so SES's
+  part still publishes that e-mail's events: SES did accept it.
+* Duplicated publishes, poison inputs and late / reordered / repeated SES events are the driver's
+  and the SES simulator's part (`localmode.chaos`, `localmode.ses_simulator`).
+
+Randomness is seeded per function, execution environment and invocation, so a run is repeatable
+as far as thread scheduling allows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+PROFILES = ("none", "chaos")
+CRASH_EXIT_CODE = 137
+"""What a killed Lambda process reports (SIGKILL); the worker reports Runtime.ExitError."""
+
+SCALED_VARIABLES = ("LEASE_SECONDS", "SEND_GRACE_SECONDS")
+"""Declared durations the time scale compresses in a function's environment (visible deviation)."""
+
+DYNAMODB_FAULTS = (
+    (400, "ProvisionedThroughputExceededException",
+     "The level of configured provisioned throughput for the table was exceeded."),
+    (500, "InternalServerError", "Internal server error"),
+)
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Rates (0..1) of each fault, the seed, and how much to compress the system's clocks."""
+
+    seed: int = 0
+    duplicate_rate: float = 0.0
+    """Share of valid orders the order service publishes twice."""
+    poison_rate: float = 0.0
+    """Share of published inputs that are malformed or invalid (non-JSON, bad orders, bad SES events)."""
+    ses_throttle_rate: float = 0.0
+    """Share of SendEmail calls SES answers with 429 Maximum sending rate exceeded."""
+    dynamodb_error_rate: float = 0.0
+    """Share of DynamoDB HTTP attempts answered with a transient error (before botocore retries)."""
+    crash_rate: float = 0.0
+    """Share of accepted sends after which the sender's process dies before recording them."""
+    late_event_rate: float = 0.0
+    """Share of SES events published late (after `late_event_seconds`)."""
+    late_event_seconds: tuple[float, float] = (1.0, 4.0)
+    event_duplicate_rate: float = 0.0
+    """Share of SES events published twice."""
+    reorder_events: bool = False
+    """Publish each e-mail's events in random order."""
+    time_scale: float | None = None
+    """Multiply LEASE_SECONDS, SEND_GRACE_SECONDS and the queues' visibility timeouts by this."""
+
+    @classmethod
+    def chaos(cls, seed: int, **changes: Any) -> FaultPlan:
+        """The issue's chaos profile; time compressed 20x (LEASE 60→3 s, GRACE 300→15 s, visibility 181→9 s)."""
+        plan = cls(seed=seed, duplicate_rate=0.10, poison_rate=0.01, ses_throttle_rate=0.05,
+                   dynamodb_error_rate=0.02, crash_rate=0.01, late_event_rate=0.05,
+                   event_duplicate_rate=0.05, reorder_events=True, time_scale=0.05)
+        return replace(plan, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FaultPlan:
+        values = json.loads(text)
+        values["late_event_seconds"] = tuple(values.get("late_event_seconds") or (1.0, 4.0))
+        return cls(**values)
+
+    @property
+    def injects_calls(self) -> bool:
+        """Whether function processes need the in-process injector at all."""
+        return bool(self.ses_throttle_rate or self.dynamodb_error_rate or self.crash_rate)
+
+
+def profile(name: str, seed: int) -> FaultPlan | None:
+    """The plan of a named profile (`--faults`): None for "none"."""
+    if name == "none":
+        return None
+    if name == "chaos":
+        return FaultPlan.chaos(seed)
+    raise ValueError(f"unknown fault profile {name!r} (choose from {', '.join(PROFILES)})")
+
+
+def scaled_seconds(declared: int, scale: float, minimum: int = 1) -> int:
+    """A declared duration compressed by `scale`, never below `minimum` (pure)."""
+    return max(minimum, round(declared * scale))
+
+
+def scaled_environment(environment: dict[str, str], scale: float | None) -> dict[str, str]:
+    """The declared variables with SCALED_VARIABLES compressed; unchanged without a scale (pure)."""
+    if not scale:
+        return dict(environment)
+    changed = dict(environment)
+    for name in SCALED_VARIABLES:
+        raw = environment.get(name, "").strip()
+        if raw.isdigit():
+            changed[name] = str(scaled_seconds(int(raw), scale))
+    return changed
+
+
+# -- inside a function's process -------------------------------------------------------------------
+
+
+class _Body:
+    """The `raw` botocore's AWSResponse reads an answer's bytes from."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def error_response(url: str, status: int, code: str, message: str, protocol: str) -> Any:
+    """An HTTP error answer in the service's wire format, for botocore to parse like a real one."""
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    if protocol == "json":  # DynamoDB (JSON 1.0)
+        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+    else:  # rest-json (SESv2)
+        body = {"message": message}
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": f"{code}:"}
+    data = json.dumps(body).encode()
+    headers |= {"Content-Length": str(len(data)), "x-amzn-RequestId": "localmode-fault"}
+    return AWSResponse(url, status, HTTPHeaders.from_dict(headers), _Body(data))
+
+
+class FaultInjector:
+    """Answers a seeded share of AWS calls with errors, and kills the process after some sends."""
+
+    def __init__(self, plan: FaultPlan, function: str, instance: int, on_crash: Callable[[], None]):
+        self._plan = plan
+        self._function = function
+        self._instance = instance
+        self._on_crash = on_crash
+        self._rng = random.Random(self._seed(0))  # noqa: S311 - simulation, not security
+        self.counts: Counter[str] = Counter()
+
+    def _seed(self, invocation: int) -> str:
+        return f"{self._plan.seed}/{self._function}/{self._instance}/{invocation}"
+
+    def begin(self, invocation: int) -> None:
+        """Reseed for one invocation (the parent's invocation counter survives restarts)."""
+        self._rng = random.Random(self._seed(invocation))  # noqa: S311 - simulation, not security
+
+    def attach(self, session: Any) -> None:
+        session.register("before-send.dynamodb", self._dynamodb)
+        session.register("before-send.sesv2.SendEmail", self._send_email)
+        session.register("after-call.sesv2.SendEmail", self._after_send)
+
+    def _dynamodb(self, request: Any, **_: Any) -> Any:
+        if self._rng.random() >= self._plan.dynamodb_error_rate:
+            return None
+        status, code, message = self._rng.choice(DYNAMODB_FAULTS)
+        self.counts[f"dynamodb.{code}"] += 1
+        return error_response(request.url, status, code, message, "json")
+
+    def _send_email(self, request: Any, **_: Any) -> Any:
+        if self._rng.random() >= self._plan.ses_throttle_rate:
+            return None
+        self.counts["sesv2.TooManyRequestsException"] += 1
+        return error_response(request.url, 429, "TooManyRequestsException", "Maximum sending rate exceeded.",
+                              "rest-json")
+
+    def _after_send(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response is None or http_response.status_code >= 300 or not parsed.get("MessageId"):
+            return
+        if self._rng.random() >= self._plan.crash_rate:
+            return
+        self.counts["crash.after_send"] += 1
+        self._on_crash()
+        os._exit(CRASH_EXIT_CODE)
+
+    def drain(self) -> dict[str, int]:
+        counts, self.counts = dict(self.counts), Counter()
+        return counts
