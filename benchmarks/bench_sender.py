@@ -98,15 +98,16 @@ def event(batch_number: int) -> dict[str, Any]:
 
 
 def sender_run(batches: int) -> tuple[float, Counter[str]]:
-    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools import Metrics
 
     from handlers.sender.clients import Clients
+    from handlers.sender.logs import make_logger
     from handlers.sender.process import BatchSender
     from handlers.sender.settings import Settings
 
     fake = FakeAws()
     metrics = Metrics()
-    logger = Logger(service="order-email-bench", stream=io.StringIO())
+    logger = make_logger(service="order-email-bench", stream=io.StringIO())  # as the handler builds it
     sender = BatchSender.build(Settings.from_env(ENV), Clients(fake, fake, fake), metrics=metrics, logger=logger)
     events = [event(n) for n in range(batches)]
     sink = io.StringIO()

@@ -11,11 +11,12 @@ import functools
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 
+from handlers.sender.logs import make_logger
 from handlers.sender.process import BatchSender
 
-logger = Logger()
+logger = make_logger()
 metrics = Metrics()
 
 

@@ -11,6 +11,7 @@ and the feedback path trims the list when it appends its own events.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,6 +78,12 @@ def _entry(kind: str, at: str, entry_id: str) -> dict[str, Any]:
     return {"L": [{"M": {"type": _s(kind), "at": _s(at), "id": _s(entry_id)}}]}
 
 
+@functools.cache
+def _names_used(expression: str, condition: str) -> tuple[tuple[str, str], ...]:
+    """The `#name` placeholders an update uses (expressions are a handful of constants: cached)."""
+    return tuple((name, path) for name, path in _NAMES.items() if name in expression or name in condition)
+
+
 def _conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -109,13 +116,12 @@ class DeliveryRecords:
 
     def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any],
                 **extra: Any) -> Any:
-        names = {name: path for name, path in _NAMES.items() if name in expression or name in condition}
         return self._dynamodb.update_item(
             TableName=self._table,
             Key=self._key(order_id),
             UpdateExpression=expression,
             ConditionExpression=condition,
-            ExpressionAttributeNames=names,
+            ExpressionAttributeNames=dict(_names_used(expression, condition)),
             ExpressionAttributeValues=values,
             **extra,
         )

@@ -41,8 +41,23 @@ def utc_now() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds and a `Z`: sorts lexically in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """ISO-8601 UTC with milliseconds and a `Z`: sorts lexically in time order.
+
+    Formatted from the date fields (an f-string is several times cheaper than `strftime`, and the
+    sender formats a few timestamps per e-mail); the output is exactly that of the former
+    `astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.")` + milliseconds, which a property test checks.
+    """
+    return _iso_utc(moment.astimezone(UTC), moment.microsecond)
+
+
+def _day(utc: datetime) -> str:
+    """`YYYY-MM-DD` of a UTC datetime (the year unpadded, as glibc's `%Y` prints it)."""
+    return f"{utc.year}-{utc.month:02d}-{utc.day:02d}"
+
+
+def _iso_utc(utc: datetime, microsecond: int) -> str:
+    return (f"{_day(utc)}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+            f"{microsecond // 1000:03d}Z")
 
 
 def status_index_keys(status: str, updated_at: datetime, order_id: str, kind: str) -> dict[str, str]:
@@ -55,5 +70,6 @@ def status_index_keys(status: str, updated_at: datetime, order_id: str, kind: st
     by the sort key `updatedAt#orderId#kind`, newest first.
     """
     shard = zlib.crc32(f"{order_id}#{kind}".encode()) % STATUS_INDEX_SHARDS
-    day = updated_at.astimezone(UTC).strftime("%Y-%m-%d")
-    return {STATUS_SHARD: f"{status}#{day}#{shard}", STATUS_SORT_KEY: f"{iso(updated_at)}#{order_id}#{kind}"}
+    utc = updated_at.astimezone(UTC)
+    return {STATUS_SHARD: f"{status}#{_day(utc)}#{shard}",
+            STATUS_SORT_KEY: f"{_iso_utc(utc, updated_at.microsecond)}#{order_id}#{kind}"}

@@ -113,7 +113,7 @@ def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyP
             self.events.register("before-call.sesv2.SendEmail", tap.intercept)
 
     monkeypatch.setattr(boto3.session, "Session", TappedSession)
-    entry = importlib.import_module("handlers.send_order_email")
+    entry = importlib.reload(importlib.import_module("handlers.send_order_email"))  # reads the declared env
     entry.sender.cache_clear()
     capsys.readouterr()
     event = sqs_event(body(order("THROTTLED")), body(order("REJECTED")), body(order("SENT")),

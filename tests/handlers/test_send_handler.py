@@ -24,7 +24,7 @@ def entry(tables: Tables, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleTyp
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=FROM_DOMAIN)
     for name, value in (ENV | {"DLQ_URL": dlq_url}).items():
         monkeypatch.setenv(name, value)
-    module = importlib.import_module("handlers.send_order_email")
+    module = importlib.reload(importlib.import_module("handlers.send_order_email"))  # a fresh cold start
     module.sender.cache_clear()
     module.metrics.clear_metrics()
     # Powertools loggers of one service name share a stdlib logger: another handler's test may have
@@ -43,7 +43,7 @@ def _stdout_lines(capsys: pytest.CaptureFixture[str], module: ModuleType) -> lis
 def _log_to_current_stdout(module: ModuleType) -> None:
     for handler in logging.getLogger(module.logger.service).handlers:
         if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stdout)
+            handler.stream = sys.stdout  # not setStream(): it flushes the old stream, which may be closed
 
 
 def test_handler_sends_logs_and_emits_metrics(entry: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
