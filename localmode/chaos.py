@@ -30,7 +30,7 @@ from typing import Any
 from handlers.shared.masking import address_hash
 from handlers.shared.schema import ORDER_CONFIRMATION, SOFT_BOUNCE_PREFIX
 from localmode.faults import FaultPlan
-from localmode.run import MIX, SUPPRESSED, Reporter, make_order
+from localmode.run import MIX, PACE_EVERY, SUPPRESSED, Reporter, make_order
 from localmode.ses_simulator import EXPECTED_STATUS, SIMULATOR_DOMAIN, Outcome, outcome_for
 
 ORDER_EVENT_TYPE = "order.confirmed"
@@ -146,6 +146,8 @@ def run_chaos(system: Any, orders: int, reporter: Reporter | None = None, *,
     for done, item in enumerate(scenario.inputs, start=1):
         publish(system, item)
         reporter.published(done, len(scenario.inputs))
+        if done % PACE_EVERY == 0:
+            system.wait_for_backlog()
     reporter.step("waiting until every queue is drained and every late SES event is delivered")
     system.run_until_idle(timeout=timeout or 300.0 + orders * 1.2, on_poll=reporter.in_flight)
     elapsed = time.time() - started

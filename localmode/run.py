@@ -26,6 +26,8 @@ DEAD_LETTERED = "DEAD_LETTERED"
 MISSING = "MISSING"
 
 Progress = Callable[[str], None]
+PACE_EVERY = 25
+"""Publishes between two backlog checks (`LocalSystem.wait_for_backlog`)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def run_scenario(system: Any, orders: int, seed: int | None = None, reporter: Re
     for done, planned in enumerate(plan, start=1):
         system.publish_order(planned.order)
         reporter.published(done, len(plan))
+        if done % PACE_EVERY == 0:
+            system.wait_for_backlog()
     reporter.step("waiting until every queue is drained")
     system.run_until_idle(timeout=timeout or max(120.0, orders * 0.5), on_poll=reporter.in_flight)
     elapsed = time.time() - started

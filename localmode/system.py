@@ -46,6 +46,10 @@ LOG_LINES_KEPT = 5_000
 IDLE_CHECKS = 2
 """Consecutive idle observations (IDLE_PAUSE apart) before the system counts as idle."""
 IDLE_PAUSE_SECONDS = 0.15
+BACKLOG_LIMIT = 100
+"""Messages a long local run keeps queued before it publishes more. moto's SQS costs O(queued
+messages) per receive and per attribute read, so publishing 10,000 orders at once makes the run
+quadratic; a bounded backlog keeps every request cheap (a publisher at a steady rate, as in life)."""
 
 
 class FunctionError(RuntimeError):
@@ -308,6 +312,11 @@ class LocalSystem:
                 "ApproximateNumberOfMessagesDelayed"])["Attributes"]
             total += sum(int(value) for value in attributes.values())
         return total
+
+    def wait_for_backlog(self, limit: int = BACKLOG_LIMIT) -> None:
+        """Block while more than `limit` messages are queued or in flight (see `BACKLOG_LIMIT`)."""
+        while self.in_flight() > limit:
+            time.sleep(IDLE_PAUSE_SECONDS)
 
     def run_until_idle(self, timeout: float = 60, on_poll: Callable[[int], None] | None = None) -> None:
         """Block until no queue holds work and no batch is being processed; TimeoutError otherwise.
