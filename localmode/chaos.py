@@ -82,7 +82,7 @@ def poison_input(kind: str, index: int, seed: int, rng: random.Random) -> Input:
     if kind == "zero_quantity":
         order["items"][0]["quantity"] = 0
     elif kind == "unknown_currency":
-        order["currency"] = "XXX"
+        order["currency"] = "ABC"  # three letters, but no ISO-4217 currency
     else:
         del order["customerEmail"]
     return Input(kind, json.dumps(order), order)
