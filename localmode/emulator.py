@@ -4,17 +4,23 @@ Its own process, not a thread of the caller: moto keeps its state in module glob
 emulator, or a `mock_aws` test in the same interpreter, would share it) and a server thread would
 compete for the caller's GIL with the queue pollers. The child prints its port on stdout and
 serves until its stdin closes, so it never outlives the parent. The request log is silenced.
+
+DynamoDB requests are served one at a time (`atomic_dynamodb`): the handlers' correctness rests on
+DynamoDB's per-item atomic conditional writes, which moto's threaded server does not provide.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,19 +111,47 @@ class Emulator:
         self.stop()
 
 
+@contextlib.contextmanager
+def atomic_dynamodb() -> Iterator[None]:
+    """Serve moto's DynamoDB requests one at a time while the context is open.
+
+    Real DynamoDB applies a conditional write atomically per item and never shows a half-applied
+    update. moto checks a write's condition, then validates and applies the update in place, with no
+    lock: two server threads can both pass `version = :read`, and the later write silently replaces
+    the earlier one (a 10,000-order chaos run lost a Complaint that way). One lock around each
+    DynamoDB request restores the service's guarantee; the GIL serialised that work anyway.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def one_at_a_time(handler: DynamoHandler) -> Any:
+        with lock:
+            return original(handler)
+
+    DynamoHandler.call_action = one_at_a_time  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoHandler.call_action = original  # type: ignore[method-assign]
+
+
 def serve() -> None:
     """Child entry point: serve on a free port, print it, stop when stdin closes."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the request log
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    _, port = server.get_host_and_port()
-    sys.stdout.write(f"{port}\n")
-    sys.stdout.flush()
-    with contextlib.suppress(KeyboardInterrupt):
-        sys.stdin.read()  # returns at EOF: the parent closed the pipe or died
-    server.stop()
+    with atomic_dynamodb():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        _, port = server.get_host_and_port()
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            sys.stdin.read()  # returns at EOF: the parent closed the pipe or died
+        server.stop()
 
 
 if __name__ == "__main__":
