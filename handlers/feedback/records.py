@@ -1,6 +1,7 @@
 """DynamoDB adapter of the deliveries table: find an event's item, apply its transition atomically.
 
-Per event: one consistent GetItem, then one UpdateItem conditioned on the `version` and `status`
+Per event: one consistent GetItem, then (unless the event adds nothing: a redelivery, or a Send
+event confirming the sender's record) one UpdateItem conditioned on the `version` and `status`
 that were read (so neither a concurrent feedback invocation nor the sender can be overwritten);
 on a lost race the item is read again and the pure `transition` recomputed. A GSI query
 (`bySesMessageId`, KEYS_ONLY) is added only for events without our tags.

@@ -4,7 +4,9 @@
 times, a message's events converge to one item: the status is the highest-ranked one
 (`status_after`), the history holds the newest `history_limit` events sorted by (time, id), counters
 count distinct events and first/last timestamps are min/max. A redelivered event (same SES identity,
-see `FeedbackEvent.identity`) changes nothing.
+see `FeedbackEvent.identity`) changes nothing, and neither does a Send event for an e-mail the sender
+already recorded as sent (same message id, `sentAt` set): the sender's own `Sent` history entry
+carries that message id, so skipping the write saves one UpdateItem per e-mail.
 
 Dedupe memory: identities of the last `seen_limit(history_limit)` events are kept in `seenEvents`
 (24 hex chars each) besides the history, so a redelivery is recognised even after its history entry
@@ -58,6 +60,7 @@ class StatusChange:
 @dataclass(frozen=True)
 class Transition:
     duplicate: bool
+    """The event adds nothing the item does not hold already: nothing to write."""
     changes: dict[str, Any] = field(default_factory=dict)
     """Attributes to SET on the item (plain Python values)."""
     status_change: StatusChange | None = None
@@ -91,7 +94,7 @@ def transition(item: Mapping[str, Any], event: FeedbackEvent, *, history_limit: 
     identity = event.identity
     history = [entry for entry in item.get("history") or [] if isinstance(entry, Mapping)]
     seen = [str(value) for value in item.get("seenEvents") or []]
-    if identity in seen or any(entry.get("id") == identity for entry in history):
+    if identity in seen or any(entry.get("id") == identity for entry in history) or _confirms_send(item, event):
         return Transition(duplicate=True)
 
     entry = history_entry(event, now)
@@ -127,6 +130,15 @@ def transition(item: Mapping[str, Any], event: FeedbackEvent, *, history_limit: 
             }
         )
     return Transition(duplicate=False, changes=changes, status_change=change)
+
+
+def _confirms_send(item: Mapping[str, Any], event: FeedbackEvent) -> bool:
+    """A Send event for the message the sender recorded as sent (an operator reset clears both)."""
+    return (
+        event.kind is EventKind.SEND
+        and item.get(schema.SES_MESSAGE_ID) == event.message_id
+        and bool(item.get("sentAt"))
+    )
 
 
 def _status_change(item: Mapping[str, Any], event: FeedbackEvent) -> StatusChange | None:

@@ -221,6 +221,14 @@ def test_calls_per_event_are_a_read_and_a_conditional_write(rig: Rig) -> None:
     assert rig.calls == Counter({"dynamodb.GetItem": 2, "dynamodb.UpdateItem": 2, "eventbridge.PutEvents": 1})
 
 
+def test_send_event_confirming_the_senders_record_writes_nothing(rig: Rig) -> None:
+    s.seed_delivery(rig.tables.deliveries)  # SENT, message id and sentAt recorded by the sender
+    before = s.read_delivery(rig.tables.deliveries)
+    assert rig.run(s.sqs_event(s.event("Send"))) == {"batchItemFailures": []}
+    assert rig.calls == Counter({"dynamodb.GetItem": 1})
+    assert s.read_delivery(rig.tables.deliveries) == before
+
+
 def test_delivery_latency_metric(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Delivery", seconds=2.5)))
@@ -314,12 +322,12 @@ def test_transient_bounce_with_5xx_dsn_is_soft_but_counted(rig: Rig) -> None:
 
 def test_every_envelope_reaches_the_item(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
-    rig.run(s.sqs_event(s.event("Send", seconds=1), wrap_sns=False))
+    rig.run(s.sqs_event(s.event("Open", seconds=1), wrap_sns=False))
     rig.run(s.sqs_event(s.event("DeliveryDelay", seconds=2)))
     rig.run(s.sns_lambda_event(s.event("Delivery", seconds=3)))
     rig.run(s.eventbridge_event(s.event("Complaint", seconds=4), "Email Complaint Received"))
     history = s.read_delivery(rig.tables.deliveries)["history"]
-    assert [e["type"] for e in history] == ["Send", "DeliveryDelay", "Delivery", "Complaint"]
+    assert [e["type"] for e in history] == ["Open", "DeliveryDelay", "Delivery", "Complaint"]
     assert [d["status"] for d in rig.details()] == ["DELAYED", "DELIVERED", "COMPLAINED"]
 
 
@@ -438,8 +446,7 @@ def test_any_order_with_duplicates_converges(rig: Rig, shuffler: random.Random, 
         rig.run(s.sqs_event(*batch[start : start + 3]))
     item = s.read_delivery(rig.tables.deliveries, order_id)
     assert item["status"] == Status.COMPLAINED and item["opens"] == 2 and item["clicks"] == 1
-    assert [e["type"] for e in item["history"]] == [
-        "Send",
+    assert [e["type"] for e in item["history"]] == [  # no Send: it only confirms the sender's record
         "DeliveryDelay",
         "Delivery",
         "Open",

@@ -91,6 +91,14 @@ def test_send_on_a_sending_item_without_message_id() -> None:
     assert result.changes["sentAt"] == s.at(0)  # Send has no own timestamp: the mail's
 
 
+def test_send_confirming_the_senders_record_changes_nothing() -> None:
+    recorded = sent_item(sentAt=s.at(0), history=[{"type": "Sent", "at": s.at(0), "id": "msg-1"}])
+    assert transition(recorded, parsed("Send"), history_limit=20, now=NOW).duplicate
+    other_message = transition(recorded | {"sesMessageId": "msg-0"}, parsed("Send"), history_limit=20, now=NOW)
+    assert not other_message.duplicate
+    assert [entry["type"] for entry in other_message.changes["history"]] == ["Send", "Sent"]
+
+
 def test_duplicate_changes_nothing() -> None:
     item = apply_all(sent_item(), [parsed("Open")])
     assert transition(item, parsed("Open"), history_limit=20, now=NOW).duplicate
@@ -124,13 +132,17 @@ EVENTS = [
     st.randoms(use_true_random=False),
     st.sampled_from([3, 20]),
     st.sampled_from(["SENDING", "SENT"]),
+    st.sampled_from([None, s.at(0)]),
 )
-def test_any_order_and_duplicates_converge(picks: list[int], shuffler: random.Random, limit: int, start: str) -> None:
+def test_any_order_and_duplicates_converge(
+    picks: list[int], shuffler: random.Random, limit: int, start: str, sent_at: str | None
+) -> None:
     chosen = [EVENTS[i] for i in picks]
-    in_order = apply_all(sent_item(status=start), sorted(set(chosen), key=lambda e: e.occurred_at or NOW), limit)
+    initial = sent_item(status=start, sentAt=sent_at)
+    in_order = apply_all(initial, sorted(set(chosen), key=lambda e: e.occurred_at or NOW), limit)
     shuffled = list(chosen)
     shuffler.shuffle(shuffled)
-    arrival = apply_all(sent_item(status=start), shuffled, limit)
+    arrival = apply_all(initial, shuffled, limit)
     for name in (
         "status",
         "statusRank",
@@ -145,7 +157,9 @@ def test_any_order_and_duplicates_converge(picks: list[int], shuffler: random.Ra
     ):
         assert arrival.get(name) == in_order.get(name), name
     expected = max(
-        (incoming_status(e) for e in chosen if incoming_status(e)), key=lambda x: RANK[x], default=Status(start)
+        (incoming_status(e) for e in chosen if incoming_status(e) and not (sent_at and e.kind.value == "Send")),
+        key=lambda x: RANK[x],
+        default=Status(start),
     )
     assert arrival["status"] == max(expected, Status(start), key=lambda x: RANK[x])
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from email.header import decode_header, make_header
 
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
 
 from handlers.shared.masking import address_hash, mask_address
 from handlers.shared.statuses import RANK, Status
+from localmode.emulator import atomic_dynamodb
 from tests.handlers.send_helpers import (
     FROM_DOMAIN,
     GRACE_SECONDS,
@@ -136,17 +137,11 @@ def test_concurrent_workers_send_once(world: World) -> None:
 
 
 @pytest.fixture
-def atomic_moto_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies one conditional write per item at a time; moto's in-process backend does
-    not serialise threads, so give it the same guarantee (the race is ours to win, not moto's)."""
-    lock = threading.Lock()
-    original = DynamoDBBackend.update_item
-
-    def serialised(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "update_item", serialised)
+def atomic_moto_writes() -> Iterator[None]:
+    """DynamoDB applies one conditional write per item at a time; moto does not serialise threads,
+    so give it the same guarantee the local emulator has (the race is ours to win, not moto's)."""
+    with atomic_dynamodb():
+        yield
 
 
 @pytest.mark.usefixtures("atomic_moto_writes")
