@@ -101,9 +101,9 @@ def sender_run(batches: int) -> tuple[float, Counter[str]]:
     from aws_lambda_powertools import Metrics
 
     from handlers.sender.clients import Clients
-    from handlers.sender.logs import make_logger
     from handlers.sender.process import BatchSender
     from handlers.sender.settings import Settings
+    from handlers.shared.logs import make_logger
 
     fake = FakeAws()
     metrics = Metrics()

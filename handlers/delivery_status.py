@@ -11,15 +11,15 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver
 from aws_lambda_powertools.logging import correlation_paths
 
+from handlers.shared.logs import make_logger
 from handlers.status_api.app import build_resolver
 from handlers.status_api.queries import DeliveriesReader
 from handlers.status_api.settings import Settings
 
-logger = Logger()
+logger = make_logger()
 
 
 @cache

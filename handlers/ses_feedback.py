@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from botocore.config import Config
 
 from handlers.feedback.processor import FeedbackProcessor
@@ -20,10 +20,11 @@ from handlers.feedback.records import DeliveryRecords
 from handlers.feedback.settings import FeedbackSettings
 from handlers.feedback.status_events import StatusEventPublisher
 from handlers.feedback.suppression import SuppressionList
+from handlers.shared.logs import make_logger
 from handlers.shared.sqs_batch import DeadLetters
 
 SETTINGS = FeedbackSettings.from_env()
-logger = Logger()
+logger = make_logger()
 metrics = Metrics()
 # Three attempts in all (`total_max_attempts` counts the first; `max_attempts` would count retries).
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5)

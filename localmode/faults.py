@@ -121,7 +121,7 @@ def scaled_environment(environment: dict[str, str], scale: float | None) -> dict
 # -- inside a function's process -------------------------------------------------------------------
 
 
-class _Body:
+class RawBody:
     """The `raw` botocore's AWSResponse reads an answer's bytes from."""
 
     def __init__(self, data: bytes):
@@ -143,7 +143,7 @@ def error_response(url: str, status: int, code: str, message: str, protocol: str
         headers = {"Content-Type": "application/json", "x-amzn-ErrorType": f"{code}:"}
     data = json.dumps(body).encode()
     headers |= {"Content-Length": str(len(data)), "x-amzn-RequestId": "localmode-fault"}
-    return AWSResponse(url, status, HTTPHeaders.from_dict(headers), _Body(data))
+    return AWSResponse(url, status, HTTPHeaders.from_dict(headers), RawBody(data))
 
 
 class FaultInjector:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -25,6 +26,8 @@ Faults = Annotated[str, typer.Option("--faults", help="Fault profile: none, or c
                                                      "checks the invariants, exit 1 if one fails).")]
 Serve = Annotated[bool, typer.Option("--serve", help="Keep running afterwards: print the emulator endpoint "
                                                       "and a loopback URL serving the status API.")]
+Run = Callable[[Reporter | None], dict[str, Any]]
+"""A scenario run (plain or chaos), reporting progress to the reporter when there is one."""
 
 
 def local(stack: StackName = "dev", orders: Orders = 300, seed: Seed = None, json_output: JsonFlag = False,
@@ -49,7 +52,7 @@ def local(stack: StackName = "dev", orders: Orders = 300, seed: Seed = None, jso
         _chaos(system, orders, json_output)
         return
     with system:
-        summary = run_scenario(system, orders, seed) if json_output else _with_progress(system, orders, seed)
+        summary = _summary(lambda reporter: run_scenario(system, orders, seed, reporter), json_output)
         sample = _sample_order(summary)
         if json_output:
             common.print_json(summary)
@@ -68,7 +71,7 @@ def _chaos(system: Any, orders: int, json_output: bool) -> None:
     from localmode.chaos import render_chaos, run_chaos
 
     with system:
-        summary = run_chaos(system, orders) if json_output else _with_progress(system, orders, None, chaos=True)
+        summary = _summary(lambda reporter: run_chaos(system, orders, reporter), json_output)
     if json_output:
         common.print_json(summary)
     else:
@@ -77,7 +80,12 @@ def _chaos(system: Any, orders: int, json_output: bool) -> None:
         raise typer.Exit(EXIT_PROBLEM)
 
 
-def _with_progress(system: Any, orders: int, seed: int | None, *, chaos: bool = False) -> dict[str, Any]:
+def _summary(run: Run, json_output: bool) -> dict[str, Any]:
+    """JSON output stays clean: progress bars only for the human-readable form."""
+    return run(None) if json_output else _with_progress(run)
+
+
+def _with_progress(run: Run) -> dict[str, Any]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=common.errors, transient=False) as progress:
         publishing = progress.add_task("publishing orders", total=None)
@@ -91,12 +99,7 @@ def _with_progress(system: Any, orders: int, seed: int | None, *, chaos: bool = 
             most["in_flight"] = max(most["in_flight"], waiting)
             progress.update(draining, visible=True, total=most["in_flight"], completed=most["in_flight"] - waiting)
 
-        reporter = Reporter(published=published, in_flight=in_flight)
-        if chaos:
-            from localmode.chaos import run_chaos
-
-            return run_chaos(system, orders, reporter)
-        return run_scenario(system, orders, seed, reporter)
+        return run(Reporter(published=published, in_flight=in_flight))
 
 
 def _sample_order(summary: dict[str, Any]) -> str | None:

@@ -19,14 +19,7 @@ from handlers.sender.addresses import mailbox_header
 from handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG
 from handlers.sender.mailer import Mailer, Sender
 from handlers.sender.rendering import RenderedEmail
-
-
-class _Body:
-    def __init__(self, data: bytes):
-        self._data = data
-
-    def stream(self, **_: Any) -> Any:
-        yield self._data
+from localmode.faults import RawBody, error_response
 
 
 def _ses_that_accepts_but_whose_first_answer_is_lost(accepted: list[str]) -> Any:
@@ -41,7 +34,7 @@ def _ses_that_accepts_but_whose_first_answer_is_lost(accepted: list[str]) -> Any
         if len(accepted) == 1:
             raise ReadTimeoutError(endpoint_url=request.url)
         body = f'{{"MessageId": "{accepted[-1]}"}}'.encode()
-        return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, _Body(body))
+        return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, RawBody(body))
 
     client.meta.events.register("before-send.sesv2.SendEmail", ses)
     return client
@@ -66,8 +59,7 @@ def test_dynamodb_calls_make_the_two_attempts_the_worst_case_arithmetic_assumes(
 
     def unavailable(request: Any, **_: Any) -> Any:
         attempts.append(1)
-        body = b'{"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "x"}'
-        return AWSResponse(request.url, 500, {"Content-Type": "application/x-amz-json-1.0"}, _Body(body))
+        return error_response(request.url, 500, "InternalServerError", "x", "json")
 
     client.meta.events.register("before-send.dynamodb", unavailable)
     with pytest.raises(Exception, match="InternalServerError"):

@@ -1,8 +1,8 @@
-"""The sender's Powertools logger: one JSON line per e-mail, without a wasted JSON parse per line.
+"""The handlers' Powertools logger: one JSON line per e-mail or event, without a wasted JSON parse.
 
 Powertools tries `json.loads` on every plain-string log message (so a JSON string logs as an
-object). The sender's messages are fixed sentences, so every attempt raised and caught a
-`JSONDecodeError` — about a fifth of the cost of a log line, paid once per e-mail. `json_or_text`
+object). Our messages are fixed sentences, so every attempt raised and caught a `JSONDecodeError`
+— about a fifth of the cost of a log line, paid once per e-mail and per SES event. `json_or_text`
 parses only text that can start a JSON value and returns anything else unchanged, which is what
 Powertools does with it after a failed parse: the log output is the same.
 """
