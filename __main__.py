@@ -12,13 +12,19 @@ from components import (
     load_stack_config,
     thresholds_from_settings,
 )
+from components.feedback_loop import status_bus_name
 
 config = load_stack_config()
 tags = config.resource_tags
 prefix = f"order-email-{config.environment}"
 
-key = EncryptionKey("order-email-key", {"alias": prefix, "tags": tags})
-data_key_arn = key.key_arn if config.kms == "customer-managed" else None
+customer_managed = config.kms == "customer-managed"
+key = EncryptionKey("order-email-key", {
+    "alias": prefix,
+    "event_bus_names": [status_bus_name(prefix)] if customer_managed else [],
+    "tags": tags,
+})
+data_key_arn = key.key_arn if customer_managed else None
 
 store = DeliveryStore(
     "order-email-store",
@@ -67,6 +73,7 @@ feedback = FeedbackLoop(
         "track_opens_and_clicks": config.track_opens_and_clicks,
         "deliveries_table_name": store.deliveries_table_name,
         "deliveries_table_arn": store.deliveries_table_arn,
+        "deliveries_stream_arn": store.deliveries_stream_arn,
         "suppression_table_name": store.suppression_table_name,
         "suppression_table_arn": store.suppression_table_arn,
         "soft_bounce_count": config.suppression.soft_bounce_count,
@@ -79,6 +86,7 @@ feedback = FeedbackLoop(
         "code": sender.code.archive,
         "layers": sender.code.layers,
         "topic_kms_key_arn": key.key_arn,
+        "publish_dependencies": [key],
         "kms_key_arn": data_key_arn,
         "tags": tags,
     },
@@ -97,6 +105,7 @@ status_api = StatusApi(
         "code": sender.code.archive,
         "layers": sender.code.layers,
         "kms_key_arn": data_key_arn,
+        "reader_principals": config.status_readers,
         "tags": tags,
     },
 )
@@ -110,13 +119,17 @@ observability = Observability(
             "sender": sender.function_name,
             "feedback": feedback.function_name,
             "status": status_api.function_name,
+            "outbox": feedback.outbox_function_name,
         },
         "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name},
-        "dead_letter_queue_names": {"send": sender.dead_letter_queue_name, "feedback": feedback.dead_letter_queue_name},
+        "dead_letter_queue_names": {"send": sender.dead_letter_queue_name, "feedback": feedback.dead_letter_queue_name,
+                                    "status-events": feedback.outbox_dead_letter_queue_name},
+        "orders_topic_names": [sender.orders_topic_name],
         "log_group_names": {
             "sender": sender.log_group_name,
             "feedback": feedback.log_group_name,
             "status": status_api.log_group_name,
+            "outbox": feedback.outbox_log_group_name,
         },
         "kms_key_arn": key.key_arn,
         "subscribers": list(config.alarms.subscribers),
@@ -132,10 +145,12 @@ pulumi.export("ordersTopicArn", sender.orders_topic_arn)
 pulumi.export("sendQueueUrl", sender.send_queue_url)
 pulumi.export("sendDeadLetterQueueUrl", sender.dead_letter_queue_url)
 pulumi.export("feedbackDeadLetterQueueUrl", feedback.dead_letter_queue_url)
+pulumi.export("statusEventsDeadLetterQueueUrl", feedback.outbox_dead_letter_queue_url)
 pulumi.export("configurationSetName", sender.configuration_set_name)
 pulumi.export("dnsRecords", sender.dns_records)
 pulumi.export("statusBusName", feedback.event_bus_name)
 pulumi.export("statusApiUrl", status_api.url)
+pulumi.export("statusApiFunctionArn", status_api.function_arn)
 pulumi.export("deliveriesTableName", store.deliveries_table_name)
 pulumi.export("suppressionTableName", store.suppression_table_name)
 pulumi.export("kmsKeyArn", key.key_arn)

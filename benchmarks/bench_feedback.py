@@ -28,7 +28,7 @@ ENV = {
     "DELIVERIES_TABLE": "deliveries",
     "SUPPRESSION_TABLE": "suppression",
     "DLQ_URL": "https://sqs/dlq",
-    "EVENT_BUS_NAME": "bus",
+    "CONFIGURATION_SET": "order-email-dev",
     "SOFT_BOUNCE_COUNT": "3",
     "SOFT_BOUNCE_WINDOW_DAYS": "7",
     "POWERTOOLS_SERVICE_NAME": "bench",
@@ -101,14 +101,12 @@ def build_processor(fake: FakeAws) -> Any:
 
     from handlers.feedback.processor import FeedbackProcessor
     from handlers.feedback.records import DeliveryRecords
-    from handlers.feedback.status_events import StatusEventPublisher
     from handlers.feedback.suppression import SuppressionList
     from handlers.shared.sqs_batch import DeadLetters
 
     return FeedbackProcessor(
-        DeliveryRecords(fake, "deliveries", history_limit=20),
+        DeliveryRecords(fake, "deliveries", history_limit=20, configuration_set="order-email-dev"),
         SuppressionList(fake, "suppression", window_seconds=7 * 86400, threshold=3),
-        StatusEventPublisher(fake, "bus"),
         DeadLetters(fake, "dlq", "ses-feedback"),
         NoMetrics(),
         Logger(service="bench", level="ERROR"),

@@ -46,7 +46,7 @@ import prices  # noqa: E402
 SENDER_FUNCTION = "order-email-sender-function"
 FEEDBACK_FUNCTION = "order-email-feedback-function"
 HANDLERS = ("handlers.send_order_email", "handlers.ses_feedback", "handlers.delivery_status")
-IMPORT_ENV = bench_sender.ENV | bench_feedback.ENV | {"EVENT_BUS_NAME": "bus", "MASK_RECIPIENTS": "true"}
+IMPORT_ENV = bench_sender.ENV | bench_feedback.ENV | {"MASK_RECIPIENTS": "true"}
 LAMBDA_PLATFORM_LOG_BYTES = 420
 """START, END and REPORT lines Lambda writes per invocation (measured sizes of real ones, ~420 B)."""
 TARGETS = {

@@ -24,8 +24,22 @@ SES_REVIEW_COMPLAINT_RATE_PERCENT = 0.1
 SES_NAMESPACE = "AWS/SES"
 LAMBDA_NAMESPACE = "AWS/Lambda"
 SQS_NAMESPACE = "AWS/SQS"
+SNS_NAMESPACE = "AWS/SNS"
 REPUTATION_BOUNCE_RATE = "Reputation.BounceRate"
 REPUTATION_COMPLAINT_RATE = "Reputation.ComplaintRate"
+
+FILTERED_OUT_METRICS = {
+    "nomatch": "NumberOfNotificationsFilteredOut",
+    "noattributes": "NumberOfNotificationsFilteredOut-NoMessageAttributes",
+    "invalid": "NumberOfNotificationsFilteredOut-InvalidAttributes",
+}
+"""SNS's per-topic counts (dimension `TopicName`) of messages a subscription filter policy dropped,
+by metric-math id: attributes that do not match (another `eventType` value, a misspelled name), no
+attributes at all, attributes SNS cannot read
+(https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html)."""
+
+MAX_ALARM_METRICS = 10
+"""CloudWatch's hard limit on the metrics one metric math alarm may use."""
 
 GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
 GREATER = "GreaterThanThreshold"
@@ -113,6 +127,14 @@ def rate_percent(bad: float, sent: float, minimum_volume: int) -> float:
     return 100 * bad / sent if sent >= minimum_volume else 0.0
 
 
+def sum_expression(metric_ids: Sequence[str]) -> str:
+    """`FILL(a, 0) + FILL(b, 0) + ...`: each count is reported only for periods in which it happened,
+    and a plain `a + b` has no value in a period that has only one of them."""
+    if not metric_ids:
+        raise ValueError("a sum needs at least one metric")
+    return " + ".join(f"FILL({metric_id}, 0)" for metric_id in metric_ids)
+
+
 # --- specs -------------------------------------------------------------------------------------
 
 
@@ -169,6 +191,8 @@ class Watched:
     """Work queue names by role (`send`, `feedback`)."""
     dead_letter_queue_names: Mapping[str, Any]
     """Dead-letter queue names by the role of the queue they serve."""
+    orders_topic_names: Sequence[Any] = ()
+    """Topics whose subscription filter may drop orders; the filtered-out-orders alarm needs one."""
 
     def __post_init__(self) -> None:
         for mapping in (self.function_names, self.queue_names, self.dead_letter_queue_names):
@@ -236,6 +260,41 @@ def _reputation_alarm(
     )
 
 
+def filtered_out_inputs(topic_names: Sequence[Any]) -> dict[str, MetricStat]:
+    """Every `FILTERED_OUT_METRICS` count of every topic, by metric-math id (`nomatch0`, ...)."""
+    if len(topic_names) * len(FILTERED_OUT_METRICS) > MAX_ALARM_METRICS:
+        raise ValueError(f"at most {MAX_ALARM_METRICS // len(FILTERED_OUT_METRICS)} orders topics: "
+                         f"a metric math alarm may use {MAX_ALARM_METRICS} metrics")
+    return {
+        f"{metric_id}{index}": MetricStat(SNS_NAMESPACE, metric_name, "Sum", FAST_PERIOD, {"TopicName": topic})
+        for index, topic in enumerate(topic_names)
+        for metric_id, metric_name in FILTERED_OUT_METRICS.items()
+    }
+
+
+def _filtered_out_alarm(environment: str, topic_names: Sequence[Any]) -> AlarmSpec:
+    inputs = filtered_out_inputs(topic_names)
+    return AlarmSpec(
+        key="filtered-out-orders",
+        name=alarm_name(environment, "filtered-out-orders"),
+        meaning="The orders topic's subscription filter dropped at least one message in the last 5 "
+        "minutes: a publisher omitted or misspelled the message attribute eventType = order.confirmed "
+        "(or sent another value, or no attributes at all). SNS dropped those orders before any queue, "
+        "so they are in no DLQ and no e-mail will be sent for them.",
+        action="Find the publisher (CloudTrail sns:Publish on the topic, or the order service's own "
+        "logs), fix its eventType attribute and have it publish those orders again; they cannot be "
+        "redriven from here. The counts are the topic's: another subscription's filter counts too.",
+        threshold=1,
+        comparison=GREATER_OR_EQUAL,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+        # SNS reports a filtered-out count only when it filtered something out: no data is healthy.
+        treat_missing_data=NOT_BREACHING,
+        expression=sum_expression(list(inputs)),
+        inputs=inputs,
+    )
+
+
 def alarm_name(environment: str, key: str) -> str:
     return f"{service_name(environment)}-{key}"
 
@@ -297,8 +356,8 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
         AlarmSpec(
             key="send-failures",
             name=alarm_name(env, "send-failures"),
-            meaning=f"At least {t['error_threshold']} sends failed in 5 minutes (SES errors other than "
-            "throttling, after the handler gave up on the message).",
+            meaning=f"At least {t['error_threshold']} sends failed in 5 minutes (SES refused the order "
+            "itself: a bad address or rejected content; account refusals hold orders instead).",
             action="Run the saved 'errors' query; check the SES identity, configuration set (sending "
             "paused?) and quota.",
             threshold=t["error_threshold"],
@@ -308,6 +367,23 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
             # Emitted only when a send fails: no data is the healthy case.
             treat_missing_data=NOT_BREACHING,
             metric=_ours(MetricName.SEND_FAILURES, env, "Sum", FAST_PERIOD),
+        ),
+        AlarmSpec(
+            key="held-orders",
+            name=alarm_name(env, "held-orders"),
+            meaning="SES refused orders for an account or stack reason in the last 5 minutes: sending "
+            "paused, account suspended, identity or MAIL FROM not verified, configuration set missing, "
+            "sandbox recipient or daily quota. Nothing is failed or lost: the orders wait and are retried.",
+            action="Run the saved 'errors' query: each 'order held' line says what to fix (resume sending, "
+            "publish the DNS records, request production access or a quota increase). Held orders go out "
+            "by themselves once it is fixed; after 72 h they move to the send DLQ for a redrive.",
+            threshold=1,
+            comparison=GREATER_OR_EQUAL,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            # Emitted only when an order is held: no data is the healthy case.
+            treat_missing_data=NOT_BREACHING,
+            metric=_ours(MetricName.HELD_ORDERS, env, "Sum", FAST_PERIOD),
         ),
         AlarmSpec(
             key="delivery-latency-p95",
@@ -326,6 +402,8 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
             metric=_ours(MetricName.DELIVERY_LATENCY, env, "p95", 900),
         ),
     ]
+    if watched.orders_topic_names:
+        specs.append(_filtered_out_alarm(env, watched.orders_topic_names))
     for role, queue in watched.dead_letter_queue_names.items():
         specs.append(
             AlarmSpec(

@@ -132,6 +132,7 @@ class StackConfig(_Section):
     suppression: SuppressionSettings = Field(default_factory=SuppressionSettings)  # type: ignore[arg-type]
     track_opens_and_clicks: bool = Field(False, alias="trackOpensAndClicks")
     publisher_principals: list[Principal] = Field(default_factory=list, alias="publisherPrincipals")
+    status_readers: list[Principal] = Field(default_factory=list, alias="statusReaders")
     route53_zone_id: str | None = Field(None, alias="route53ZoneId", pattern=_ZONE_ID.pattern)
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
 

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.alarms import (
+    FILTERED_OUT_METRICS,
     LAMBDA_NAMESPACE,
     REPUTATION_BOUNCE_RATE,
     REPUTATION_COMPLAINT_RATE,
     SES_NAMESPACE,
     SES_REVIEW_BOUNCE_RATE_PERCENT,
     SES_REVIEW_COMPLAINT_RATE_PERCENT,
+    SNS_NAMESPACE,
     SQS_NAMESPACE,
     AlarmSpec,
     AlarmThresholds,
@@ -44,6 +46,8 @@ class DashboardInputs:
     alarm_specs: Sequence[AlarmSpec]
     alarm_arns: Sequence[str]
     """Shown in the alarm-status widget (the metric alarms and the composite health alarm)."""
+    orders_topic_names: Sequence[str] = ()
+    """Orders topics whose subscription-filter drops are charted (no chart when empty)."""
 
 
 # --- metric array helpers ----------------------------------------------------------------------
@@ -112,10 +116,21 @@ def pipeline_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
             _ours(env, MetricName.SUPPRESSED, "Suppressed (not sent)"),
             _ours(env, MetricName.INVALID_ORDERS, "Invalid orders"),
             _ours(env, MetricName.DUPLICATES_SKIPPED, "Duplicates skipped"),
-            _ours(env, MetricName.SEND_FAILURES, "Send failures"),
-            _ours(env, MetricName.SEND_THROTTLED, "SES throttled (retried)"),
+            _ours(env, MetricName.SEND_FAILURES, "Send failures (order refused)"),
         ],
-        width=12,
+        width=8,
+    )
+    waiting = metric_widget(
+        inputs,
+        "Waiting orders (count per 5 min)",
+        [
+            _ours(env, MetricName.HELD_ORDERS, "Held (account or stack refusal)"),
+            _ours(env, MetricName.SEND_THROTTLED, "SES throttled (backing off)"),
+            _ours(env, MetricName.DEFERRED, "Re-enqueued with a delay"),
+            _ours(env, MetricName.HELD_TOO_LONG, "Waited too long (to the DLQ)"),
+        ],
+        width=8,
+        annotations=[_line("Held-orders alarm", 1)],
     )
     outcomes = metric_widget(
         inputs,
@@ -130,9 +145,35 @@ def pipeline_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
             _ours(env, MetricName.DELAYS, "Delivery delays"),
             _ours(env, MetricName.RENDERING_FAILURES, "Rendering failures"),
         ],
-        width=12,
+        width=8,
     )
-    return [send, outcomes]
+    return [send, waiting, outcomes]
+
+
+FILTERED_OUT_LABELS = {
+    "nomatch": "eventType missing or another value",
+    "noattributes": "no message attributes",
+    "invalid": "attributes SNS cannot read",
+}
+"""What each of `alarms.FILTERED_OUT_METRICS` means for an order."""
+
+
+def filtered_out_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
+    """Orders SNS dropped before the send queue: never in a DLQ, so this chart is their only trace."""
+    if not inputs.orders_topic_names:
+        return []
+    return [metric_widget(
+        inputs,
+        "Orders dropped by the subscription filter, never queued (count per 5 min)",
+        [
+            metric(SNS_NAMESPACE, name, {"TopicName": topic}, label=f"{FILTERED_OUT_LABELS[key]} ({topic})")
+            for topic in inputs.orders_topic_names
+            for key, name in FILTERED_OUT_METRICS.items()
+        ],
+        width=GRID_COLUMNS,
+        height=4,
+        annotations=[_line("Filtered-out-orders alarm", 1)],
+    )]
 
 
 def rate_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
@@ -189,6 +230,7 @@ def feedback_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
             _ours(env, MetricName.CLICKS, "Clicks"),
             _ours(env, MetricName.SUPPRESSIONS_ADDED, "Suppressions added"),
             _ours(env, MetricName.UNKNOWN_MESSAGE_EVENTS, "Events for unknown messages"),
+            _ours(env, MetricName.FOREIGN_EVENTS, "Events for another message (record unchanged)"),
             _ours(env, MetricName.INVALID_EVENTS, "Invalid events"),
         ],
         width=12,
@@ -348,6 +390,7 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
             [
                 [alarm_status_widget(inputs)],
                 pipeline_widgets(inputs),
+                filtered_out_widgets(inputs),
                 rate_widgets(inputs),
                 feedback_widgets(inputs),
                 lambda_widgets(inputs),

@@ -26,6 +26,10 @@ class DeliveryStoreArgs(TypedDict):
     """Tags for both tables."""
 
 
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
+"""The outbox needs both images: a new status-change stamp is one the old image did not have."""
+
+
 def _string_attributes(*names: str) -> list[dict[str, str]]:
     return [{"name": name, "type": "S"} for name in names]
 
@@ -47,7 +51,8 @@ def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
     partition and eight write shards spread a day's writes (at 1M e-mails/day, ~12 writes/s on
     average and peaks of a few hundred per second, each shard stays far below DynamoDB's 1,000
     writes/s per partition). It projects only what a listing shows (INCLUDE), so appending history
-    or counting opens never writes the index.
+    or counting opens never writes the index. Its stream (new and old images) is the outbox of
+    status changes: a pipe carries every stamped change to the status bus (`FeedbackLoop`).
     """
     return {
         "billing_mode": "PAY_PER_REQUEST",
@@ -66,6 +71,8 @@ def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
                 "non_key_attributes": list(schema.STATUS_INDEX_ATTRIBUTES),
             },
         ],
+        "stream_enabled": True,
+        "stream_view_type": STREAM_VIEW_TYPE,
         **_common_spec(args),
     }
 
@@ -105,6 +112,8 @@ class DeliveryStore(pulumi.ComponentResource):
     """Name of the table holding one item per e-mail."""
     deliveries_table_arn: pulumi.Output[str]
     """ARN of the deliveries table."""
+    deliveries_stream_arn: pulumi.Output[str]
+    """ARN of the deliveries table's stream: the outbox of status changes."""
     message_id_index_arn: pulumi.Output[str]
     """ARN of the `bySesMessageId` index."""
     status_index_arn: pulumi.Output[str]
@@ -123,6 +132,7 @@ class DeliveryStore(pulumi.ComponentResource):
 
         self.deliveries_table_name = deliveries.name
         self.deliveries_table_arn = deliveries.arn
+        self.deliveries_stream_arn = deliveries.stream_arn
         self.message_id_index_arn = index_arn(deliveries.arn, schema.MESSAGE_ID_INDEX)
         self.status_index_arn = index_arn(deliveries.arn, schema.STATUS_INDEX)
         self.suppression_table_name = suppression.name
@@ -131,6 +141,7 @@ class DeliveryStore(pulumi.ComponentResource):
             {
                 "deliveries_table_name": self.deliveries_table_name,
                 "deliveries_table_arn": self.deliveries_table_arn,
+                "deliveries_stream_arn": self.deliveries_stream_arn,
                 "message_id_index_arn": self.message_id_index_arn,
                 "status_index_arn": self.status_index_arn,
                 "suppression_table_name": self.suppression_table_name,

@@ -26,9 +26,18 @@ ORDER_EVENT_TYPE = "order.confirmed"
 SUBSCRIPTION_FILTER = {"eventType": [ORDER_EVENT_TYPE]}
 SENDER_HANDLER = "handlers.send_order_email.handler"
 LEASE_MARGIN_SECONDS = 30
-SEND_EVENT_GRACE_SECONDS = 300
+SEND_EVENT_GRACE_SECONDS = 900
 """How long a retry waits, after a crashed worker's lease, for SES's Send event to name the message
-it may already have sent (SNS → SQS → feedback Lambda takes seconds; five minutes is generous)."""
+it may already have sent. SES documents no bound on event publishing; Send events arrive within
+seconds (SES → SNS → SQS → feedback Lambda), and AWS's eventual consistency settles "in a few
+minutes" in most cases: 15 minutes is three times that. The exactly-once guarantee holds whenever
+the event arrives within lease + grace; the only cost of a wide grace is that the rare crash whose
+event never comes is retried 15 minutes later."""
+HOLD_MAX_DELAY_SECONDS = 900
+"""Longest wait between two tries of a held order (SQS's largest DelaySeconds)."""
+HOLD_GIVE_UP_SECONDS = 72 * 3600
+"""A held order is dead-lettered with its reason after waiting this long: verifying a new domain's
+DNS records can take 72 hours, and production access is usually granted within a day."""
 
 
 def claim_lease_seconds(lambda_timeout_seconds: int) -> int:
@@ -90,6 +99,8 @@ class EmailSender(pulumi.ComponentResource):
 
     orders_topic_arn: pulumi.Output[str]
     """Where publishers send order events (attribute eventType=order.confirmed)."""
+    orders_topic_name: pulumi.Output[str]
+    """Name of the orders topic (for the alarm on orders its subscription filter drops)."""
     send_queue_url: pulumi.Output[str]
     """URL of the send queue."""
     send_queue_arn: pulumi.Output[str]
@@ -156,10 +167,16 @@ class EmailSender(pulumi.ComponentResource):
             configuration_set_name=args["name_prefix"],
             reputation_options={"reputation_metrics_enabled": True},
             delivery_options={"tls_policy": "REQUIRE"},
-            suppression_options={"suppressed_reasons": ["BOUNCE", "COMPLAINT"]},
+            # An explicit empty list overrides the account-level suppression list for this configuration
+            # set (https://docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list-config-level.html;
+            # terraform-provider-aws PR #29671 made [] an override on create, PR #45756 on update): our hashed
+            # suppression table is the only source of truth, and SES keeps no plain-text customer addresses.
+            suppression_options={"suppressed_reasons": []},
             sending_options={"sending_enabled": True},
             tags=tags,
-            opts=child,
+            # The reputation guard pauses sending at run time (PutConfigurationSetSendingOptions); without
+            # this, `pulumi refresh` then `up` would re-enable it. Resume by hand (see `observability`).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["sendingOptions"]),
         )
         identity = aws.sesv2.EmailIdentity(
             f"{name}-identity",
@@ -202,6 +219,10 @@ class EmailSender(pulumi.ComponentResource):
                 "RETENTION_DAYS": str(args["retention_days"]),
                 "LEASE_SECONDS": str(claim_lease_seconds(args["timeout_seconds"])),
                 "SEND_GRACE_SECONDS": str(SEND_EVENT_GRACE_SECONDS),
+                "SEND_QUEUE_URL": queue.url,
+                "SEND_RATE_PER_WORKER": f"{queues.send_rate_per_worker(args['ses_max_send_rate']):g}",
+                "HOLD_MAX_DELAY_SECONDS": str(HOLD_MAX_DELAY_SECONDS),
+                "HOLD_GIVE_UP_SECONDS": str(HOLD_GIVE_UP_SECONDS),
                 "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
                 "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -228,6 +249,7 @@ class EmailSender(pulumi.ComponentResource):
         )
 
         self.orders_topic_arn = topic.arn
+        self.orders_topic_name = topic.name
         self.send_queue_url = queue.url
         self.send_queue_arn = queue.arn
         self.send_queue_name = queue.name
@@ -242,6 +264,7 @@ class EmailSender(pulumi.ComponentResource):
         self.dns_records = records
         self.register_outputs({
             "orders_topic_arn": self.orders_topic_arn,
+            "orders_topic_name": self.orders_topic_name,
             "send_queue_url": self.send_queue_url,
             "dead_letter_queue_url": self.dead_letter_queue_url,
             "function_arn": self.function_arn,

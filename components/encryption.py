@@ -9,6 +9,7 @@ uses it too.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -17,7 +18,46 @@ import pulumi_aws as aws
 _DATA_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
 
 
-def key_policy(account_id: str, region: str) -> dict[str, Any]:
+def _event_bus_statements(account_id: str, region: str, event_bus_names: Sequence[str]) -> list[dict[str, Any]]:
+    """What EventBridge needs to encrypt the named buses with this key, and nothing for other buses.
+
+    EventBridge calls `kms:DescribeKey` (no encryption context exists for it: scoped to this account),
+    then `kms:GenerateDataKey` / `kms:Decrypt` with the encryption context
+    `aws:events:event-bus:arn` = the bus ARN (scoped to these buses, also by `aws:SourceArn`):
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html and
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html.
+    """
+    if not event_bus_names:
+        return []
+    bus_arns = [f"arn:aws:events:{region}:{account_id}:event-bus/{name}" for name in event_bus_names]
+    service = {"Service": "events.amazonaws.com"}
+    return [
+        {
+            "Sid": "EventBridgeValidatesKey",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "kms:DescribeKey",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            "Sid": "EventBridgeEncryptsOurBuses",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": account_id,
+                    "aws:SourceArn": bus_arns,
+                    "kms:EncryptionContext:aws:events:event-bus:arn": bus_arns,
+                }
+            },
+        },
+    ]
+
+
+def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = ()) -> dict[str, Any]:
     """Account administration through IAM, plus exactly the service uses the stack needs."""
     account = {"aws:SourceAccount": account_id}
     return {
@@ -34,8 +74,7 @@ def key_policy(account_id: str, region: str) -> dict[str, Any]:
             {
                 "Sid": "AwsServicesPublishToEncryptedTopicsAndQueues",
                 "Effect": "Allow",
-                "Principal": {"Service": ["ses.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com",
-                                          "events.amazonaws.com"]},
+                "Principal": {"Service": ["ses.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com"]},
                 "Action": _DATA_KEY_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": account},
@@ -50,6 +89,7 @@ def key_policy(account_id: str, region: str) -> dict[str, Any]:
                     "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}
                 },
             },
+            *_event_bus_statements(account_id, region, event_bus_names),
         ],
     }
 
@@ -57,12 +97,16 @@ def key_policy(account_id: str, region: str) -> dict[str, Any]:
 class EncryptionKeyArgs(TypedDict):
     alias: str
     """Alias name without the `alias/` prefix, e.g. `order-email-prod`."""
+    event_bus_names: NotRequired[Sequence[str]]
+    """EventBridge buses (in this account and region) encrypted with this key; EventBridge may use the
+    key for these buses only, and for none when empty."""
     tags: NotRequired[pulumi.Input[dict[str, str]]]
     """Tags for the key."""
 
 
 class EncryptionKey(pulumi.ComponentResource):
-    """A rotating KMS key whose policy lets SES, SNS, CloudWatch and CloudWatch Logs use it."""
+    """A rotating KMS key whose policy lets SES, SNS, CloudWatch, CloudWatch Logs and (for the named
+    buses) EventBridge use it."""
 
     key_arn: pulumi.Output[str]
     """ARN of the key, for resources to encrypt with and roles to be granted."""
@@ -74,8 +118,9 @@ class EncryptionKey(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        bus_names = list(args.get("event_bus_names") or [])
         policy = pulumi.Output.all(identity.account_id, region.region).apply(
-            lambda values: json.dumps(key_policy(values[0], values[1]))
+            lambda values: json.dumps(key_policy(values[0], values[1], bus_names))
         )
         key = aws.kms.Key(
             f"{name}-key",

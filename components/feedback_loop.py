@@ -1,8 +1,9 @@
 """`FeedbackLoop`: SES events in, truthful delivery status, suppressions and status-change events out.
 
 The configuration set publishes its events to the ses-events topic (only SES, for this account and
-this configuration set, may publish), which feeds the feedback queue and the feedback Lambda. The
-Lambda publishes `Email Status Changed` events (schema `STATUS_CHANGED_SCHEMA`) to the status bus.
+this configuration set, may publish), which feeds the feedback queue and the feedback Lambda. Each
+status change the Lambda writes reaches the status bus as an `Email Status Changed` event (schema
+`STATUS_CHANGED_SCHEMA`) through the deliveries table's stream and a pipe (`status_outbox`).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import pulumi_aws as aws
 import handlers
 from components import policies, queues
 from components.functions import lambda_code, lambda_function
+from components.status_outbox import status_outbox
 from components.subscribed_queue import queue_consumer, subscribed_queue
+from handlers.shared.schema import HISTORY_LIMIT
 from handlers.shared.telemetry import NAMESPACE, service_name
 
 FEEDBACK_HANDLER = "handlers.ses_feedback.handler"
 STATUS_CHANGED_SCHEMA = Path(handlers.__file__).parent / "feedback" / "status_changed.schema.json"
 """JSON Schema (versioned) of the status-change event's `detail`: the contract for bus consumers."""
-HISTORY_LIMIT = 20
-"""Events kept per e-mail (newest first); keeps an item small, and its writes cheap."""
 REQUIRED_EVENT_TYPES = ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY", "RENDERING_FAILURE")
 TRACKING_EVENT_TYPES = ("OPEN", "CLICK")
 
@@ -33,6 +34,11 @@ TRACKING_EVENT_TYPES = ("OPEN", "CLICK")
 def matching_event_types(track_opens_and_clicks: bool) -> list[str]:
     """Every event the status ranking needs, plus engagement events when tracking is on."""
     return list(REQUIRED_EVENT_TYPES) + (list(TRACKING_EVENT_TYPES) if track_opens_and_clicks else [])
+
+
+def status_bus_name(name_prefix: str) -> str:
+    """Name of the status bus; known before it exists, so a key policy can name the bus it encrypts."""
+    return f"{name_prefix}-status"
 
 
 class FeedbackLoopArgs(TypedDict):
@@ -50,6 +56,8 @@ class FeedbackLoopArgs(TypedDict):
     """Deliveries table (from `DeliveryStore`)."""
     deliveries_table_arn: pulumi.Input[str]
     """ARN of the deliveries table."""
+    deliveries_stream_arn: pulumi.Input[str]
+    """The deliveries table's stream (new and old images): the outbox the status events come from."""
     suppression_table_name: pulumi.Input[str]
     """Suppression table (from `DeliveryStore`)."""
     suppression_table_arn: pulumi.Input[str]
@@ -74,8 +82,12 @@ class FeedbackLoopArgs(TypedDict):
     """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
     topic_kms_key_arn: pulumi.Input[str]
     """Customer-managed key for the ses-events topic: SES cannot publish to an `aws/sns`-encrypted topic."""
+    publish_dependencies: NotRequired[Sequence[pulumi.Resource]]
+    """Resources that must exist before SES may publish: the key (or key-policy) resource behind
+    `topic_kms_key_arn`. SES test-publishes to a new event destination when it is created."""
     kms_key_arn: NotRequired[pulumi.Input[str] | None]
-    """Customer-managed key for queues, bus and logs; AWS-managed keys when absent."""
+    """Customer-managed key for queues, bus and logs; AWS-managed keys when absent. Its key policy must let
+    EventBridge use it for the bus `status_bus_name(name_prefix)` (`EncryptionKey`'s `event_bus_names`)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for every taggable child."""
 
@@ -103,6 +115,14 @@ class FeedbackLoop(pulumi.ComponentResource):
     """Bus receiving `Email Status Changed` events; subscribe with your own rules."""
     event_bus_arn: pulumi.Output[str]
     """ARN of the status bus."""
+    outbox_function_name: pulumi.Output[str]
+    """The pipe's enrichment Lambda (for alarms)."""
+    outbox_log_group_name: pulumi.Output[str]
+    """Its log group."""
+    outbox_dead_letter_queue_name: pulumi.Output[str]
+    """Where the pipe puts stream batches it could not deliver to the bus (alarm at 1)."""
+    outbox_dead_letter_queue_url: pulumi.Output[str]
+    """URL of that DLQ."""
 
     def __init__(self, name: str, args: FeedbackLoopArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:FeedbackLoop", name, {}, opts)
@@ -129,8 +149,9 @@ class FeedbackLoop(pulumi.ComponentResource):
                 "matching_event_types": matching_event_types(args["track_opens_and_clicks"]),
                 "sns_destination": {"topic_arn": topic.arn},
             },
-            # SES checks it may publish when the destination is created.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[topic_policy]),
+            # SES test-publishes when the destination is created: topic policy and key policy must exist.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[topic_policy, *args.get("publish_dependencies", [])]),
         )
         path = subscribed_queue(
             f"{name}-queue",
@@ -142,22 +163,23 @@ class FeedbackLoop(pulumi.ComponentResource):
             parent=self,
         )
         bus = aws.cloudwatch.EventBus(
-            f"{name}-status-bus", name=f"{args['name_prefix']}-status", kms_key_identifier=key_arn, tags=tags,
+            f"{name}-status-bus", name=status_bus_name(args["name_prefix"]), kms_key_identifier=key_arn, tags=tags,
             opts=child,
         )
 
+        code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
         parts = lambda_function(
             f"{name}-function",
             handler=FEEDBACK_HANDLER,
             description=f"{args['name_prefix']} SES feedback consumer",
-            code=lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self),
+            code=code,
             memory_mb=args["memory_mb"],
             timeout_seconds=args["timeout_seconds"],
             environment={
                 "DELIVERIES_TABLE": args["deliveries_table_name"],
                 "SUPPRESSION_TABLE": args["suppression_table_name"],
                 "DLQ_URL": path.dead_letters.url,
-                "EVENT_BUS_NAME": bus.name,
+                "CONFIGURATION_SET": args["configuration_set_name"],
                 "SOFT_BOUNCE_COUNT": str(args["soft_bounce_count"]),
                 "SOFT_BOUNCE_WINDOW_DAYS": str(args["soft_bounce_window_days"]),
                 "HISTORY_LIMIT": str(HISTORY_LIMIT),
@@ -170,11 +192,10 @@ class FeedbackLoop(pulumi.ComponentResource):
             kms_key_arn=key_arn,
             policy=lambda log_group_arn: pulumi.Output.all(
                 args["deliveries_table_arn"], args["suppression_table_arn"], path.queue.arn, path.dead_letters.arn,
-                bus.arn, key_arn,
+                key_arn,
             ).apply(lambda values: policies.feedback_policy(
                 deliveries_table_arn=values[0], suppression_table_arn=values[1], queue_arn=values[2],
-                dead_letter_arn=values[3], event_bus_arn=values[4], log_group_arn=log_group_arn,
-                kms_key_arn=values[5])),
+                dead_letter_arn=values[3], log_group_arn=log_group_arn, kms_key_arn=values[4])),
             tags=tags,
             parent=self,
         )
@@ -183,6 +204,19 @@ class FeedbackLoop(pulumi.ComponentResource):
             queue_arn=path.queue.arn,
             function_arn=parts.function.arn,
             maximum_concurrency=queues.feedback_concurrency(args["ses_max_send_rate"]),
+            parent=self,
+        )
+
+        outbox = status_outbox(
+            f"{name}-outbox",
+            name_prefix=args["name_prefix"],
+            environment=args["environment"],
+            code=code,
+            stream_arn=args["deliveries_stream_arn"],
+            event_bus_arn=bus.arn,
+            log_retention_days=args["log_retention_days"],
+            kms_key_arn=key_arn,
+            tags=tags,
             parent=self,
         )
 
@@ -196,10 +230,15 @@ class FeedbackLoop(pulumi.ComponentResource):
         self.log_group_name = parts.log_group.name
         self.event_bus_name = bus.name
         self.event_bus_arn = bus.arn
+        self.outbox_function_name = outbox.function.name
+        self.outbox_log_group_name = outbox.log_group.name
+        self.outbox_dead_letter_queue_name = outbox.dead_letters.name
+        self.outbox_dead_letter_queue_url = outbox.dead_letters.url
         self.register_outputs({
             "events_topic_arn": self.events_topic_arn,
             "feedback_queue_url": self.feedback_queue_url,
             "dead_letter_queue_url": self.dead_letter_queue_url,
             "function_arn": self.function_arn,
             "event_bus_name": self.event_bus_name,
+            "outbox_dead_letter_queue_url": self.outbox_dead_letter_queue_url,
         })

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -49,6 +49,10 @@ class ObservabilityArgs(TypedDict):
     """Work queue names by role (`send`, `feedback`): depth and oldest-message-age alarm."""
     dead_letter_queue_names: Mapping[str, pulumi.Input[str]]
     """Dead-letter queue names by the role of the queue they serve (`send`, `feedback`): alarm at 1."""
+    orders_topic_names: NotRequired[Sequence[pulumi.Input[str]]]
+    """Orders topics (at most 3) whose subscription filter drops messages without the right
+    `eventType` attribute before any queue: the filtered-out-orders alarm and its chart watch them.
+    No such alarm when absent, since those drops leave no other trace (no queue, no DLQ)."""
     log_group_names: Mapping[str, pulumi.Input[str]]
     """Log group names by role (`sender`, `feedback`, `status`) for the saved Logs Insights queries;
     the slowest-sends query uses `sender`."""
@@ -129,7 +133,9 @@ class Observability(pulumi.ComponentResource):
             )
 
         # Metric alarms, then the composite that summarises them.
-        watched = alarms.Watched(env, args["function_names"], args["queue_names"], args["dead_letter_queue_names"])
+        topic_names = list(args.get("orders_topic_names") or [])
+        watched = alarms.Watched(env, args["function_names"], args["queue_names"], args["dead_letter_queue_names"],
+                                 topic_names)
         specs = alarms.alarm_specs(watched, args["thresholds"])
         metric_alarms = {
             spec.key: aws.cloudwatch.MetricAlarm(
@@ -156,6 +162,7 @@ class Observability(pulumi.ComponentResource):
             functions=dict(args["function_names"]),
             queues=dict(args["queue_names"]),
             dlqs=dict(args["dead_letter_queue_names"]),
+            topics=topic_names,
             arns=[*(alarm.arn for alarm in metric_alarms.values()), health.arn],
         ).apply(
             lambda resolved: _json(
@@ -166,6 +173,7 @@ class Observability(pulumi.ComponentResource):
                         function_names=resolved["functions"],
                         queue_names=resolved["queues"],
                         dead_letter_queue_names=resolved["dlqs"],
+                        orders_topic_names=resolved["topics"],
                         thresholds=args["thresholds"],
                         alarm_specs=specs,
                         alarm_arns=resolved["arns"],

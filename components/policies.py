@@ -27,13 +27,18 @@ def deny_insecure_transport(resource_arn: str, service: str) -> Document:
     }
 
 
-def lambda_assume_role_policy(account_id: str) -> Document:
+def service_assume_role_policy(service: str, account_id: str) -> Document:
+    """Only `service` acting for this account may assume the role (no confused deputy)."""
     return _document({
         "Effect": "Allow",
-        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Principal": {"Service": service},
         "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
     })
+
+
+def lambda_assume_role_policy(account_id: str) -> Document:
+    return service_assume_role_policy("lambda.amazonaws.com", account_id)
 
 
 def publisher_principals(configured: Sequence[str], account_id: str) -> list[str]:
@@ -163,6 +168,8 @@ def sender_policy(
             "Resource": suppression_table_arn,
         },
         *_consume_queue(queue_arn, dead_letter_arn),
+        # Orders that must wait (held, throttled) are re-enqueued on the queue itself with a delay.
+        {"Sid": "ReenqueueWaitingOrders", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
         *_key_use(kms_key_arn),
         _logs(log_group_arn),
     )
@@ -174,11 +181,14 @@ def feedback_policy(
     suppression_table_arn: str,
     queue_arn: str,
     dead_letter_arn: str,
-    event_bus_arn: str,
     log_group_arn: str,
     kms_key_arn: str | None,
 ) -> Document:
-    """The feedback consumer: update deliveries, find them by message id, maintain suppressions."""
+    """The feedback consumer: update deliveries, find them by message id, maintain suppressions.
+
+    It publishes nothing: status changes reach the bus through the table's stream (`outbox_pipe_policy`).
+    The `UseStackKey` grant is for the role's encrypted queues.
+    """
     return _document(
         {
             "Sid": "UpdateDeliveries",
@@ -198,11 +208,49 @@ def feedback_policy(
             "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             "Resource": suppression_table_arn,
         },
-        {"Sid": "PublishStatusChanges", "Effect": "Allow", "Action": "events:PutEvents", "Resource": event_bus_arn},
         *_consume_queue(queue_arn, dead_letter_arn),
         *_key_use(kms_key_arn),
         _logs(log_group_arn),
     )
+
+
+def outbox_pipe_policy(*, stream_arn: str, enrichment_arn: str, event_bus_arn: str, dead_letter_arn: str,
+                       kms_key_arn: str | None) -> Document:
+    """The status-outbox pipe: read the deliveries stream, call its enrichment, put on the bus, dead-letter.
+
+    `events:PutEvents` on the one bus is all a publisher needs, even when the bus is encrypted with our key:
+    EventBridge encrypts as `events.amazonaws.com` under the key policy (`encryption.key_policy`), and AWS
+    lists no key permission for PutEvents callers
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html). The key
+    grant decrypts the stream of a table encrypted with the stack key and encrypts the DLQ's messages.
+    """
+    return _document(
+        {
+            "Sid": "ReadDeliveriesStream",
+            "Effect": "Allow",
+            "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            "Resource": table_streams(stream_arn),
+        },
+        # ListStreams has no resource type (IAM: "*" only); it lists stream ARNs, it reads no record
+        {"Sid": "FindStream", "Effect": "Allow", "Action": "dynamodb:ListStreams", "Resource": "*"},
+        {"Sid": "Enrich", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": enrichment_arn},
+        {"Sid": "PublishStatusChanges", "Effect": "Allow", "Action": "events:PutEvents", "Resource": event_bus_arn},
+        {"Sid": "DeadLetterFailedBatches", "Effect": "Allow", "Action": "sqs:SendMessage",
+         "Resource": dead_letter_arn},
+        *_key_use(kms_key_arn),
+    )
+
+
+def table_streams(stream_arn: str) -> str:
+    """`…:table/T/stream/*` for `…:table/T/stream/<label>`: the table's streams, whatever label the current
+    one has (a label is a timestamp with colons, which also trips ARN linters such as parliament)."""
+    table, found, _ = stream_arn.partition("/stream/")
+    return f"{table}/stream/*" if found else stream_arn
+
+
+def logs_only_policy(log_group_arn: str) -> Document:
+    """A function that calls nothing (the outbox enrichment): it may only write its own logs."""
+    return _document(_logs(log_group_arn))
 
 
 def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None) -> Document:

@@ -35,13 +35,19 @@ def maximum_concurrency(ses_max_send_rate: float, fastest_send_seconds: float = 
     One invocation sends its batch sequentially, so it sends at most `1 / fastest_send_seconds`
     e-mails per second; `N` invocations at most `N / fastest_send_seconds`. Keeping that under the
     quota gives `N = floor(rate * fastest_send_seconds)`, raised to Lambda's minimum of 2. When that
-    minimum still exceeds a tiny quota (sandbox accounts: 1/s), SES answers "Maximum sending rate
-    exceeded" and the handler releases the claim and retries the message with backoff.
+    minimum still exceeds a tiny quota (sandbox accounts: 1/s), the first "Maximum sending rate
+    exceeded" makes each sender pace itself at `send_rate_per_worker` (`handlers.sender.pacing`) and
+    the throttled order backs off through the queue, so throttles stay rare.
     """
     if ses_max_send_rate <= 0:
         raise ValueError("ses_max_send_rate must be positive")
     wanted = math.floor(ses_max_send_rate * fastest_send_seconds)
     return max(MIN_MAXIMUM_CONCURRENCY, min(MAX_MAXIMUM_CONCURRENCY, wanted))
+
+
+def send_rate_per_worker(ses_max_send_rate: float) -> float:
+    """Each concurrent sender's share of the SES send rate: what a throttled sender paces itself to."""
+    return ses_max_send_rate / maximum_concurrency(ses_max_send_rate)
 
 
 def redrive_policy(dead_letter_arn: str, max_receive_count: int) -> str:

@@ -1,13 +1,16 @@
 """`StatusApi`: "what happened to the e-mail for order X?" behind an IAM-authenticated function URL.
 
-Callers sign requests with SigV4 (`lambda:InvokeFunctionUrl` on this function); there is no
-anonymous access (`authorization_type` is never `NONE`).
+Callers sign requests with SigV4 for service `lambda` and need both `lambda:InvokeFunctionUrl` and
+`lambda:InvokeFunction` on this function (function URLs created since October 2025 answer 403 otherwise:
+https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html); there is no anonymous access
+(`authorization_type` is never `NONE`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +20,25 @@ from components.functions import lambda_code, lambda_function
 from handlers.shared.telemetry import NAMESPACE, service_name
 
 STATUS_HANDLER = "handlers.delivery_status.handler"
+
+
+def reader_grants(principals: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Per reader, the two function-policy statements an `AWS_IAM` function URL needs, keyed by a name
+    suffix that is stable per principal and holds no ARN (a short hash).
+
+    `function_url_auth_type` makes the first apply only to URL calls with this auth type; the second is
+    `lambda:InvokeFunction` limited to calls through the URL (`invoked_via_function_url`, the
+    `lambda:InvokedViaFunctionUrl` condition), so a reader cannot invoke the function directly. A caller in
+    another account also needs both actions in its own IAM policy.
+    """
+    grants: list[tuple[str, dict[str, Any]]] = []
+    for principal in dict.fromkeys(principals):
+        suffix = f"reader-{hashlib.sha256(principal.encode()).hexdigest()[:10]}"
+        grants.append((f"{suffix}-url", {"action": "lambda:InvokeFunctionUrl", "principal": principal,
+                                         "function_url_auth_type": "AWS_IAM"}))
+        grants.append((f"{suffix}-invoke", {"action": "lambda:InvokeFunction", "principal": principal,
+                                            "invoked_via_function_url": True}))
+    return grants
 
 
 class StatusApiArgs(TypedDict):
@@ -42,6 +64,9 @@ class StatusApiArgs(TypedDict):
     """Mask recipient addresses in answers (default True)."""
     kms_key_arn: NotRequired[pulumi.Input[str] | None]
     """Customer-managed key of the table and logs; AWS-managed when absent."""
+    reader_principals: NotRequired[Sequence[str]]
+    """Account ids or IAM role/user ARNs the function's policy lets call the URL (both invoke actions);
+    none when absent, so only this account's principals whose IAM policies grant both may call it."""
     tags: NotRequired[Mapping[str, str]]
     """Tags for every taggable child."""
 
@@ -52,9 +77,10 @@ class StatusApi(pulumi.ComponentResource):
     url: pulumi.Output[str]
     """HTTPS endpoint; sign requests with SigV4 for service `lambda`."""
     function_name: pulumi.Output[str]
-    """Name of the status Lambda (for alarms and `lambda:InvokeFunctionUrl` grants)."""
+    """Name of the status Lambda (for alarms)."""
     function_arn: pulumi.Output[str]
-    """ARN of the status Lambda."""
+    """ARN of the status Lambda: the resource of a reader's `lambda:InvokeFunctionUrl` and
+    `lambda:InvokeFunction` grants."""
     log_group_name: pulumi.Output[str]
     """The API's log group."""
 
@@ -90,6 +116,14 @@ class StatusApi(pulumi.ComponentResource):
             authorization_type="AWS_IAM",
             opts=pulumi.ResourceOptions(parent=self),
         )
+        for suffix, grant in reader_grants(args.get("reader_principals") or []):
+            aws.lambda_.Permission(
+                f"{name}-{suffix}",
+                function=parts.function.name,
+                statement_id=suffix,
+                **grant,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         self.url = function_url.function_url
         self.function_name = parts.function.name

@@ -1,7 +1,7 @@
 """Lambda entry point of the SES feedback loop — wiring only (logic lives in `handlers.feedback`).
 
 Environment (set by the `FeedbackLoop` component): DELIVERIES_TABLE, SUPPRESSION_TABLE, DLQ_URL,
-EVENT_BUS_NAME, SOFT_BOUNCE_COUNT, SOFT_BOUNCE_WINDOW_DAYS, HISTORY_LIMIT (optional, default 20),
+CONFIGURATION_SET, SOFT_BOUNCE_COUNT, SOFT_BOUNCE_WINDOW_DAYS, HISTORY_LIMIT (optional, default 20),
 POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL (optional). Settings are
 read at import so a misconfigured function fails its init; AWS clients are created once, on the
 first invocation (a local emulator is reached through the standard AWS_ENDPOINT_URL).
@@ -18,7 +18,6 @@ from botocore.config import Config
 from handlers.feedback.processor import FeedbackProcessor
 from handlers.feedback.records import DeliveryRecords
 from handlers.feedback.settings import FeedbackSettings
-from handlers.feedback.status_events import StatusEventPublisher
 from handlers.feedback.suppression import SuppressionList
 from handlers.shared.logs import make_logger
 from handlers.shared.sqs_batch import DeadLetters
@@ -36,14 +35,14 @@ def build_processor(settings: FeedbackSettings, session: Any = None) -> Feedback
     session = session or boto3.session.Session()
     dynamodb = session.client("dynamodb", config=_CLIENT_CONFIG)
     return FeedbackProcessor(
-        records=DeliveryRecords(dynamodb, settings.deliveries_table, history_limit=settings.history_limit),
+        records=DeliveryRecords(dynamodb, settings.deliveries_table, history_limit=settings.history_limit,
+                                configuration_set=settings.configuration_set),
         suppression=SuppressionList(
             dynamodb,
             settings.suppression_table,
             window_seconds=settings.soft_bounce_window_seconds,
             threshold=settings.soft_bounce_count,
         ),
-        publisher=StatusEventPublisher(session.client("events", config=_CLIENT_CONFIG), settings.event_bus_name),
         dead_letters=DeadLetters(session.client("sqs", config=_CLIENT_CONFIG), settings.dlq_url, "ses-feedback"),
         metrics=metrics,
         logger=logger,

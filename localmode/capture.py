@@ -1,9 +1,9 @@
-"""What local mode observes of the handlers: their AWS calls, the SES requests they make, their EMF.
+"""What local mode observes of the handlers: their AWS calls and their EMF.
 
 `CallRecorder` runs inside a function's process. It hooks botocore's event system on every
 botocore `Session` created there (boto3's default session and any `boto3.session.Session()` a
-handler builds), so handler code is untouched. moto's SESv2 ignores `ConfigurationSetName`,
-`EmailTags` and the text part, so the SendEmail request itself is kept, paired with SES's answer.
+handler builds), so handler code is untouched. What SES accepted is the local SES's to say
+(`ses_service`, read by `LocalSystem` from the emulator), whoever sent it.
 
 `parse_emf` runs in the parent, on each line a function printed to stdout: Powertools' EMF
 documents are the metrics CloudWatch would extract.
@@ -13,28 +13,23 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from email.utils import getaddresses
 from typing import Any
 
-_SEND_KEY = "localmode.send_email"
-
 
 class CallRecorder:
-    """Counts API calls per `service.Operation` and keeps accepted SendEmail requests."""
+    """Counts API calls per `service.Operation`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
-        self.sends: list[dict[str, Any]] = []
 
     def install(self, also: Callable[[Any], None] | None = None) -> None:
         """Attach to every botocore Session created from now on in this process.
 
-        `also` attaches more hooks to each session, after ours (a fault injector's after-call hook
-        must run after the send was recorded).
+        `also` attaches more hooks to each session, after ours (a fault injector's).
         """
         import botocore.session
 
@@ -51,28 +46,16 @@ class CallRecorder:
 
     def attach(self, session: Any) -> None:
         session.register("before-parameter-build", self._before)
-        session.register("after-call.sesv2.SendEmail", self._after_send)
 
-    def _before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    def _before(self, model: Any, **_: Any) -> None:
         with self._lock:
             self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
-        if model.service_model.service_name == "sesv2" and model.name == "SendEmail":
-            context[_SEND_KEY] = json.loads(json.dumps(params, default=str))
 
-    def _after_send(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any],
-                    **_: Any) -> None:
-        request = context.get(_SEND_KEY)
-        if request is None or not parsed.get("MessageId") or http_response.status_code >= 300:
-            return
+    def drain(self) -> dict[str, int]:
+        """Calls since the last drain (one invocation's worth)."""
         with self._lock:
-            self.sends.append(sent_email(request, str(parsed["MessageId"]), time.time()))
-
-    def drain(self) -> tuple[dict[str, int], list[dict[str, Any]]]:
-        """Calls and sends since the last drain (one invocation's worth)."""
-        with self._lock:
-            calls, sends = dict(self.calls), self.sends
-            self.calls, self.sends = Counter(), []
-        return calls, sends
+            calls, self.calls = dict(self.calls), Counter()
+        return calls
 
 
 def sent_email(request: dict[str, Any], message_id: str, accepted_at: float) -> dict[str, Any]:

@@ -1,9 +1,14 @@
-"""The AWS emulator: moto's ThreadedMotoServer on 127.0.0.1 and a free port, in its own process.
+"""The AWS emulator: moto's server app behind the local SES, on 127.0.0.1 and a free port, in its own process.
 
 Its own process, not a thread of the caller: moto keeps its state in module globals (a second
 emulator, or a `mock_aws` test in the same interpreter, would share it) and a server thread would
 compete for the caller's GIL with the queue pollers. The child prints its port on stdout and
 serves until its stdin closes, so it never outlives the parent. The request log is silenced.
+
+Every SESv2 request is answered by the local SES (`ses_api.SesApi` over `ses_service.LocalSes`),
+which refuses what Amazon SES refuses and serves local mode's SES controls under `/_localmode/ses/`;
+everything else goes to moto unchanged. The server is werkzeug's threaded server with moto's own
+request handler, as moto's `ThreadedMotoServer` builds it.
 
 DynamoDB requests are served one at a time (`atomic_dynamodb`): the handlers' correctness rests on
 DynamoDB's per-item atomic conditional writes, which moto's threaded server does not provide.
@@ -35,6 +40,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 START_TIMEOUT_SECONDS = 30
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+_REGION_VARIABLE = "LOCALMODE_REGION"
+"""Tells the child the region its local SES account lives in (SES names it in some refusals)."""
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=30,
                         max_pool_connections=20)
 
@@ -54,6 +61,7 @@ class Emulator:
     def start(self) -> Emulator:
         env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
         env.update(CREDENTIALS, PYTHONPATH=str(PROJECT_ROOT), PYTHONDONTWRITEBYTECODE="1")
+        env[_REGION_VARIABLE] = self.region
         self._process = subprocess.Popen(
             [sys.executable, "-m", "localmode.emulator"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -140,18 +148,25 @@ def atomic_dynamodb() -> Iterator[None]:
 
 def serve() -> None:
     """Child entry point: serve on a free port, print it, stop when stdin closes."""
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from localmode.ses_api import SesApi
+    from localmode.ses_service import LocalSes
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the request log
     with atomic_dynamodb():
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        _, port = server.get_host_and_port()
-        sys.stdout.write(f"{port}\n")
+        ses = LocalSes(region=os.environ.get(_REGION_VARIABLE, REGION))
+        app = SesApi(DomainDispatcherApplication(create_backend_app), ses)
+        server = make_server("127.0.0.1", 0, app, True, request_handler=MotoRequestHandler)
+        thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+        thread.start()
+        sys.stdout.write(f"{server.server_port}\n")
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()  # returns at EOF: the parent closed the pipe or died
-        server.stop()
+        server.shutdown()
+        thread.join()
 
 
 if __name__ == "__main__":

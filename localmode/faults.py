@@ -11,10 +11,14 @@ Faults are injected where they happen in AWS, never in handler code:
   DynamoDB faults are absorbed by retries, as they would be in AWS.
 * A worker crash between SES accepting an e-mail and the record update: an
   `after-call.sesv2.SendEmail` hook kills the process (`os._exit`) right after a successful send.
-  Before dying it hands what it observed (the accepted e-mail included) to the parent, so SES's
-  part still publishes that e-mail's events: SES did accept it.
+  Before dying it hands what it observed to the parent; the local SES has the e-mail and its
+  events are published as for any other.
+* A feedback crash after its write: an `after-call.dynamodb.UpdateItem` hook in the feedback
+  function kills it right after a status change was written, before the invocation finishes.
 * Duplicated publishes, poison inputs and late / reordered / repeated SES events are the driver's
   and the SES simulator's part (`localmode.chaos`, `localmode.ses_simulator`).
+* A constrained send rate and a pause of sending are the local SES's (`system.ses.set_limits`,
+  `system.ses.pause()` / `resume()`): SES refuses with its own errors, the sender holds or backs off.
 
 Randomness is seeded per function, execution environment and invocation, so a run is repeatable
 as far as thread scheduling allows.
@@ -32,10 +36,18 @@ from typing import Any
 
 PROFILES = ("none", "chaos")
 CRASH_EXIT_CODE = 137
+FEEDBACK_HANDLER = "handlers.ses_feedback.handler"
+"""The function whose writes `feedback_crash_rate` kills (by its `_HANDLER`, as Lambda names it)."""
 """What a killed Lambda process reports (SIGKILL); the worker reports Runtime.ExitError."""
 
-SCALED_VARIABLES = ("LEASE_SECONDS", "SEND_GRACE_SECONDS")
+SCALED_VARIABLES = ("LEASE_SECONDS", "SEND_GRACE_SECONDS", "HOLD_MAX_DELAY_SECONDS", "HOLD_GIVE_UP_SECONDS")
 """Declared durations the time scale compresses in a function's environment (visible deviation)."""
+RATE_VARIABLES = ("SEND_RATE_PER_WORKER",)
+"""Declared rates the time scale raises by the same factor (a compressed second holds more sends)."""
+HOLD_VARIABLES = ("HOLD_MAX_DELAY_SECONDS", "HOLD_GIVE_UP_SECONDS")
+LOCAL_HOLD_SCALE = 0.02
+"""Local mode always compresses the hold backoff (900 s → 18 s, 72 h → 86 min), even without a time
+scale, so held orders go out within about a minute of `ses.resume()`; it says so in `time_compression`."""
 
 DYNAMODB_FAULTS = (
     (400, "ProvisionedThroughputExceededException",
@@ -59,22 +71,37 @@ class FaultPlan:
     """Share of DynamoDB HTTP attempts answered with a transient error (before botocore retries)."""
     crash_rate: float = 0.0
     """Share of accepted sends after which the sender's process dies before recording them."""
+    feedback_crash_rate: float = 0.0
+    """Share of the feedback function's DynamoDB writes after which its process dies."""
     late_event_rate: float = 0.0
     """Share of SES events published late (after `late_event_seconds`)."""
     late_event_seconds: tuple[float, float] = (1.0, 4.0)
     event_duplicate_rate: float = 0.0
     """Share of SES events published twice."""
+    very_late_rate: float = 0.0
+    """Share of e-mails whose events SES publishes only after `very_late_seconds` (past lease + grace)."""
+    very_late_seconds: float = 60.0
     reorder_events: bool = False
     """Publish each e-mail's events in random order."""
+    send_rate: float | None = None
+    """E-mails per (real) second the local SES accepts; None: no limit."""
+    pause_after: float | None = None
+    """Pause sending on the configuration set once this share of the inputs is published."""
+    pause_seconds: float = 0.0
+    """How long the pause lasts before sending is resumed."""
     time_scale: float | None = None
     """Multiply LEASE_SECONDS, SEND_GRACE_SECONDS and the queues' visibility timeouts by this."""
 
     @classmethod
     def chaos(cls, seed: int, **changes: Any) -> FaultPlan:
-        """The issue's chaos profile; time compressed 20x (LEASE 60→3 s, GRACE 300→15 s, visibility 181→9 s)."""
+        """The chaos profile; time compressed 20x (LEASE 60→3 s, GRACE 900→45 s, visibility 181→9 s,
+        hold backoff 900→45 s) and dev's 1 e-mail/s SES rate with it (20/s), sending paused for 20 s
+        once 30% of the inputs are published, and 2% of e-mails' events published 60 s late — past
+        lease + grace, so a crash before one of those sends was recorded causes a duplicate."""
         plan = cls(seed=seed, duplicate_rate=0.10, poison_rate=0.01, ses_throttle_rate=0.05,
-                   dynamodb_error_rate=0.02, crash_rate=0.01, late_event_rate=0.05,
-                   event_duplicate_rate=0.05, reorder_events=True, time_scale=0.05)
+                   dynamodb_error_rate=0.02, crash_rate=0.01, feedback_crash_rate=0.02, late_event_rate=0.05,
+                   event_duplicate_rate=0.05, very_late_rate=0.02, very_late_seconds=60.0, reorder_events=True,
+                   send_rate=20.0, pause_after=0.3, pause_seconds=20.0, time_scale=0.05)
         return replace(plan, **changes)
 
     def to_json(self) -> str:
@@ -89,7 +116,7 @@ class FaultPlan:
     @property
     def injects_calls(self) -> bool:
         """Whether function processes need the in-process injector at all."""
-        return bool(self.ses_throttle_rate or self.dynamodb_error_rate or self.crash_rate)
+        return bool(self.ses_throttle_rate or self.dynamodb_error_rate or self.crash_rate or self.feedback_crash_rate)
 
 
 def profile(name: str, seed: int) -> FaultPlan | None:
@@ -107,14 +134,21 @@ def scaled_seconds(declared: int, scale: float, minimum: int = 1) -> int:
 
 
 def scaled_environment(environment: dict[str, str], scale: float | None) -> dict[str, str]:
-    """The declared variables with SCALED_VARIABLES compressed; unchanged without a scale (pure)."""
-    if not scale:
-        return dict(environment)
+    """The declared variables with time compressed (pure).
+
+    With a scale: SCALED_VARIABLES multiplied by it, RATE_VARIABLES divided by it. Without one, only
+    the hold backoff (HOLD_VARIABLES) is compressed, by LOCAL_HOLD_SCALE.
+    """
     changed = dict(environment)
-    for name in SCALED_VARIABLES:
+    for name in SCALED_VARIABLES if scale else HOLD_VARIABLES:
         raw = environment.get(name, "").strip()
         if raw.isdigit():
-            changed[name] = str(scaled_seconds(int(raw), scale))
+            changed[name] = str(scaled_seconds(int(raw), scale or LOCAL_HOLD_SCALE))
+    if scale:
+        for name in RATE_VARIABLES:
+            raw = environment.get(name, "").strip()
+            if raw:
+                changed[name] = f"{float(raw) / scale:g}"
     return changed
 
 
@@ -168,6 +202,8 @@ class FaultInjector:
         session.register("before-send.dynamodb", self._dynamodb)
         session.register("before-send.sesv2.SendEmail", self._send_email)
         session.register("after-call.sesv2.SendEmail", self._after_send)
+        if os.environ.get("_HANDLER") == FEEDBACK_HANDLER:
+            session.register("after-call.dynamodb.UpdateItem", self._after_feedback_write)
 
     def _dynamodb(self, request: Any, **_: Any) -> Any:
         if self._rng.random() >= self._plan.dynamodb_error_rate:
@@ -189,6 +225,16 @@ class FaultInjector:
         if self._rng.random() >= self._plan.crash_rate:
             return
         self.counts["crash.after_send"] += 1
+        self._on_crash()
+        os._exit(CRASH_EXIT_CODE)
+
+    def _after_feedback_write(self, http_response: Any, **_: Any) -> None:
+        """The feedback function dies right after a successful write, before anything else happens."""
+        if http_response is None or http_response.status_code >= 300:
+            return
+        if self._rng.random() >= self._plan.feedback_crash_rate:
+            return
+        self.counts["crash.after_feedback_write"] += 1
         self._on_crash()
         os._exit(CRASH_EXIT_CODE)
 

@@ -8,11 +8,15 @@ The graph carries the mock's ARNs and URLs; the emulator answers with its own (q
 127.0.0.1). `Translation` maps every recorded value to the emulator's, and is applied to the
 functions' environment variables and to policy documents.
 
+SES goes to the emulator's local SES with the options the graph declares. An identity (and its
+MAIL FROM domain) starts PENDING, as in SES, and is then marked verified through the SES controls:
+the stack's DNS records count as published. Event destinations are created there and recorded for
+the SES simulator, which publishes the events (the local SES does not).
+
 Not emulated (moto cannot, or they do not change behaviour locally): IAM, KMS keys (topics and
 queues are left unencrypted), log groups, alarms, dashboards, Lambda functions themselves (they
 become local workers, see `workers`), event-source mappings (become queue pollers), function URLs
-(invoked directly). SES event destinations are recorded for the SES simulator; moto stores but
-never publishes them.
+(invoked directly).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from localmode.ses_controls import SesControls
 from mockstack import RecordedResource, StackRun
 
 TABLE = "aws:dynamodb/table:Table"
@@ -34,6 +39,9 @@ EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
 CONFIGURATION_SET = "aws:sesv2/configurationSet:ConfigurationSet"
 EMAIL_IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
 EVENT_DESTINATION = "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination"
+MAIL_FROM = "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"
+PIPE = "aws:pipes/pipe:Pipe"
+"""Run by `localmode.pipes` once the functions are known."""
 FUNCTION = "aws:lambda/function:Function"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
@@ -179,17 +187,28 @@ def _int(value: Any, default: int | None = None) -> int | None:
     return default if value in (None, "") else int(float(value))
 
 
+def _sesv2(value: Any) -> Any:
+    """Recorded camelCase inputs as SESv2 request members: PascalCase all the way down, None dropped."""
+    if isinstance(value, dict):
+        return {key[:1].upper() + key[1:]: _sesv2(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_sesv2(item) for item in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class Provisioner:
     """Walks the graph once per resource kind, in dependency order."""
 
-    def __init__(self, graph: StackRun, client: Callable[[str], Any]):
+    def __init__(self, graph: StackRun, client: Callable[[str], Any], ses_controls: SesControls | None = None):
+        """`ses_controls` verifies identities (default: those of the emulator `client("sesv2")` points at)."""
         self._graph = graph
         self._client = client
+        self._ses_controls = ses_controls
         self.result = Provisioned(translation=Translation())
 
     def run(self) -> Provisioned:
         handled = {TABLE, TOPIC, TOPIC_POLICY, SUBSCRIPTION, QUEUE, QUEUE_POLICY, EVENT_BUS, CONFIGURATION_SET,
-                   EMAIL_IDENTITY, EVENT_DESTINATION, FUNCTION, FUNCTION_URL, EVENT_SOURCE_MAPPING}
+                   EMAIL_IDENTITY, MAIL_FROM, EVENT_DESTINATION, FUNCTION, FUNCTION_URL, EVENT_SOURCE_MAPPING, PIPE}
         for resource in self._of(TABLE):
             self._table(resource)
         for resource in self._of(TOPIC):
@@ -200,11 +219,14 @@ class Provisioner:
         for resource in queues:  # redrive after every queue exists, whatever the declaration order
             self._redrive(resource)
         for resource in self._of(EVENT_BUS):
-            self._client("events").create_event_bus(Name=_required(resource, "name"))
+            created = self._client("events").create_event_bus(Name=_required(resource, "name"))
+            self.result.translation.add(resource.state.get("arn"), created["EventBusArn"])
         for resource in self._of(CONFIGURATION_SET):
             self._configuration_set(resource)
         for resource in self._of(EMAIL_IDENTITY):
             self._identity(resource)
+        for resource in self._of(MAIL_FROM):
+            self._mail_from(resource)
         for resource in self._of(EVENT_DESTINATION):
             self._event_destination(resource)
         for resource in self._of(SUBSCRIPTION):
@@ -258,6 +280,9 @@ class Provisioner:
         indexes = [self._index(index) for index in state.get("globalSecondaryIndexes") or []]
         if indexes:
             request["GlobalSecondaryIndexes"] = indexes
+        if state.get("streamEnabled"):
+            request["StreamSpecification"] = {"StreamEnabled": True,
+                                              "StreamViewType": state.get("streamViewType") or "NEW_AND_OLD_IMAGES"}
         dynamodb = self._client("dynamodb")
         dynamodb.create_table(**request)
         ttl = state.get("ttl") or {}
@@ -265,8 +290,9 @@ class Provisioner:
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
                 "Enabled": True, "AttributeName": ttl["attributeName"]})
         self.result.tables[resource.name] = name
-        self.result.translation.add(state.get("arn"),
-                                    dynamodb.describe_table(TableName=name)["Table"]["TableArn"])
+        described = dynamodb.describe_table(TableName=name)["Table"]
+        self.result.translation.add(state.get("streamArn"), described.get("LatestStreamArn") or "")
+        self.result.translation.add(state.get("arn"), described["TableArn"])
 
     @staticmethod
     def _index(index: dict[str, Any]) -> dict[str, Any]:
@@ -313,22 +339,45 @@ class Provisioner:
             queue.logical_name, queue.name, queue.url, queue.arn,
             dead_letter_arn=policy["deadLetterTargetArn"], max_receive_count=int(policy["maxReceiveCount"]))
 
+    def _verified(self, identity: str, mail_from: bool | None = None) -> None:
+        """Identities start PENDING, as in SES; the stack's DNS records count as published, so SES verifies them."""
+        if self._ses_controls is None:
+            sesv2 = self._client("sesv2")
+            self._ses_controls = SesControls(sesv2.meta.endpoint_url, sesv2, configuration_set=None, identity=None)
+        self._ses_controls.verify_identity(True, identity=identity, mail_from=mail_from)
+
     def _configuration_set(self, resource: RecordedResource) -> None:
+        """No suppressionOptions: the account's reasons apply; an empty list: the account list is not used."""
         name = _required(resource, "configurationSetName")
-        self._client("sesv2").create_configuration_set(ConfigurationSetName=name)
+        options = ("sendingOptions", "suppressionOptions", "deliveryOptions", "reputationOptions", "trackingOptions",
+                   "vdmOptions")
+        self._client("sesv2").create_configuration_set(**_sesv2(
+            {key: resource.state.get(key) for key in ("configurationSetName", *options)}))
         self.result.configuration_sets.add(name)
 
     def _identity(self, resource: RecordedResource) -> None:
         identity = _required(resource, "emailIdentity")
         default_set = resource.state.get("configurationSetName") or None
-        request: dict[str, Any] = {"EmailIdentity": identity}
-        if default_set:
-            request["ConfigurationSetName"] = default_set
-        self._client("sesv2").create_email_identity(**request)  # moto treats it as verified
+        key_length = (resource.state.get("dkimSigningAttributes") or {}).get("nextSigningKeyLength")
+        self._client("sesv2").create_email_identity(**_sesv2({
+            "emailIdentity": identity, "configurationSetName": default_set,
+            "dkimSigningAttributes": {"nextSigningKeyLength": key_length} if key_length else None}))
+        self._verified(identity)
         self.result.identities[identity] = default_set
+
+    def _mail_from(self, resource: RecordedResource) -> None:
+        identity = _required(resource, "emailIdentity")
+        self._client("sesv2").put_email_identity_mail_from_attributes(**_sesv2({
+            "emailIdentity": identity, "mailFromDomain": _required(resource, "mailFromDomain"),
+            "behaviorOnMxFailure": resource.state.get("behaviorOnMxFailure")}))
+        self._verified(identity, mail_from=True)
 
     def _event_destination(self, resource: RecordedResource) -> None:
         destination = resource.state.get("eventDestination") or {}
+        self._client("sesv2").create_configuration_set_event_destination(**_sesv2({
+            "configurationSetName": _required(resource, "configurationSetName"),
+            "eventDestinationName": _required(resource, "eventDestinationName"),
+            "eventDestination": self._t(destination)}))
         topic = (destination.get("snsDestination") or {}).get("topicArn")
         if destination.get("enabled") is False or not topic:
             return
@@ -389,6 +438,6 @@ class Provisioner:
         ))
 
 
-def provision(graph: StackRun, client: Callable[[str], Any]) -> Provisioned:
+def provision(graph: StackRun, client: Callable[[str], Any], ses_controls: SesControls | None = None) -> Provisioned:
     """Create the graph's runtime resources through `client(service)`; return what local mode drives."""
-    return Provisioner(graph, client).run()
+    return Provisioner(graph, client, ses_controls).run()

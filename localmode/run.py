@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from localmode.ses_simulator import EXPECTED_STATUS, SIMULATOR_DOMAIN, Outcome, SimulatorOptions, outcome_for
+from handlers.shared.order_ids import from_tag_value
+from localmode.mailbox import EXPECTED_STATUS, SIMULATOR_DOMAIN, Outcome, outcome_for
+from localmode.ses_simulator import SimulatorOptions
 
 MIX = ((Outcome.SUCCESS, 0.80), (Outcome.BOUNCE, 0.06), (Outcome.COMPLAINT, 0.04),
        (Outcome.SUPPRESSION_LIST, 0.04), (Outcome.OOTO, 0.06))
@@ -76,6 +78,15 @@ def plan_orders(count: int, seed: int) -> tuple[list[PlannedOrder], str]:
     plan += [PlannedOrder(planned.order, planned.expected, duplicate=True) for planned in duplicates]
     rng.shuffle(plan)
     return plan, suppressed_address
+
+
+def tagged_order(email: dict[str, Any]) -> str | None:
+    """The order id an accepted e-mail's `orderId` tag carries (escape-decoded), or None."""
+    tag = (email.get("tags") or {}).get("orderId")
+    try:
+        return from_tag_value(tag) if isinstance(tag, str) else None
+    except ValueError:
+        return None
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -147,12 +158,12 @@ def summarise(system: Any, plan: list[PlannedOrder], elapsed: float, seed: int, 
     calls = system.aws_calls()
     sender_calls = sum(system.aws_calls("order-email-sender-function").values()) if sent else 0
     metrics = system.metrics()
-    send_latency = [(email["acceptedAt"] - system.published_at[email["tags"]["orderId"]]) * 1000
-                    for email in sent if email.get("tags", {}).get("orderId") in system.published_at]
+    send_latency = [(email["acceptedAt"] - system.published_at[tagged_order(email) or ""]) * 1000
+                    for email in sent if tagged_order(email) in system.published_at]
     feedback_latency = [(system.feedback_done_at[email["messageId"]] - email["acceptedAt"]) * 1000
                         for email in sent if email["messageId"] in system.feedback_done_at]
     errors = system.errors()
-    recipients_by_order = Counter(email.get("tags", {}).get("orderId") for email in sent)
+    recipients_by_order = Counter(tagged_order(email) for email in sent)
     return {
         "stack": stack,
         "seed": seed,
@@ -180,7 +191,7 @@ def summarise(system: Any, plan: list[PlannedOrder], elapsed: float, seed: int, 
         "invocations": system.invocations(),
         "function_errors": len(errors),
         "first_errors": errors[:3],
-        "ses_problems": system.problems(),
+        "ses_refusals": system.ses.stats()["refused"],
         "metrics": {name: round(value, 1) for name, value in sorted(metrics.items())
                     if not name.endswith("Latency")},
         "outcomes": outcomes,

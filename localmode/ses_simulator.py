@@ -1,11 +1,12 @@
 """SES's part of the feedback loop: event-publishing events for every e-mail the emulator accepted.
 
-moto never publishes configuration-set events, and its own "simulator" feedback is not linked to
-the real message id. So for each accepted SendEmail (captured in the function's process) this
-module builds the events SES would publish, in the documented event-publishing format, with the
-real message id, the e-mail's tags and its configuration set (the request's, else the identity's
-default; none → SES publishes nothing), and publishes those the configuration set's event
-destinations match to their SNS topic — the subscription declared in the graph carries them on.
+moto never publishes configuration-set events. So for each e-mail the local SES accepted (from any
+client; `ses_service` resolves its configuration set — the request's, else the identity's default;
+none → SES publishes nothing) this module builds the events SES would publish, in the documented
+event-publishing format, with the real message id and the e-mail's tags, and publishes those the
+configuration set's event destinations match to their SNS topic — the subscription declared in
+the graph carries them on. A recipient on the account-level suppression list (for a reason the send
+uses) gets SES's `OnAccountSuppressionList` bounce instead of its mailbox outcome.
 
 The outcome is decided by the mailbox-simulator address (`+label` allowed in the local part):
 success@ → Send, Delivery; bounce@ → Send, Bounce (Permanent/General); complaint@ → Send, Delivery,
@@ -13,7 +14,9 @@ Complaint (abuse); suppressionlist@ → Send, Bounce (Permanent/OnAccountSuppres
 Send, Delivery. Any other address is delivered. `SimulatorOptions` adds DeliveryDelay, Open and
 Click, shuffles the order and duplicates events, as SNS/SQS at-least-once delivery would, and
 publishes a share of them late (a Delivery after the Complaint, a Send after the Delivery), as SES's
-asynchronous event publishing can; `pending()` counts the late ones not yet published.
+asynchronous event publishing can; a share of e-mails (`very_late_rate`) gets all its events only
+after `very_late_seconds`; `delay_events(s)` holds every event back for s seconds (a slow SES);
+`pending()` counts the late ones not yet published.
 """
 
 from __future__ import annotations
@@ -25,14 +28,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from localmode.capture import addresses
 from localmode.emulator import ACCOUNT_ID, REGION
+from localmode.mailbox import Outcome, outcome_for
 from localmode.provision import EventDestination
-
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
 
 EVENT_TYPE_ENUM = {
     "Send": "SEND", "Reject": "REJECT", "Bounce": "BOUNCE", "Complaint": "COMPLAINT", "Delivery": "DELIVERY",
@@ -40,35 +41,6 @@ EVENT_TYPE_ENUM = {
     "Click": "CLICK", "Subscription": "SUBSCRIPTION",
 }
 """`eventType` in a published event → the `matchingEventTypes` value that selects it."""
-
-
-class Outcome(StrEnum):
-    SUCCESS = "success"
-    BOUNCE = "bounce"
-    COMPLAINT = "complaint"
-    SUPPRESSION_LIST = "suppressionlist"
-    OOTO = "ooto"
-
-
-EXPECTED_STATUS = {
-    Outcome.SUCCESS: "DELIVERED",
-    Outcome.OOTO: "DELIVERED",
-    Outcome.BOUNCE: "BOUNCED",
-    Outcome.SUPPRESSION_LIST: "BOUNCED",
-    Outcome.COMPLAINT: "COMPLAINED",
-}
-"""The delivery status each simulator outcome must end in."""
-
-
-def outcome_for(address: str) -> Outcome:
-    """The simulator's verdict for an address; non-simulator addresses are delivered (pure)."""
-    local, _, domain = address.strip().lower().rpartition("@")
-    if domain != SIMULATOR_DOMAIN:
-        return Outcome.SUCCESS
-    try:
-        return Outcome(local.split("+", 1)[0])
-    except ValueError:
-        return Outcome.SUCCESS
 
 
 @dataclass(frozen=True)
@@ -82,6 +54,9 @@ class SimulatorOptions:
     late_rate: float = 0.0
     """Share of events published late, after a delay drawn from `late_seconds`."""
     late_seconds: tuple[float, float] = (1.0, 4.0)
+    very_late_rate: float = 0.0
+    """Share of e-mails all of whose events are published only after `very_late_seconds`."""
+    very_late_seconds: float = 60.0
     seed: int | None = None
 
 
@@ -140,8 +115,9 @@ def events_for(email: dict[str, Any], configuration_set: str, identity: str | No
     mail = mail_object(email, configuration_set, identity)
     accepted = datetime.fromtimestamp(email["acceptedAt"], UTC)
     events: list[dict[str, Any]] = [{"eventType": "Send", "mail": mail, "send": {}}]
+    on_account_list = {address.lower() for address in email.get("suppressedRecipients") or []}
     for recipient in mail["destination"]:
-        outcome = outcome_for(recipient)
+        outcome = Outcome.SUPPRESSION_LIST if recipient.lower() in on_account_list else outcome_for(recipient)
         moment = accepted + timedelta(milliseconds=rng.randint(200, 900))
         if options.engagement and outcome in (Outcome.SUCCESS, Outcome.OOTO, Outcome.COMPLAINT):
             events.append({"eventType": "DeliveryDelay", "mail": mail, "deliveryDelay": {
@@ -198,48 +174,36 @@ Publisher = Callable[[str, list[str]], None]
 class SesSimulator:
     """Routes the events of accepted e-mails to the configuration sets' event destinations."""
 
-    def __init__(self, destinations: Iterable[EventDestination], identities: dict[str, str | None],
-                 configuration_sets: set[str], publish: Publisher, options: SimulatorOptions | None = None):
+    def __init__(self, destinations: Iterable[EventDestination], publish: Publisher,
+                 options: SimulatorOptions | None = None):
         self._destinations = list(destinations)
-        self._identities = identities
-        self._configuration_sets = configuration_sets
         self._publish = publish
         self.options = options or SimulatorOptions()
         self._rng = random.Random(self.options.seed)  # noqa: S311 - simulation, not security
         self._lock = threading.Lock()
         self._late: set[threading.Timer] = set()
+        self._delay_seconds = 0.0
         self.late_published = 0
         self.duplicated = 0
-        self.problems: list[str] = []
-        """What real SES would have refused (unknown configuration set, unverified sender)."""
+        self.very_late_message_ids: set[str] = set()
+        """E-mails whose events were all held back past lease + grace (`very_late_rate`)."""
 
-    def identity_of(self, email: dict[str, Any]) -> str | None:
-        source = (addresses([email.get("from") or ""]) or [""])[0].lower()
-        domain = source.rpartition("@")[2]
-        for identity in (source, domain):
-            if identity in self._identities:
-                return identity
-        return None
-
-    def configuration_set_of(self, email: dict[str, Any]) -> str | None:
-        named = email.get("configurationSet")
-        if named:
-            if named not in self._configuration_sets:
-                self.problems.append(f"message {email['messageId']}: configuration set {named!r} does not exist")
-                return None
-            return str(named)
-        identity = self.identity_of(email)
-        return self._identities.get(identity) if identity else None
+    def delay_events(self, seconds: float) -> None:
+        """From now on, hold every event back `seconds` (0 restores SES's usual pace)."""
+        if seconds < 0:
+            raise ValueError("a delay cannot be negative")
+        with self._lock:
+            self._delay_seconds = float(seconds)
 
     def events(self, emails: Iterable[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
         """(topic ARN, event) for every event the e-mails produce that a destination matches."""
         routed: list[tuple[str, dict[str, Any]]] = []
         for email in emails:
-            configuration_set = self.configuration_set_of(email)
+            configuration_set = email.get("configurationSet")
             if not configuration_set:
                 continue
             destinations = [d for d in self._destinations if d.configuration_set == configuration_set]
-            for event in events_for(email, configuration_set, self.identity_of(email), self.options, self._rng):
+            for event in events_for(email, configuration_set, email.get("identity"), self.options, self._rng):
                 routed.extend((destination.topic_arn, event) for destination in destinations
                               if EVENT_TYPE_ENUM[event["eventType"]] in destination.event_types)
         if self.options.duplicate_rate:
@@ -252,16 +216,26 @@ class SesSimulator:
 
     def accept(self, emails: list[dict[str, Any]]) -> int:
         """Publish the events of these accepted e-mails (some late); returns how many there are."""
-        routed = self.events(emails)
+        with self._lock:
+            very_late = [email for email in emails
+                         if self.options.very_late_rate and self._rng.random() < self.options.very_late_rate]
+            self.very_late_message_ids.update(str(email["messageId"]) for email in very_late)
+        normal = [email for email in emails if email not in very_late]
+        routed = self.events(normal)
+        held_back = self.events(very_late)
         now: list[tuple[str, dict[str, Any]]] = []
         with self._lock:
             for entry in routed:
-                if self.options.late_rate and self._rng.random() < self.options.late_rate:
-                    self._schedule(self._rng.uniform(*self.options.late_seconds), entry)
+                late = bool(self.options.late_rate) and self._rng.random() < self.options.late_rate
+                delay = self._delay_seconds + (self._rng.uniform(*self.options.late_seconds) if late else 0.0)
+                if delay:
+                    self._schedule(delay, entry)
                 else:
                     now.append(entry)
+            for entry in held_back:
+                self._schedule(self._delay_seconds + self.options.very_late_seconds, entry)
         self._publish_now(now)
-        return len(routed)
+        return len(routed) + len(held_back)
 
     def _publish_now(self, routed: list[tuple[str, dict[str, Any]]]) -> None:
         by_topic: dict[str, list[str]] = {}

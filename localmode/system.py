@@ -18,9 +18,12 @@ lists every value changed; handler code is untouched.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -28,16 +31,22 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from handlers.shared.masking import address_hash
+from localmode.bus_tap import BusTap
 from localmode.capture import emf_values, parse_emf
-from localmode.emulator import ACCOUNT_ID, REGION, Emulator
-from localmode.faults import SCALED_VARIABLES, FaultPlan, scaled_environment, scaled_seconds
+from localmode.emulator import ACCOUNT_ID, CREDENTIALS, REGION, Emulator
+from localmode.faults import RATE_VARIABLES, SCALED_VARIABLES, FaultPlan, scaled_environment, scaled_seconds
+from localmode.pipes import PipeRunner, pipe_specs
 from localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
+from localmode.ses_controls import SesControls
+from localmode.ses_feed import AcceptedFeed
 from localmode.ses_simulator import SesSimulator, SimulatorOptions
 from localmode.workers import Activity, FunctionWorker, Invocation, QueuePoller
 from mockstack import StackRun, run_stack
+from order_email_cli.common import STACK_OUTPUTS_ENV
 
 log = logging.getLogger("localmode")
 
@@ -124,6 +133,12 @@ class LocalSystem:
         self._pollers: list[QueuePoller] = []
         self._status_worker: FunctionWorker | None = None
         self._simulator: SesSimulator | None = None
+        self._feed: AcceptedFeed | None = None
+        self._pipes: list[PipeRunner] = []
+        self._taps: dict[str, BusTap] = {}
+        self._outputs_file: Path | None = None
+        self.ses: SesControls | None = None
+        """The local SES's controls: pause()/resume(), verify_identity(), set_limits(), delay_events(), …"""
         self._calls: Counter[str] = Counter()
         self._calls_by_function: dict[str, Counter[str]] = {}
         self._sent: list[dict[str, Any]] = []
@@ -149,21 +164,66 @@ class LocalSystem:
         try:
             self._graph = self._graph or run_stack(self.stack)
             self.emulator.start()
-            self.resources = provision(self._graph, self.client)
-            self._simulator = SesSimulator(self.resources.event_destinations, self.resources.identities,
-                                           self.resources.configuration_sets, self._publish_batch,
+            self.ses = self._ses_controls()
+            self.resources = provision(self._graph, self.client, self.ses)
+            self._simulator = SesSimulator(self.resources.event_destinations, self._publish_batch,
                                            self._simulator_options)
+            self.ses.configuration_set, self.ses.identity = self._stack_ses(self.resources)
+            self._outputs_file = self._write_outputs(self.resources)
+            self._feed = AcceptedFeed(self.ses, self._accepted, self._stop)
+            self._feed.start()
             for mapping in self.resources.mappings:
                 if mapping.enabled:
                     self._start_mapping(mapping)
             if self.resources.url_functions:
                 self._status_worker = self._worker(self.resources.url_functions[0], 0)
+            self._start_pipes(self.resources)
             for poller in self._pollers:
                 poller.start()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_pipes(self, resources: Provisioned) -> None:
+        """Each pipe of the graph runs as a local runner; a tap on its bus records what arrives."""
+        assert self._graph is not None
+        for spec in pipe_specs(self._graph, resources):
+            enrich = None
+            if spec.enrichment is not None:
+                worker = self._worker(self._compressed(spec.enrichment), 0)
+                enrich = functools.partial(self._invoke, worker)
+            self._taps.setdefault(spec.bus_arn, BusTap(self.client, spec.bus_arn.rpartition("/")[2],
+                                                       sources=[spec.source]))
+            runner = PipeRunner(spec, self.client, enrich, self._stop)
+            self._pipes.append(runner)
+            runner.start()
+
+    def _invoke(self, worker: FunctionWorker, event: Any) -> Any:
+        """A synchronous invocation (as a pipe's enrichment is); raises if the function failed."""
+        invocation = worker.invoke(event)
+        self._record(worker.spec, invocation)
+        if invocation.error is not None:
+            raise FunctionError(f"{invocation.error.get('errorType')}: {invocation.error.get('errorMessage')}")
+        return invocation.result
+
+    def _ses_controls(self) -> SesControls:
+        simulator = self._simulator_hook
+        return SesControls(self.emulator.endpoint, self.client("sesv2"), configuration_set=None, identity=None,
+                           on_delay_events=lambda seconds: simulator().delay_events(seconds))
+
+    def _simulator_hook(self) -> SesSimulator:
+        if self._simulator is None:
+            raise RuntimeError("LocalSystem is not started")
+        return self._simulator
+
+    @staticmethod
+    def _stack_ses(resources: Provisioned) -> tuple[str | None, str | None]:
+        """The configuration set the sender sends with (else the only one) and the stack's identity."""
+        named = {spec.environment.get("CONFIGURATION_SET", "") for spec in resources.functions.values()}
+        sets = sorted(named & resources.configuration_sets) or sorted(resources.configuration_sets)
+        identities = sorted(resources.identities)
+        return (sets[0] if sets else None), (identities[0] if identities else None)
 
     def _worker(self, spec: FunctionSpec, instance: int, faults: str | None = None) -> FunctionWorker:
         worker = FunctionWorker(spec, self.emulator.endpoint, self.emulator.region, self._output, instance, faults)
@@ -181,11 +241,10 @@ class LocalSystem:
                                              self._observe, self._activity, self._stop, retry_delay))
 
     def _compressed(self, spec: FunctionSpec) -> FunctionSpec:
-        """The function with its declared lease/grace durations scaled (a visible, recorded deviation)."""
-        if not self.time_scale:
-            return spec
+        """The function with its declared durations and rates scaled (a visible, recorded deviation);
+        without a time scale only the hold backoff is compressed (`faults.LOCAL_HOLD_SCALE`)."""
         environment = scaled_environment(spec.environment, self.time_scale)
-        for name in SCALED_VARIABLES:
+        for name in (*SCALED_VARIABLES, *RATE_VARIABLES):
             if environment.get(name) != spec.environment.get(name):
                 self.time_compression[f"{spec.logical_name} {name}"] = \
                     f"{spec.environment[name]} → {environment[name]}"
@@ -203,6 +262,9 @@ class LocalSystem:
 
     def stop(self) -> None:
         self._stop.set()
+        for thread in [self._feed, *self._pipes]:
+            if thread is not None and thread.is_alive():
+                thread.join(timeout=5)
         if self._simulator is not None:
             self._simulator.close()
         for poller in self._pollers:
@@ -211,6 +273,27 @@ class LocalSystem:
             worker.stop()
         self._workers.clear()
         self.emulator.stop()
+        if self._outputs_file is not None:
+            shutil.rmtree(self._outputs_file.parent, ignore_errors=True)
+
+    def cli_environment(self) -> dict[str, str]:
+        """The variables that point every `order-email` command at this system as at a deployed stack.
+
+        The emulator endpoint, region and (fake) credentials, and `ORDER_EMAIL_STACK_OUTPUTS`: a file
+        with the stack's outputs as `pulumi stack output --json` prints them, in the emulator's
+        values (queue URLs, topic ARNs), which the commands read instead of asking the Pulumi CLI.
+        """
+        if self._outputs_file is None:
+            raise RuntimeError("LocalSystem is not started")
+        return {"AWS_ENDPOINT_URL": self.emulator.endpoint, "AWS_REGION": self.emulator.region,
+                "AWS_DEFAULT_REGION": self.emulator.region, **CREDENTIALS,
+                STACK_OUTPUTS_ENV: str(self._outputs_file)}
+
+    def _write_outputs(self, resources: Provisioned) -> Path:
+        directory = Path(tempfile.mkdtemp(prefix="order-email-local-"))
+        path = directory / "stack-outputs.json"
+        path.write_text(json.dumps(resources.translation(self._graph_outputs()), indent=2, default=str))
+        return path
 
     def client(self, service: str) -> Any:
         """A client of the emulator (shared; boto3 clients are thread-safe)."""
@@ -242,7 +325,6 @@ class LocalSystem:
             self._invocations[function.logical_name] += 1
             self._calls.update(invocation.calls)
             self._calls_by_function.setdefault(function.logical_name, Counter()).update(invocation.calls)
-            self._sent.extend(invocation.sends)
             self._faults.update(invocation.faults)
             if invocation.error is not None:
                 self._errors.append({"function": function.logical_name, "at": time.time(),
@@ -255,8 +337,6 @@ class LocalSystem:
     def _observe(self, mapping: MappingSpec, records: list[dict[str, Any]], invocation: Invocation,
                  failed: list[str]) -> None:
         self._record(mapping.function, invocation)
-        if invocation.sends and self._simulator is not None:
-            self._simulator.accept(invocation.sends)
         done_at = time.time()
         failed_ids = set(failed)
         for record in records:
@@ -266,6 +346,12 @@ class LocalSystem:
             if message_id:
                 with self._lock:
                     self.feedback_done_at[message_id] = done_at
+
+    def _accepted(self, emails: list[dict[str, Any]]) -> None:
+        """What the local SES accepted (any client): kept for `sent_emails`, its events published."""
+        with self._lock:
+            self._sent.extend(emails)
+        self._simulator_hook().accept(emails)
 
     def _publish_batch(self, topic_arn: str, messages: list[str]) -> None:
         sns = self.client("sns")
@@ -304,7 +390,9 @@ class LocalSystem:
     def in_flight(self) -> int:
         """Messages waiting or being processed in the mapped queues, plus batches being handled."""
         sqs = self.client("sqs")
-        total = 0 if self._activity.idle else 1
+        total = self._feed.drain() if self._feed is not None else 0
+        total += sum(pipe.drain() for pipe in self._pipes)
+        total += 0 if self._activity.idle else 1
         total += self._simulator.pending() if self._simulator is not None else 0
         for mapping in self._resources.mappings:
             attributes = sqs.get_queue_attributes(QueueUrl=mapping.queue.url, AttributeNames=[
@@ -340,12 +428,8 @@ class LocalSystem:
         """Invoke the status function as its function URL would; (status code, parsed JSON body)."""
         if self._status_worker is None:
             raise RuntimeError("the graph declares no function URL")
-        invocation = self._status_worker.invoke(
-            function_url_event("GET", path, query, self._status_worker.spec))
-        self._record(self._status_worker.spec, invocation)
-        if invocation.error is not None:
-            raise FunctionError(f"{invocation.error.get('errorType')}: {invocation.error.get('errorMessage')}")
-        answer = invocation.result or {}
+        answer = self._invoke(self._status_worker, function_url_event("GET", path, query, self._status_worker.spec))
+        answer = answer or {}
         body = answer.get("body")
         return int(answer.get("statusCode", 200)), json.loads(body) if isinstance(body, str) and body else body
 
@@ -402,11 +486,39 @@ class LocalSystem:
                          for item in page.get("Items", []))
         return items
 
+    def very_late_message_ids(self) -> set[str]:
+        """E-mails whose SES events the simulator held back past lease + grace (chaos's `very_late_rate`)."""
+        return set(self._simulator_hook().very_late_message_ids)
+
+    def deliveries_stream(self) -> list[dict[str, Any]]:
+        """Every record of the deliveries table's stream so far, read from the oldest (as a new reader)."""
+        table = self._table("deliveriesTableName")
+        arn = self.client("dynamodb").describe_table(TableName=table)["Table"].get("LatestStreamArn")
+        if not arn:
+            return []
+        streams = self.client("dynamodbstreams")
+        records: list[dict[str, Any]] = []
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            while iterator:
+                answer = streams.get_records(ShardIterator=iterator)
+                records.extend(answer.get("Records") or [])
+                iterator = answer.get("NextShardIterator") if answer.get("Records") else None
+        return records
+
+    def status_events(self) -> list[dict[str, Any]]:
+        """Every event the status bus received (as a subscriber's rule would see it), oldest first."""
+        return [event for tap in self._taps.values() for event in tap.events()]
+
     def dead_letters(self) -> dict[str, list[dict[str, Any]]]:
-        """{DLQ name: [{"body", "attributes"}]} for every dead-letter queue; messages stay in place."""
+        """{DLQ name: [{"body", "attributes"}]} for every dead-letter queue (the pipes' too); messages stay."""
         sqs = self.client("sqs")
         result: dict[str, list[dict[str, Any]]] = {}
-        for queue in self._resources.dead_letter_queues:
+        pipe_letters = {pipe.spec.dead_letter_url for pipe in self._pipes} - {None}
+        queues = [*self._resources.dead_letter_queues,
+                  *(queue for queue in self._resources.queues.values() if queue.url in pipe_letters)]
+        for queue in queues:
             seen: dict[str, dict[str, Any]] = {}
             handles: list[str] = []
             while True:
@@ -471,16 +583,13 @@ class LocalSystem:
         if self._simulator is not None:
             counts["ses.late_events"] = self._simulator.late_published
             counts["ses.duplicated_events"] = self._simulator.duplicated
+            counts["ses.very_late_emails"] = len(self._simulator.very_late_message_ids)
         return dict(sorted(counts.items()))
 
     def errors(self) -> list[dict[str, Any]]:
         """Failed invocations: function, errorType, errorMessage — a wiring mistake shows up here."""
         with self._lock:
             return list(self._errors)
-
-    def problems(self) -> list[str]:
-        """What real SES would have refused, as seen by the SES simulator."""
-        return list(self._simulator.problems) if self._simulator else []
 
     def logs(self, function: str | None = None) -> list[str]:
         with self._lock:
@@ -494,7 +603,9 @@ class LocalSystem:
 def _simulator_options(plan: FaultPlan) -> SimulatorOptions:
     """SES's share of a chaos plan: events reordered, repeated and late (pure)."""
     return SimulatorOptions(reorder=plan.reorder_events, duplicate_rate=plan.event_duplicate_rate,
-                            late_rate=plan.late_event_rate, late_seconds=plan.late_event_seconds, seed=plan.seed)
+                            late_rate=plan.late_event_rate, late_seconds=plan.late_event_seconds,
+                            very_late_rate=plan.very_late_rate, very_late_seconds=plan.very_late_seconds,
+                            seed=plan.seed)
 
 
 def _ses_message_id(body: str) -> str | None:

@@ -74,7 +74,6 @@ class Invocation:
     result: Any = None
     error: dict[str, Any] | None = None
     calls: dict[str, int] = field(default_factory=dict)
-    sends: list[dict[str, Any]] = field(default_factory=list)
     duration_ms: float = 0.0
     cold_start: bool = False
     faults: dict[str, int] = field(default_factory=dict)
@@ -144,7 +143,7 @@ class FunctionWorker:
             if answer.get("crashed"):  # the process reported what it saw, then died: start a new one
                 self._reap()
             return Invocation(result=answer.get("result"), error=answer.get("error"),
-                              calls=answer.get("calls") or {}, sends=answer.get("sends") or [],
+                              calls=answer.get("calls") or {},
                               duration_ms=float(answer.get("durationMs") or 0),
                               cold_start=bool(answer.get("coldStart")), faults=answer.get("faults") or {})
 

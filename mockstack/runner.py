@@ -43,6 +43,11 @@ class RecordedResource:
     state: dict[str, Any]
     custom: bool
     protect: bool
+    dependencies: tuple[str, ...] = ()
+    """URNs the engine would wait for before creating it: `depends_on` (a component expanded to its
+    children) plus the resources its inputs come from."""
+    ignore_changes: tuple[str, ...] = ()
+    """Input property paths the engine would not diff on update (`ignore_changes`)."""
 
     @property
     def parent_name(self) -> str | None:
@@ -74,7 +79,8 @@ class StackRun:
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    """Keeps what the plain mock monitor drops: parent, protect and the mock's returned state."""
+    """Keeps what the plain mock monitor drops: parent, protect, dependencies, ignore_changes and the
+    mock's returned state."""
 
     def __init__(self, cloud: FakeCloud, run: StackRun):
         super().__init__(cloud)
@@ -94,6 +100,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     state=dict(registration.state),
                     custom=bool(request.custom),
                     protect=bool(request.protect),
+                    dependencies=tuple(request.dependencies),
+                    ignore_changes=tuple(request.ignoreChanges),
                 )
             )
         return response

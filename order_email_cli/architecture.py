@@ -2,8 +2,8 @@
 
 Nodes are the resources a reader of the design cares about; edges come from the wiring the
 resources declare: subscriptions, event source mappings, redrive policies, SES event destinations,
-identities' default configuration sets, EventBridge targets and the environment variables that
-hand a function a table, queue, topic or bus.
+identities' default configuration sets, EventBridge targets, pipes (source, enrichment, target,
+dead letters) and the environment variables that hand a function a table, queue, topic or bus.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ NODE_KINDS = {
     "aws:ses/domainIdentity:DomainIdentity": "ses-identity",
     "aws:ses/emailIdentity:EmailIdentity": "ses-identity",
     "aws:cloudwatch/eventBus:EventBus": "event-bus",
+    "aws:pipes/pipe:Pipe": "pipe",
 }
 _IDENTIFYING_FIELDS = ("arn", "name", "url", "qualifiedArn", "invokeArn", "configurationSetName",
-                       "emailIdentity", "domain", "email", "functionName")
+                       "emailIdentity", "domain", "email", "functionName", "streamArn")
 FRAMEWORK_VARIABLES = ("POWERTOOLS_", "AWS_", "_X_AMZN", "LAMBDA_", "PYTHON")
 """Environment variables that configure the runtime, not wiring: their values (a service name equal
 to a configuration set's name, say) would only draw false edges."""
@@ -180,6 +181,12 @@ def connect_wiring(resource: RecordedResource, own_node: str | None, index: _Ind
                 connect(config_set, index.find(reference), "SES events")
         case "sesv2/emailIdentity":
             connect(own_node, index.find(inputs.get("configurationSetName")), "default configuration set")
+        case "pipes/pipe":
+            connect(index.find(inputs.get("source")), own_node, "stream")
+            connect(own_node, index.find(inputs.get("enrichment")), "enrichment")
+            connect(own_node, index.find(inputs.get("target")), "events")
+            for reference in _strings(inputs.get("sourceParameters") or {}):
+                connect(own_node, index.find(reference), "dead letters")
         case "cloudwatch/eventTarget":
             connect(index.find(inputs.get("eventBusName")), index.find(inputs.get("arn")),
                     f"rule {inputs.get('rule', '')}".strip())
@@ -187,9 +194,10 @@ def connect_wiring(resource: RecordedResource, own_node: str | None, index: _Ind
 
 _MERMAID_SHAPES = {"topic": ('{{"', '"}}'), "queue": ('[["', '"]]'), "function": ('("', '")'),
                    "table": ('[("', '")]'), "ses-configuration-set": ('>"', '"]'),
-                   "ses-identity": ('>"', '"]'), "event-bus": ('[/"', '"/]')}
+                   "ses-identity": ('>"', '"]'), "event-bus": ('[/"', '"/]'), "pipe": ('[\\"', '"\\]')}
 _DOT_SHAPES = {"topic": "hexagon", "queue": "box3d", "function": "box", "table": "cylinder",
-               "ses-configuration-set": "cds", "ses-identity": "note", "event-bus": "parallelogram"}
+               "ses-configuration-set": "cds", "ses-identity": "note", "event-bus": "parallelogram",
+               "pipe": "rarrow"}
 
 
 def _text(value: str) -> str:

@@ -74,8 +74,20 @@ def operator() -> str:
         return "unknown-operator"
 
 
+STACK_OUTPUTS_ENV = "ORDER_EMAIL_STACK_OUTPUTS"
+"""A file holding the stack's outputs as `pulumi stack output --json` prints them: used instead of the
+Pulumi CLI when set (a CI job without Pulumi, or a local system, see `LocalSystem.cli_environment`)."""
+
+
 def stack_output(stack: str, key: str) -> str | None:
-    """An output of the deployed stack via the Pulumi CLI, or None when the CLI is not installed."""
+    """An output of the stack: from `$ORDER_EMAIL_STACK_OUTPUTS` when set, else via the Pulumi CLI, or None."""
+    if path := os.environ.get(STACK_OUTPUTS_ENV):
+        try:
+            with open(path, encoding="utf-8") as file:
+                found = json.load(file).get(key)
+        except (OSError, ValueError, AttributeError) as error:
+            fail(f"{STACK_OUTPUTS_ENV}={path}: not a stack-outputs JSON file ({error})", EXIT_USAGE)
+        return str(found) if found else None
     pulumi = shutil.which("pulumi")
     if not pulumi:
         return None

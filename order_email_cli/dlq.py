@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from handlers.shared.schema import iso
-from handlers.status_api.views import scrub_addresses
 from order_email_cli import common
 from order_email_cli.common import EXIT_PROBLEM, Endpoint, JsonFlag, YesFlag
+from order_email_cli.dead_letters import masked_body
 
 app = typer.Typer(help="Inspect and redrive dead-letter queues.", no_args_is_help=True)
 
@@ -22,12 +22,12 @@ _REASON_ATTRIBUTES = ("reason", "errorType", "source", "originalMessageId")
 
 
 def message_view(message: dict[str, Any]) -> dict[str, Any]:
-    """A dead letter for display: why it is there and a masked preview of its body."""
+    """A dead letter for display: why it is there and a preview of its body without addresses or names."""
     attributes = message.get("Attributes", {})
     reasons = {name: value.get("StringValue") for name, value in message.get("MessageAttributes", {}).items()
                if name in _REASON_ATTRIBUTES}
     sent = attributes.get("SentTimestamp")
-    body = scrub_addresses(message.get("Body", ""))
+    body = masked_body(message.get("Body", ""))
     return {
         "messageId": message["MessageId"],
         "sentAt": iso(datetime.fromtimestamp(int(sent) / 1000, UTC)) if sent else None,
@@ -71,7 +71,8 @@ def list_messages(queue_url: QueueUrl,
                       help="Seconds each shown message stays hidden; 0 keeps all visible but may show a sample."),
                   ] = 0,
                   endpoint: Endpoint = None, json_output: JsonFlag = False) -> None:
-    """Peek at dead letters without deleting them: reason, error type, source and a masked body.
+    """Peek at dead letters without deleting them: reason, error type, source and a body preview with
+    addresses masked and customer names hidden.
 
     By default messages are received with visibility timeout 0, so they stay visible and redrivable;
     on a large queue repeated receives then return a sample. --visibility-timeout N lists them all,

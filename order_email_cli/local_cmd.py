@@ -8,6 +8,7 @@ the invariants of `localmode.chaos` instead of the per-order outcomes.
 from __future__ import annotations
 
 import random
+import shlex
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -118,6 +119,9 @@ def _serve(system: Any) -> None:
     server = StatusServer(system).start()
     common.console.print(f"\nemulator endpoint: {system.emulator.endpoint}  (AWS_ENDPOINT_URL for the AWS CLI / boto3)")
     common.console.print(f"status API:        {server.url}/orders/<orderId>   {server.url}/health")
+    common.console.print("\n# every order-email command, aimed at this system as at a deployed stack:")
+    for name, value in system.cli_environment().items():
+        typer.echo(f"export {name}={shlex.quote(value)}")
     common.console.print("Ctrl-C to stop.")
     try:
         while True:

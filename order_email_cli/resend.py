@@ -31,8 +31,8 @@ from handlers.shared.statuses import Status
 from order_email_cli import common
 from order_email_cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag, StackName, YesFlag
 
-RESENDABLE = frozenset({Status.FAILED, Status.REJECTED, Status.RENDERING_FAILED, Status.SUPPRESSED, Status.BOUNCED,
-                        Status.SOFT_BOUNCED})
+RESENDABLE = frozenset({Status.HELD, Status.FAILED, Status.REJECTED, Status.RENDERING_FAILED, Status.SUPPRESSED,
+                        Status.BOUNCED, Status.SOFT_BOUNCED})
 NEEDS_FORCE = frozenset({Status.SENT, Status.DELAYED, Status.DELIVERED, Status.COMPLAINED})
 ORDER_EVENT_TYPE = "order.confirmed"
 RESET_ATTRIBUTES = ("#status", "statusRank", "statusReason", "sesMessageId", "leaseExpiresAt", "statusShard",
@@ -83,7 +83,11 @@ def read_order(path: Path, order_id: str) -> str:
 
 
 def reset_record(dynamodb: Any, table: str, item: dict[str, Any], by: str, now: datetime) -> dict[str, Any]:
-    """Conditional on the record not having changed since it was judged; returns the history entry."""
+    """Conditional on the record not having changed since it was judged; returns the history entry.
+
+    `resetAt` tells the feedback path that messages sent before now are not this record's any more
+    (`handlers.feedback.attribution`).
+    """
     entry = {"type": "ResendRequested", "at": schema.iso(now), "id": str(uuid.uuid4()), "by": by,
              "previousStatus": item.get("status") or "none"}
     if item.get(schema.SES_MESSAGE_ID):
@@ -104,7 +108,8 @@ def reset_record(dynamodb: Any, table: str, item: dict[str, Any], by: str, now: 
         TableName=table,
         Key={schema.ORDER_ID: {"S": item[schema.ORDER_ID]}, schema.KIND: {"S": item[schema.KIND]}},
         UpdateExpression="REMOVE " + ", ".join(RESET_ATTRIBUTES)
-        + " SET history = list_append(if_not_exists(history, :empty), :entry), #updated = :now ADD version :one",
+        + " SET history = list_append(if_not_exists(history, :empty), :entry), #updated = :now, resetAt = :now"
+        " ADD version :one",
         ConditionExpression=" AND ".join(condition),
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=values,

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from handlers.status_api.params import BadParameter, check_order_id
+from handlers.shared.order_ids import ORDER_ID_RULE, is_order_id
 from handlers.status_api.queries import DeliveriesReader
 from handlers.status_api.views import email_view
 from order_email_cli import common
@@ -56,10 +56,8 @@ def status(
 
     Exit 1 when nothing is recorded for the order, 2 for a malformed order id or no table name.
     """
-    try:
-        check_order_id(order_id)
-    except BadParameter as error:
-        common.fail(error.message, EXIT_USAGE)
+    if not is_order_id(order_id):
+        common.fail(f"orderId must be {ORDER_ID_RULE}", EXIT_USAGE)
     name = common.table_name(table, stack, "deliveriesTableName")
     with common.aws_errors():
         items = DeliveriesReader(common.aws_client("dynamodb", endpoint), name).order_emails(order_id)

@@ -14,9 +14,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from handlers.shared import schema
-from handlers.shared.masking import address_hash, mask_address
+from handlers.shared.masking import address_hash, mask_address, normalise_address
 from order_email_cli import common
 from order_email_cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag, StackName
+from order_email_cli.ses_suppression import forget_in_ses
 
 app = typer.Typer(help="List, add or remove suppressed addresses (stored by hash; shown masked).",
                   no_args_is_help=True)
@@ -34,10 +35,16 @@ class ManualReason(StrEnum):
 
 
 def checked_address(address: str) -> str:
+    """The address in its one normalised form (`masking.normalise_address`), or a usage error.
+
+    Validated for syntax only, so a typo is refused; email-validator's message quotes the address,
+    so it is not shown.
+    """
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        common.fail(f"not an e-mail address: {error}", EXIT_USAGE)
+        validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        common.fail("not an e-mail address (syntax only is checked: look for a typo)", EXIT_USAGE)
+    return normalise_address(address)
 
 
 def _epoch_iso(value: Any) -> str | None:
@@ -45,10 +52,14 @@ def _epoch_iso(value: Any) -> str | None:
 
 
 def entry_view(item: dict[str, Any], now: float) -> dict[str, Any]:
-    """One suppression for display: masked address, reason, since, expiry, and whether it applies."""
-    expires = item.get(schema.EXPIRES_AT)
+    """One suppression for display: masked address, reason, since, expiry, and whether it applies.
+
+    The stored mask is masked again: older entries show an internationalised domain as it was typed,
+    and re-masking a mask only brings it to today's one form (`masking.mask_address`).
+    """
+    expires, masked = item.get(schema.EXPIRES_AT), item.get("maskedAddress")
     return {
-        "address": item.get("maskedAddress") or f"(erased) {str(item[schema.ADDRESS_HASH])[:12]}…",
+        "address": mask_address(str(masked)) if masked else f"(erased) {str(item[schema.ADDRESS_HASH])[:12]}…",
         "reason": item.get("reason"),
         "since": item.get("suppressedAt"),
         "expires": _epoch_iso(expires),
@@ -118,7 +129,8 @@ def add(address: Address,
 @app.command("remove")
 def remove(address: Address, stack: StackName = "dev", table: SuppressionTable = None,
            endpoint: Endpoint = None) -> None:
-    """Lift the suppression of an address (and reset its soft-bounce count). Exit 1 if it was not suppressed."""
+    """Lift the suppression of an address (and reset its soft-bounce count), here and in SES's account-level
+    list (see `ses_suppression`). Exit 1 if it was suppressed in neither."""
     address = checked_address(address)
     name = common.table_name(table, stack, "suppressionTableName")
     client = common.aws_client("dynamodb", endpoint)
@@ -129,6 +141,12 @@ def remove(address: Address, stack: StackName = "dev", table: SuppressionTable =
             client.delete_item(TableName=name, Key={schema.ADDRESS_HASH: {"S": key}},
                                ConditionExpression="attribute_exists(#key)",
                                ExpressionAttributeNames={"#key": schema.ADDRESS_HASH})
+            ours = True
         except client.exceptions.ConditionalCheckFailedException:
-            common.fail(f"{mask_address(address)} is not suppressed", EXIT_PROBLEM)
-    common.console.print(f"removed the suppression of {escape(mask_address(address))}")
+            ours = False
+        in_ses = forget_in_ses(common.aws_client("sesv2", endpoint), address)
+    if not ours and not in_ses:
+        common.fail(f"{mask_address(address)} is not suppressed", EXIT_PROBLEM)
+    where = " and ".join(place for place, done in (("the suppression list", ours),
+                                                    ("SES's account-level list", in_ses)) if done)
+    common.console.print(f"removed the suppression of {escape(mask_address(address))} from {where}")

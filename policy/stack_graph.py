@@ -48,6 +48,20 @@ def dead_letter_arn(queue_props: Mapping[str, Any]) -> str | None:
     return None
 
 
+def pipe_dead_letter_arn(pipe_props: Mapping[str, Any]) -> str | None:
+    """The DLQ of a pipe with a stream source (Kinesis or DynamoDB), where failed batches are described."""
+    source = pipe_props.get("sourceParameters")
+    if not isinstance(source, Mapping):
+        return None
+    for key in ("dynamodbStreamParameters", "kinesisStreamParameters"):
+        parameters = source.get(key)
+        config = parameters.get("deadLetterConfig") if isinstance(parameters, Mapping) else None
+        arn = config.get("arn") if isinstance(config, Mapping) else None
+        if isinstance(arn, str) and arn:
+            return arn
+    return None
+
+
 def number(value: Any, default: float) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
 
@@ -68,7 +82,14 @@ class StackGraph:
         return next((queue for queue in self.of_type(t.SQS_QUEUE) if url and queue.props.get("url") == url), None)
 
     def dead_letter_arns(self) -> set[str]:
-        return {arn for queue in self.of_type(t.SQS_QUEUE) if (arn := dead_letter_arn(queue.props))}
+        """Queues that are some queue's redrive target, or a pipe's dead-letter queue."""
+        redrive = {arn for queue in self.of_type(t.SQS_QUEUE) if (arn := dead_letter_arn(queue.props))}
+        return redrive | {arn for pipe in self.of_type(t.PIPE) if (arn := pipe_dead_letter_arn(pipe.props))}
+
+    def pipes_enriched_by(self, function: Resource) -> list[Resource]:
+        """Pipes that call the function synchronously as their enrichment step."""
+        arn = function.props.get("arn")
+        return [pipe for pipe in self.of_type(t.PIPE) if arn and pipe.props.get("enrichment") == arn]
 
     def function_name(self, function: Resource) -> str:
         return str(function.props.get("name") or function.name)

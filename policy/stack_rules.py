@@ -22,6 +22,7 @@ from policy.stack_graph import (
     alarm_watches_queue,
     dead_letter_arn,
     number,
+    pipe_dead_letter_arn,
 )
 
 MANDATORY = EnforcementLevel.MANDATORY
@@ -83,6 +84,9 @@ def _lambda_dead_letter_queue(args: StackValidationArgs, report_violation: Repor
                 "on-failure destination.",
                 function.urn)
             continue
+        pipes = graph.pipes_enriched_by(function)
+        if pipes and all(pipe_dead_letter_arn(pipe.props) for pipe in pipes):
+            continue  # a pipe's synchronous enrichment: the pipe retries the batch, then dead-letters it
         mappings = graph.mappings_of(function)
         queues_without_dlq = [
             mapping.name for mapping in mappings
@@ -146,6 +150,8 @@ def _lambda_concurrency(args: StackValidationArgs, report_violation: ReportViola
                           *graph.async_sources_of(function)]
         if mappings and all(_capped(mapping) for mapping in mappings) and not other_invokers:
             continue
+        if graph.pipes_enriched_by(function) and not mappings and not other_invokers:
+            continue  # a pipe enriches one batch per stream shard at a time: its concurrency is the shard count
         report_violation(
             f"Lambda function '{function.name}' has no concurrency limit, so a burst can exhaust the account's "
             "concurrency or a downstream quota. Set reserved_concurrent_executions, or (if SQS is its only "

@@ -18,7 +18,6 @@ history and logs so an operator can see it.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,7 +26,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from handlers.feedback.envelopes import Invalid
-from handlers.shared.masking import mask_address, normalise_address
+from handlers.shared.masking import normalise_address, redact_addresses
+from handlers.shared.order_ids import from_tag_value
 from handlers.shared.schema import KIND, ORDER_CONFIRMATION, ORDER_ID, iso
 
 
@@ -46,6 +46,7 @@ class EventKind(StrEnum):
 
 _ALIASES = {"RenderingFailure": EventKind.RENDERING_FAILURE, "Deliverydelay": EventKind.DELIVERY_DELAY}
 REASON_LIMIT = 300
+CONFIGURATION_SET_TAG = "ses:configuration-set"
 NOT_SPAM = "not-spam"
 
 
@@ -154,6 +155,8 @@ class FeedbackEvent:
     """Addresses the event is about (bounced, complained, delivered, delayed; else the destination)."""
     order_key: tuple[str, str] | None
     """(orderId, kind) from the mail's tags, when the sender's tags are there."""
+    configuration_set: str | None = None
+    """The configuration set SES sent it through (its own `ses:configuration-set` tag)."""
     hard_bounce: bool = False
     permanent_dsn: bool = False
     """A soft (Transient/Undetermined) bounce whose DSN status is 5.x.x — see the module docstring."""
@@ -211,6 +214,7 @@ def _build(kind: EventKind, model: _SesEvent) -> FeedbackEvent:
         "message_id": mail.messageId,
         "mail_timestamp": mail.timestamp,
         "order_key": _order_key(mail.tags),
+        "configuration_set": _first(mail.tags.get(CONFIGURATION_SET_TAG)),
     }
     destination = tuple(mail.destination)
     if kind is EventKind.BOUNCE and model.bounce is not None:
@@ -277,9 +281,17 @@ def _build(kind: EventKind, model: _SesEvent) -> FeedbackEvent:
 
 
 def _order_key(tags: dict[str, Any]) -> tuple[str, str] | None:
-    """SES puts EmailTags in `mail.tags` as lists: {"orderId": ["o-1"], "kind": ["order-confirmation"]}."""
-    order_id = _first(tags.get(ORDER_ID))
-    if not order_id:
+    """SES puts EmailTags in `mail.tags` as lists: {"orderId": ["A_2E1001"], "kind": ["order-confirmation"]}.
+
+    The `orderId` tag carries the order id escape-encoded (`handlers.shared.order_ids`); a value that
+    is not such an encoding (another sender's tag) gives no key, and the message id decides.
+    """
+    tagged = _first(tags.get(ORDER_ID))
+    if not tagged:
+        return None
+    try:
+        order_id = from_tag_value(tagged)
+    except ValueError:
         return None
     return order_id, _first(tags.get(KIND)) or ORDER_CONFIRMATION
 
@@ -290,17 +302,10 @@ def _first(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
-
-
-def scrub(text: str) -> str:
-    """Mask every e-mail address in free text (DSN diagnostics quote the recipient)."""
-    return _ADDRESS.sub(lambda match: mask_address(match.group(0)), text)
-
-
 def _reason(*parts: str | None) -> str | None:
+    """The parts on one line, addresses masked (DSN diagnostics quote the recipient)."""
     text = " ".join(" ".join(part.split()) for part in parts if part)
-    return scrub(text)[:REASON_LIMIT] or None
+    return redact_addresses(text)[:REASON_LIMIT] or None
 
 
 def _summary(error: ValidationError) -> str:

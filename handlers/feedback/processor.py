@@ -1,12 +1,14 @@
 """One Lambda invocation of the feedback handler: envelopes → events → suppression → item update →
-metrics, then one batched publish of the status changes.
+metrics. Status changes reach the bus from the table's stream (`outbox`), not from here.
 
 Per record: unwrap the envelope (not an SES event → log and drop; unparseable → DLQ with reason,
-InvalidEvents); suppress (idempotent, before the item update so a retry redoes it); find the item
-(tags, else GSI); apply the transition. Any exception on a record reports that record in
-`batchItemFailures` (SQS retries it; nothing is lost); the rest of the batch goes on. Records from
-SNS or EventBridge (asynchronous invocations) cannot fail alone: a failure raises, so Lambda retries
-the invocation, which is safe because every step is idempotent.
+InvalidEvents); suppress (idempotent, before the item update so a retry redoes it, and whatever
+message it is about); find the item (tags, else GSI) and apply the transition if the event is the
+item's message (`attribution`; another message's event changes nothing: ForeignEvents). Any
+exception on a record reports that record in `batchItemFailures` (SQS retries it; nothing is lost);
+the rest of the batch goes on. Records from SNS or EventBridge (asynchronous invocations) cannot
+fail alone: a failure raises, so Lambda retries the invocation, which is safe because every step is
+idempotent.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from handlers.feedback.attribution import Attribution
 from handlers.feedback.envelopes import Ignored, InboundRecord, Invalid, inbound_records, unwrap
 from handlers.feedback.events import EventKind, FeedbackEvent, parse_event
-from handlers.feedback.records import DeliveryRecords
-from handlers.feedback.status_events import OutgoingEvent, StatusEventPublisher
+from handlers.feedback.records import Applied, AwaitingClaim, DeliveryRecords
 from handlers.feedback.suppression import REASON_BOUNCE, REASON_COMPLAINT, SuppressionList
 from handlers.shared.masking import mask_address
 from handlers.shared.schema import utc_now
@@ -58,7 +60,6 @@ def event_metric(event: FeedbackEvent) -> MetricName | None:
 class FeedbackProcessor:
     records: DeliveryRecords
     suppression: SuppressionList
-    publisher: StatusEventPublisher
     dead_letters: DeadLetters
     metrics: MetricsSink
     logger: Any
@@ -67,35 +68,36 @@ class FeedbackProcessor:
     def process(self, lambda_event: Any) -> dict[str, list[dict[str, str]]]:
         inbound = inbound_records(lambda_event)
         failed: dict[str, None] = {}
-        outbox: list[OutgoingEvent] = []
         for record in inbound:
             try:
-                outbox.extend(self._process_record(record))
+                self._process_record(record)
+            except AwaitingClaim as waiting:
+                self.logger.info("event waits for a live claim; retried", extra={
+                    "recordId": record.record_id, "reason": str(waiting)})
+                failed[record.record_id] = None
             except Exception:
                 self.logger.exception(
                     "feedback record failed; it will be retried",
                     extra={"recordId": record.record_id, "origin": record.origin},
                 )
                 failed[record.record_id] = None
-        for record_id in self._publish(outbox):
-            failed[record_id] = None
         if failed and any(record.origin != "sqs" for record in inbound):
             raise RetryableFailure(f"{len(failed)} record(s) failed; retrying the invocation")
         return batch_response(failed)
 
-    def _process_record(self, record: InboundRecord) -> list[OutgoingEvent]:
+    def _process_record(self, record: InboundRecord) -> None:
         unwrapped = unwrap(record.content)
         if isinstance(unwrapped, Ignored):
             self.logger.info(
                 "not an SES e-mail event; dropped",
                 extra={"recordId": record.record_id, "reason": unwrapped.reason},
             )
-            return []
+            return
         parsed = parse_event(unwrapped.data) if not isinstance(unwrapped, Invalid) else unwrapped
         if isinstance(parsed, Invalid):
             self._dead_letter(record, parsed)
-            return []
-        return self._apply(record, parsed)
+            return
+        self._apply(record, parsed)
 
     def _dead_letter(self, record: InboundRecord, invalid: Invalid) -> None:
         self.dead_letters.send({"body": record.body, "messageId": record.record_id}, invalid.reason, invalid.error_type)
@@ -110,22 +112,31 @@ class FeedbackProcessor:
             },
         )
 
-    def _apply(self, record: InboundRecord, event: FeedbackEvent) -> list[OutgoingEvent]:
+    def _apply(self, record: InboundRecord, event: FeedbackEvent) -> None:
         self._suppress(event)
         log = {"recordId": record.record_id, "eventType": event.kind.value, "sesMessageId": event.message_id}
         key = event.order_key
         applied = self.records.apply(key, event, self.clock) if key else None
-        if applied is None:
-            key = self.records.key_by_message_id(event.message_id)
-            applied = self.records.apply(key, event, self.clock) if key else None
+        if applied is None or applied.attribution is Attribution.FOREIGN:
+            # the tags name no record of this message: its message id decides (or nothing does)
+            by_id = self.records.key_by_message_id(event.message_id)
+            if by_id is not None and by_id != key:
+                key, applied = by_id, self.records.apply(by_id, event, self.clock)
         if applied is None or key is None:
             self.metrics.add_metric(MetricName.UNKNOWN_MESSAGE_EVENTS, COUNT, 1)
             self._count(event)
             self.logger.info("event for an unknown message; acknowledged", extra=log)
-            return []
+            return
+        if applied.attribution is Attribution.FOREIGN:
+            self.metrics.add_metric(MetricName.FOREIGN_EVENTS, COUNT, 1)
+            self.logger.info("event for another message of the record; record unchanged",
+                             extra=log | {"orderId": key[0], "kind": key[1]})
+            return
+        self._log_applied(applied, key, event, log)
+
+    def _log_applied(self, applied: Applied, key: tuple[str, str], event: FeedbackEvent, log: dict[str, Any]) -> None:
         if not applied.duplicate:
             self._count(event)
-        change = applied.status_change
         self.logger.info(
             "event applied",
             extra=log
@@ -134,11 +145,11 @@ class FeedbackProcessor:
                 "kind": key[1],
                 "duplicate": applied.duplicate,
                 "status": applied.item.get("status"),
-                "statusChanged": change is not None,
+                "statusChanged": applied.status_change is not None,
+                "recovered": applied.attribution is Attribution.RECOVER or None,
                 "permanentDsn": event.permanent_dsn or None,
             },
         )
-        return [OutgoingEvent(record.record_id, key, detail) for detail in applied.details]
 
     def _suppress(self, event: FeedbackEvent) -> None:
         at = event.occurred_at or self.clock()
@@ -169,25 +180,3 @@ class FeedbackProcessor:
         latency = event.delivery_latency_ms
         if latency is not None:
             self.metrics.add_metric(MetricName.DELIVERY_LATENCY, MILLISECONDS, latency)
-
-    def _publish(self, outbox: list[OutgoingEvent]) -> list[str]:
-        """Publish; park what failed on its item and return the records to retry."""
-        if not outbox:
-            return []
-        failed = self.publisher.publish(outbox)
-        by_key: dict[tuple[str, str], list[OutgoingEvent]] = {}
-        for event in failed:
-            by_key.setdefault(event.key, []).append(event)
-        for key, events in by_key.items():
-            try:
-                self.records.hold_pending(key, [event.detail for event in events])
-            except Exception:
-                self.logger.exception(
-                    "status-change event could not be parked; it is lost",
-                    extra={
-                        "orderId": key[0],
-                        "kind": key[1],
-                        "eventIds": [e.detail.get("eventId") for e in events],
-                    },
-                )
-        return [event.record_id for event in failed]

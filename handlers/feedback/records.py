@@ -4,17 +4,16 @@ Per event: one consistent GetItem, then (unless the event adds nothing: a redeli
 event confirming the sender's record) one UpdateItem conditioned on the `version` and `status`
 that were read (so neither a concurrent feedback invocation nor the sender can be overwritten);
 on a lost race the item is read again and the pure `transition` recomputed. A GSI query
-(`bySesMessageId`, KEYS_ONLY) is added only for events without our tags.
+(`bySesMessageId`, KEYS_ONLY) is added only for events whose tags name no record of theirs.
 
-Status-change events that could not be published are parked on the item (`pendingEvents`, JSON
-strings) by `hold_pending`; the next time the item is touched (normally the SQS retry of the same
-record, which is otherwise a duplicate) they are handed back for publishing and removed in the
-same conditional write.
+Only the record whose message id the event carries changes (`attribution`): an event for another
+message — another app on the configuration set, an older message of a resent order — leaves the
+record as it was. A status change is stamped on the item in the same write (`outbox`), which is
+how it reaches the status bus: nothing is published from here, so nothing can be lost after it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,13 +22,12 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from handlers.feedback.attribution import Attribution, attribute
 from handlers.feedback.events import FeedbackEvent
-from handlers.feedback.status_events import status_changed_detail
 from handlers.feedback.transitions import StatusChange, transition
 from handlers.shared.schema import KIND, MESSAGE_ID_INDEX, ORDER_ID, SES_MESSAGE_ID
 
 VERSION = "version"
-PENDING = "pendingEvents"
 _ATTEMPTS = 5
 
 _serializer = TypeSerializer()
@@ -40,21 +38,25 @@ class ConcurrentUpdateError(RuntimeError):
     """The item kept changing between read and write: retry the record later."""
 
 
+class AwaitingClaim(RuntimeError):
+    """A crashed send's event for an item whose claim is still live: retry the record later."""
+
+
 @dataclass(frozen=True)
 class Applied:
     duplicate: bool
     status_change: StatusChange | None = None
     item: dict[str, Any] = field(default_factory=dict)
     """The item as written (for logging: key and status)."""
-    details: list[dict[str, Any]] = field(default_factory=list)
-    """Status-change event details to publish: this change, plus any parked ones."""
+    attribution: Attribution = Attribution.OURS
 
 
 class DeliveryRecords:
-    def __init__(self, dynamodb: Any, table: str, *, history_limit: int):
+    def __init__(self, dynamodb: Any, table: str, *, history_limit: int, configuration_set: str):
         self._db = dynamodb
         self._table = table
         self._history_limit = history_limit
+        self._configuration_set = configuration_set
 
     def key_by_message_id(self, message_id: str) -> tuple[str, str] | None:
         """The delivery key for an SES message id, from the KEYS_ONLY GSI."""
@@ -72,43 +74,26 @@ class DeliveryRecords:
         return items[0][ORDER_ID]["S"], items[0][KIND]["S"]
 
     def apply(self, key: tuple[str, str], event: FeedbackEvent, clock: Callable[[], datetime]) -> Applied | None:
-        """Apply `event` to the item at `key`; None if there is no such item."""
+        """Apply `event` to the item at `key` if it is the item's message; None if there is no such item."""
         for _ in range(_ATTEMPTS):
             stored = self._db.get_item(TableName=self._table, Key=_key(key), ConsistentRead=True).get("Item")
             if stored is None:
                 return None
             item = {name: _deserializer.deserialize(value) for name, value in stored.items()}
             now = clock()
+            verdict = attribute(item, event, configuration_set=self._configuration_set, now=now)
+            if verdict is Attribution.FOREIGN:
+                return Applied(duplicate=True, item=item, attribution=verdict)
+            if verdict is Attribution.WAIT:
+                raise AwaitingClaim(f"delivery {key[0]}/{key[1]} is claimed: its sender may still record its message")
             result = transition(item, event, history_limit=self._history_limit, now=now)
-            parked = [json.loads(text) for text in item.get(PENDING) or []]
-            if result.duplicate and not parked:
-                return Applied(duplicate=True, item=item)
-            written = item | result.changes
-            details = list(parked)
-            if result.status_change is not None:
-                details.append(status_changed_detail(written, event, result.status_change, now))
-            if self._write(key, item, result.changes, drop_parked=bool(parked)):
-                return Applied(result.duplicate, result.status_change, written, details)
+            if result.duplicate:
+                return Applied(duplicate=True, item=item, attribution=verdict)
+            if self._write(key, item, result.changes):
+                return Applied(False, result.status_change, item | result.changes, verdict)
         raise ConcurrentUpdateError(f"delivery {key[0]}/{key[1]} changed {_ATTEMPTS} times while applying an event")
 
-    def hold_pending(self, key: tuple[str, str], details: list[dict[str, Any]]) -> None:
-        """Park unpublished status-change events on the item, for the record's retry to publish."""
-        self._db.update_item(
-            TableName=self._table,
-            Key=_key(key),
-            UpdateExpression="SET #p = list_append(if_not_exists(#p, :empty), :new), "
-            "#v = if_not_exists(#v, :zero) + :one",
-            ConditionExpression="attribute_exists(#order)",
-            ExpressionAttributeNames={"#p": PENDING, "#v": VERSION, "#order": ORDER_ID},
-            ExpressionAttributeValues={
-                ":empty": {"L": []},
-                ":zero": {"N": "0"},
-                ":one": {"N": "1"},
-                ":new": {"L": [{"S": json.dumps(detail, separators=(",", ":"))} for detail in details]},
-            },
-        )
-
-    def _write(self, key: tuple[str, str], item: dict[str, Any], changes: dict[str, Any], *, drop_parked: bool) -> bool:
+    def _write(self, key: tuple[str, str], item: dict[str, Any], changes: dict[str, Any]) -> bool:
         """Conditional on the version and status read; False if someone else wrote first."""
         names = {"#order": ORDER_ID, "#v": VERSION, "#status": "status"}
         values: dict[str, Any] = {":next": {"N": str(int(item.get(VERSION) or 0) + 1)}}
@@ -129,9 +114,6 @@ class DeliveryRecords:
         else:
             conditions.append("attribute_not_exists(#status)")
         expression = "SET " + ", ".join(assignments)
-        if drop_parked:
-            names["#p"] = PENDING
-            expression += " REMOVE #p"
         try:
             self._db.update_item(
                 TableName=self._table,

@@ -10,13 +10,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-DEFAULT_HISTORY_LIMIT = 20
+from handlers.shared.schema import HISTORY_LIMIT as DEFAULT_HISTORY_LIMIT
 
 REQUIRED = (
     "DELIVERIES_TABLE",
     "SUPPRESSION_TABLE",
     "DLQ_URL",
-    "EVENT_BUS_NAME",
+    "CONFIGURATION_SET",
     "SOFT_BOUNCE_COUNT",
     "SOFT_BOUNCE_WINDOW_DAYS",
     "POWERTOOLS_SERVICE_NAME",
@@ -34,7 +34,8 @@ class FeedbackSettings:
     deliveries_table: str
     suppression_table: str
     dlq_url: str
-    event_bus_name: str
+    configuration_set: str
+    """This stack's configuration set: only its events may recover a crashed send by tag."""
     soft_bounce_count: int
     """Soft bounces within the window at which an address is suppressed temporarily."""
     soft_bounce_window_days: int
@@ -55,7 +56,7 @@ class FeedbackSettings:
             deliveries_table=env["DELIVERIES_TABLE"],
             suppression_table=env["SUPPRESSION_TABLE"],
             dlq_url=env["DLQ_URL"],
-            event_bus_name=env["EVENT_BUS_NAME"],
+            configuration_set=env["CONFIGURATION_SET"],
             soft_bounce_count=_positive_int(env, "SOFT_BOUNCE_COUNT"),
             soft_bounce_window_days=_positive_int(env, "SOFT_BOUNCE_WINDOW_DAYS"),
             history_limit=_positive_int(env, "HISTORY_LIMIT", DEFAULT_HISTORY_LIMIT),

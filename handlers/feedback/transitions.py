@@ -1,12 +1,14 @@
 """The pure state update of a delivery item for one SES event: no I/O, no clock of its own.
 
-`transition(item, event, ...)` returns the attributes to set. Applied in any order and any number of
-times, a message's events converge to one item: the status is the highest-ranked one
-(`status_after`), the history holds the newest `history_limit` events sorted by (time, id), counters
-count distinct events and first/last timestamps are min/max. A redelivered event (same SES identity,
-see `FeedbackEvent.identity`) changes nothing, and neither does a Send event for an e-mail the sender
-already recorded as sent (same message id, `sentAt` set): the sender's own `Sent` history entry
-carries that message id, so skipping the write saves one UpdateItem per e-mail.
+`transition(item, event, ...)` returns the attributes to set; a status change also stamps the item
+for the outbox (`outbox.STATUS_EVENT_ID` …), which the table's stream carries to the status bus.
+Applied in any order and any number of times, a message's events converge to one item: the status is
+the highest-ranked one (`status_after`), the history holds the newest `history_limit` events sorted
+by (time, id), counters count distinct events and first/last timestamps are min/max. A redelivered
+event (same SES identity, see `FeedbackEvent.identity`) changes nothing, and neither does a Send
+event for an e-mail the sender already recorded as sent (same message id, `sentAt` set): the
+sender's own `Sent` history entry carries that message id, so skipping the write saves one
+UpdateItem per e-mail.
 
 Dedupe memory: identities of the last `seen_limit(history_limit)` events are kept in `seenEvents`
 (24 hex chars each) besides the history, so a redelivery is recognised even after its history entry
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handlers.feedback import outbox
 from handlers.feedback.events import EventKind, FeedbackEvent
 from handlers.shared import schema
 from handlers.shared.statuses import RANK, Status, status_after
@@ -119,14 +122,17 @@ def transition(item: Mapping[str, Any], event: FeedbackEvent, *, history_limit: 
 
     change = _status_change(item, event)
     if change is not None:
+        order_id, kind = str(item[schema.ORDER_ID]), str(item[schema.KIND])
         changes.update(
             {
                 "status": change.current.value,
                 "statusRank": RANK[change.current],
                 "statusReason": change.reason or event.kind.value,
-                **schema.status_index_keys(
-                    change.current.value, now, str(item[schema.ORDER_ID]), str(item[schema.KIND])
-                ),
+                **schema.status_index_keys(change.current.value, now, order_id, kind),
+                # the outbox stamp: the table's stream carries this write to the status bus
+                outbox.STATUS_EVENT_ID: outbox.status_event_id(order_id, kind, change.current.value, identity),
+                outbox.STATUS_EVENT_AT: entry["at"],
+                outbox.STATUS_EVENT_REASON: change.reason,
             }
         )
     return Transition(duplicate=False, changes=changes, status_change=change)

@@ -1,21 +1,16 @@
 """Who an e-mail goes to and how addresses appear in headers, records and logs.
 
-Pure functions: the sandbox rewrite, RFC 2047 `Name <address>` headers that can never carry a
-line break, and redaction of addresses from free text (SES error messages quote recipients).
+Pure functions: the sandbox rewrite and RFC 2047 `Name <address>` headers that can never carry a
+line break. Redaction of addresses from free text is `handlers.shared.masking.redact_addresses`.
 """
 
 from __future__ import annotations
 
-import re
 from email.utils import formataddr
-
-from handlers.shared.masking import mask_address
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SANDBOX_RECIPIENT = f"success@{SIMULATOR_DOMAIN}"
 """Where sandbox mode sends every real customer's e-mail: SES accepts it and reports a delivery."""
-
-_ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
 
 
 def one_line(value: str) -> str:
@@ -42,7 +37,3 @@ def mailbox_header(display_name: str | None, address: str) -> str:
     header = formataddr((name, one_line(address)), charset="utf-8") if name else one_line(address)
     return header.replace("\r", " ").replace("\n", " ")
 
-
-def redact_addresses(text: str) -> str:
-    """Every e-mail address in `text` masked (`j***@example.com`), for reasons and log lines."""
-    return _ADDRESS.sub(lambda match: mask_address(match.group(0)), text)

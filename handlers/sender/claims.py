@@ -4,9 +4,12 @@ One conditional UpdateItem each, no reads: a failed claim returns the existing i
 (`ReturnValuesOnConditionCheckFailure=ALL_OLD`), so deciding "duplicate or crash?" costs no extra
 round trip. Every status write also sets the `recentByStatus` index keys.
 
-History stays bounded without a read: the sender appends at most two entries per attempt
-(Claimed, then Sent/Released/Failed), attempts are bounded by the send queue's maxReceiveCount,
-and the feedback path trims the list when it appends its own events.
+History stays bounded without a read: the claim's answer (`UPDATED_NEW`) already holds the
+history, so an attempt that ends without a send (released, held) writes that history back with its
+own entry, trimmed to the newest `HISTORY_LIMIT` entries: an order held for days, claimed again
+every few minutes, keeps a small item (at most `HISTORY_LIMIT` + the last attempt's Claimed and
+Sent). A send or a failure appends one entry and ends the attempts; the feedback path trims the
+list when it appends its own events.
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ class Claim:
     verdict: Verdict
     attempt: int = 0
     existing_message_id: str | None = None
+    history: tuple[dict[str, Any], ...] = ()
+    """The item's history after the claim (DynamoDB-typed entries), for `release` and `hold`."""
+    wait_seconds: int | None = None
+    """For BUSY and WAIT_FOR_SEND_EVENT: seconds until the item may be claimed (lease, then grace)."""
 
 
 def _s(value: str) -> dict[str, str]:
@@ -74,8 +81,27 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def _entry_value(kind: str, at: str, entry_id: str) -> dict[str, Any]:
+    return {"M": {"type": _s(kind), "at": _s(at), "id": _s(entry_id)}}
+
+
 def _entry(kind: str, at: str, entry_id: str) -> dict[str, Any]:
-    return {"L": [{"M": {"type": _s(kind), "at": _s(at), "id": _s(entry_id)}}]}
+    return {"L": [_entry_value(kind, at, entry_id)]}
+
+
+def trimmed_history(history: tuple[dict[str, Any], ...], entry: dict[str, Any]) -> dict[str, Any]:
+    """`history` + `entry`, the newest `HISTORY_LIMIT` kept (DynamoDB-typed, pure)."""
+    return {"L": [*history, entry][-schema.HISTORY_LIMIT:]}
+
+
+def claimable_in(item: dict[str, Any], verdict: Verdict, now: int, grace_seconds: int) -> int | None:
+    """Seconds until a BUSY item's lease, or a WAIT_FOR_SEND_EVENT item's grace, is over (pure)."""
+    lease = int(item.get("leaseExpiresAt") or 0)
+    if verdict is Verdict.BUSY:
+        return max(1, lease - now + 1)
+    if verdict is Verdict.WAIT_FOR_SEND_EVENT:
+        return max(1, lease + grace_seconds - now + 1)
+    return None
 
 
 @functools.cache
@@ -171,15 +197,20 @@ class DeliveryRecords:
         except ClientError as error:
             if not _conditional_failure(error):
                 raise
-            old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
-            existing = {name: _plain(value) for name, value in old.items()}
-            verdict = judge_existing(existing or None, _epoch(now), self._grace_seconds)
-            # CLAIMABLE here means the item changed between DynamoDB's check and ours: try again later
-            return Claim(
-                verdict=Verdict.BUSY if verdict is Verdict.CLAIMABLE else verdict,
-                existing_message_id=existing.get(schema.SES_MESSAGE_ID),
-            )
-        return Claim(Verdict.CLAIMABLE, attempt=int(answer["Attributes"]["attempts"]["N"]))
+            return self._refused(error, now)
+        attributes = answer["Attributes"]
+        return Claim(Verdict.CLAIMABLE, attempt=int(attributes["attempts"]["N"]),
+                     history=tuple(attributes.get("history", {}).get("L", [])))
+
+    def _refused(self, error: ClientError, now: datetime) -> Claim:
+        """The verdict on the item that failed a claim-like condition (returned as ALL_OLD)."""
+        old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+        existing = {name: _plain(value) for name, value in old.items()}
+        verdict = judge_existing(existing or None, _epoch(now), self._grace_seconds)
+        # CLAIMABLE here means the item changed between DynamoDB's check and ours: try again later
+        verdict = Verdict.BUSY if verdict is Verdict.CLAIMABLE else verdict
+        return Claim(verdict=verdict, existing_message_id=existing.get(schema.SES_MESSAGE_ID),
+                     wait_seconds=claimable_in(existing, verdict, _epoch(now), self._grace_seconds))
 
     def record_sent(self, order_id: str, message_id: str, now: datetime) -> None:
         """Step 3: SENT + message id, never lowering a status the feedback path already raised."""
@@ -224,23 +255,63 @@ class DeliveryRecords:
             if not _conditional_failure(error):
                 raise
 
-    def release(self, order_id: str, attempt: int, now: datetime, reason: str) -> None:
+    def release(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
         """SES certainly did not accept: end the lease now so the retry can claim at once."""
         self._finish_attempt(
-            order_id, attempt, now, "Released", reason,
-            "SET #lease = :zero, #updated = :now, #reason = :reason, "
-            "#history = list_append(if_not_exists(#history, :empty), :entry)",
-            {":zero": _n(0)},
+            order_id, claim.attempt, now, "Released", reason,
+            "SET #lease = :zero, #updated = :now, #reason = :reason, #history = :history",
+            {":zero": _n(0)}, claim.history,
         )
 
-    def fail(self, order_id: str, attempt: int, now: datetime, reason: str) -> None:
-        """SES refused for good (permanent error): FAILED with the reason; the message is acknowledged."""
+    def hold(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
+        """An account or stack refusal: HELD with the reason, the lease released for the next try."""
+        values = self._status_values(Status.HELD, now, order_id)
         self._finish_attempt(
-            order_id, attempt, now, "Failed", reason,
+            order_id, claim.attempt, now, "Held", reason,
+            "SET #status = :held, #rank = :heldRank, #shard = :shard, #sortKey = :sortKey, #lease = :zero, "
+            "#updated = :now, #reason = :reason, #history = :history, heldSince = if_not_exists(heldSince, :now)",
+            {":held": values[":status"], ":heldRank": values[":rank"], ":shard": values[":shard"],
+             ":sortKey": values[":sortKey"], ":zero": _n(0)},
+            claim.history,
+        )
+
+    def mark_held(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
+                  now: datetime, reason: str) -> Claim:
+        """HELD without an attempt: the rest of a batch whose first order the account refused.
+
+        Conditional like a claim, with the same verdict when the item is not claimable (a duplicate,
+        a live claim elsewhere); no history entry, so however often an order waits untried, its item
+        does not grow. CLAIMABLE means it was marked held.
+        """
+        values = self._status_values(Status.HELD, now, order_id) | self._new_item_values(
+            recipient, order_timestamp, now)
+        values |= {":deliveredTo": _s(delivered_to), ":zero": _n(0), ":reason": _s(reason[:REASON_LIMIT])}
+        del values[":empty"]
+        try:
+            self._update(
+                order_id,
+                "SET #status = :status, #rank = :rank, #updated = :now, #shard = :shard, #sortKey = :sortKey, "
+                "recipient = :recipient, recipientHash = :recipientHash, recipientMasked = :recipientMasked, "
+                "orderTimestamp = :orderTimestamp, createdAt = if_not_exists(createdAt, :now), "
+                f"{schema.EXPIRES_AT} = :expiresAt, deliveredTo = :deliveredTo, #lease = :zero, "
+                "#reason = :reason, heldSince = if_not_exists(heldSince, :now)",
+                CLAIMABLE,
+                values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not _conditional_failure(error):
+                raise
+            return self._refused(error, now)
+        return Claim(Verdict.CLAIMABLE)
+
+    def fail(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
+        """SES refused this order for good: FAILED with the reason; the message is acknowledged."""
+        self._finish_attempt(
+            order_id, claim.attempt, now, "Failed", reason,
             "SET #status = :failed, #rank = :failedRank, #shard = :shard, #sortKey = :sortKey, "
-            "#updated = :now, #reason = :reason, "
-            "#history = list_append(if_not_exists(#history, :empty), :entry)",
-            self._failed_values(order_id, now),
+            "#updated = :now, #reason = :reason, #history = :history",
+            self._failed_values(order_id, now), claim.history,
         )
 
     def _failed_values(self, order_id: str, now: datetime) -> dict[str, Any]:
@@ -249,14 +320,14 @@ class DeliveryRecords:
                 ":sortKey": values[":sortKey"]}
 
     def _finish_attempt(self, order_id: str, attempt: int, now: datetime, kind: str, reason: str,
-                        expression: str, extra_values: dict[str, Any]) -> None:
+                        expression: str, extra_values: dict[str, Any], history: tuple[dict[str, Any], ...]) -> None:
+        now_iso = schema.iso(now)
         values = {
             ":sending": _s(Status.SENDING),
             ":attempt": _n(attempt),
-            ":now": _s(schema.iso(now)),
+            ":now": _s(now_iso),
             ":reason": _s(reason[:REASON_LIMIT] or "unknown"),
-            ":empty": {"L": []},
-            ":entry": _entry(kind, schema.iso(now), f"attempt-{attempt}"),
+            ":history": trimmed_history(history, _entry_value(kind, now_iso, f"attempt-{attempt}")),
         } | extra_values
         try:
             self._update(order_id, expression, "#status = :sending AND #attempts = :attempt", values)

@@ -10,13 +10,14 @@ second attempt):
   botocore counts the daily-quota error as a throttle and would retry it pointlessly. Throttles
   and 5xx come back through SQS (partial batch failure) instead.
 * One e-mail = claim + send + record (or release) = 3 x 4 s = **12 s**; the batch-wide
-  suppression read adds up to 3 BatchGetItem calls (UnprocessedKeys) = 12 s.
+  suppression read adds up to 3 BatchGetItem calls (UnprocessedKeys) = 12 s; re-enqueueing the
+  orders that must wait (`deferrals`) is one SendMessageBatch = 4 s.
 
 The batch loop (`process.BatchSender`) never starts an e-mail unless the Lambda has at least
-`EMAIL_WORST_CASE_MS + SAFETY_MARGIN_MS` left; the rest of the batch is reported as failures and
-retried. So with a function timeout of at least 30 s (suppression 12 s + one e-mail 12 s + 1 s
-margin, rounded up) an invocation can never time out half-way, whatever the network does; a
-healthy batch of 10 takes well under a second.
+`EMAIL_WORST_CASE_MS + DEFER_WORST_CASE_MS + SAFETY_MARGIN_MS` left (plus any pacing wait); the
+rest of the batch is re-enqueued to wait. So with a function timeout of at least 30 s (suppression
+12 s + one e-mail 12 s + re-enqueue 4 s + 1 s margin) an invocation can never time out half-way,
+whatever the network does; a healthy batch of 10 takes well under a second.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ SES_CONFIG = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standar
 CALL_WORST_CASE_MS = 4_000
 EMAIL_WORST_CASE_MS = 3 * CALL_WORST_CASE_MS
 """Claim + send + record (or release/fail), each at its worst."""
+DEFER_WORST_CASE_MS = CALL_WORST_CASE_MS
+"""The batch's one SendMessageBatch of orders that must wait."""
 SAFETY_MARGIN_MS = 1_000
 
 

@@ -1,58 +1,112 @@
-"""SESv2 SendEmail, and what each way it can fail means for the order (pure `classify_send_error`).
+"""SESv2 SendEmail, and whose fault each way it can fail is (pure `classify_send_error`).
 
-| class       | examples                                                   | the loop                       |
-|-------------|------------------------------------------------------------|--------------------------------|
-| THROTTLED   | TooManyRequestsException, Throttling, "Maximum sending …"  | release claim, retry it        |
-| DAILY_QUOTA | LimitExceededException, "Daily message quota exceeded"     | release, retry rest of batch   |
-| PERMANENT   | MessageRejected, MailFromDomainNotVerified, NotFound, …    | FAILED with reason, acknowledge|
-| NOT_SENT    | no connection made (connect timeout, endpoint unreachable) | release claim, retry           |
-| UNKNOWN     | read timeout, 5xx, anything else: SES may have accepted it | keep claim (lease+grace), retry|
+| kind      | examples                                                        | the loop                              |
+|-----------|-----------------------------------------------------------------|---------------------------------------|
+| ORDER     | MessageRejected (bad address, content), BadRequestException     | FAILED with the reason, acknowledged  |
+| HELD      | SendingPaused, AccountSuspended, identity or MAIL FROM not      | held: re-enqueued with a growing delay|
+|           | verified, configuration set NotFound, sandbox recipient, daily  | for days; never FAILED, never         |
+|           | quota ("Daily message quota exceeded")                          | dead-lettered before the hold limit   |
+| THROTTLED | TooManyRequestsException "Maximum sending rate exceeded"        | re-enqueued with backoff and jitter   |
+| NOT_SENT  | no connection made (connect timeout, endpoint unreachable)      | re-enqueued with backoff and jitter   |
+| UNKNOWN   | read timeout, 5xx, anything else: SES may have accepted it      | keep the claim (lease + grace), retry |
 
+An order-level refusal is about this order and will never succeed; an account- or stack-level one
+(HELD) is about the account or the stack and answers every order until an operator fixes it, so
+`remedy` says what to fix, and `whole_batch` says the rest of the batch need not even be tried.
 botocore classes the daily-quota error as a throttle, so it is classified here, before the code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import getaddresses
 from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
-from handlers.sender.addresses import redact_addresses
 from handlers.sender.rendering import RenderedEmail
 from handlers.shared import schema
+from handlers.shared.masking import redact_addresses
+from handlers.shared.order_ids import to_tag_value
 
 
 class SendErrorKind(StrEnum):
+    ORDER = "ORDER"
+    HELD = "HELD"
     THROTTLED = "THROTTLED"
-    DAILY_QUOTA = "DAILY_QUOTA"
-    PERMANENT = "PERMANENT"
     NOT_SENT = "NOT_SENT"
     UNKNOWN = "UNKNOWN"
 
 
 THROTTLE_CODES = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException", "Throttled"})
-QUOTA_CODES = frozenset({"LimitExceededException"})
-PERMANENT_CODES = frozenset({
-    "MessageRejected",
-    "MailFromDomainNotVerifiedException",
-    "NotFoundException",
-    "AccountSuspendedException",
-    "SendingPausedException",
-    "BadRequestException",
-})
+ORDER_CODES = frozenset({"MessageRejected", "BadRequestException"})
+NOT_VERIFIED = "email address is not verified"
+"""SES's MessageRejected text for an unverified sender identity, or (sandbox) an unverified recipient."""
+_FAILED_IDENTITIES = "failed the check in region"
+
+REMEDIES = {
+    "SendingPausedException": "sending is paused for the configuration set or the account (the reputation guard "
+                              "pauses it on a reputation alarm): fix the cause, then resume with `aws sesv2 "
+                              "put-configuration-set-sending-options --configuration-set-name <set> "
+                              "--sending-enabled`",
+    "AccountSuspendedException": "the SES account is suspended: contact AWS Support; orders are held until "
+                                 "sending is restored",
+    "MailFromDomainNotVerifiedException": "MAIL FROM domain not verified: publish the MX and SPF records of "
+                                          "`pulumi stack output dnsRecords`",
+    "NotFoundException": "configuration set not found: run `pulumi up` for this stack (CONFIGURATION_SET "
+                         "names a set that does not exist)",
+    "LimitExceededException": "SES refused for an account limit: check the account's quotas in the SES console",
+}
+QUOTA_REMEDY = ("daily sending quota reached: orders resume as the 24-hour window moves; request a quota "
+                "increase in the SES console")
+IDENTITY_REMEDY = ("identity not verified: publish the DKIM records of `pulumi stack output dnsRecords` and "
+                   "wait for SES to verify the domain")
+SANDBOX_REMEDY = ("the SES account is in the sandbox and the recipient is not verified: request production "
+                  "access for this account and region")
 
 
-def classify_send_error(code: str, message: str) -> SendErrorKind:
+@dataclass(frozen=True)
+class Classification:
+    kind: SendErrorKind
+    whole_batch: bool = False
+    """The same refusal answers every other order of the batch: hold them without calling SES."""
+    remedy: str | None = None
+    """For HELD: what an operator must fix, for the log line and the record."""
+
+
+def _sender_unverified(message: str, from_address: str) -> bool:
+    """Whether SES's "not verified" list names our From address or a domain it belongs to.
+
+    SES lists the identities as the request wrote them (`Shop <orders@shop.example>`, a bare address
+    or domain), comma-separated, so the list is parsed as address headers.
+    """
+    _, found, listed = message.lower().partition(_FAILED_IDENTITIES)
+    if not found:
+        return False
+    sender = from_address.strip().lower()
+    domain = sender.rpartition("@")[2]
+    identities = [address.strip(" .") for _, address in getaddresses([listed.partition(":")[2]])]
+    return any(identity and (identity == sender or domain == identity or domain.endswith("." + identity))
+               for identity in identities)
+
+
+def classify_send_error(code: str, message: str, from_address: str = "") -> Classification:
+    """Whose fault a SendEmail error is, from its code and SES's (unredacted) message."""
     lowered = message.lower()
-    if "daily message quota exceeded" in lowered or code in QUOTA_CODES:
-        return SendErrorKind.DAILY_QUOTA
+    if "daily message quota exceeded" in lowered:
+        return Classification(SendErrorKind.HELD, whole_batch=True, remedy=QUOTA_REMEDY)
     if "maximum sending rate exceeded" in lowered or code in THROTTLE_CODES:
-        return SendErrorKind.THROTTLED
-    if code in PERMANENT_CODES:
-        return SendErrorKind.PERMANENT
-    return SendErrorKind.UNKNOWN
+        return Classification(SendErrorKind.THROTTLED)
+    if code in REMEDIES:
+        return Classification(SendErrorKind.HELD, whole_batch=True, remedy=REMEDIES[code])
+    if code == "MessageRejected" and NOT_VERIFIED in lowered:
+        if _sender_unverified(message, from_address):
+            return Classification(SendErrorKind.HELD, whole_batch=True, remedy=IDENTITY_REMEDY)
+        return Classification(SendErrorKind.HELD, remedy=SANDBOX_REMEDY)
+    if code in ORDER_CODES:
+        return Classification(SendErrorKind.ORDER)
+    return Classification(SendErrorKind.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -61,9 +115,16 @@ class SendError(Exception):
     code: str
     message: str
     """Addresses already masked: safe for logs and the delivery item's `statusReason`."""
+    whole_batch: bool = False
+    remedy: str | None = None
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+    @property
+    def held_reason(self) -> str:
+        """A held record's `statusReason`: SES's refusal and what to fix."""
+        return f"held: {self}; to fix: {self.remedy}" if self.remedy else f"held: {self}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +132,7 @@ class Sender:
     """Who the mail is from: fixed per function, headers built once."""
 
     from_header: str
+    from_address: str
     reply_to: str | None
     configuration_set: str
 
@@ -95,7 +157,7 @@ class Mailer:
                 }
             },
             "EmailTags": [
-                {"Name": "orderId", "Value": order_id},
+                {"Name": "orderId", "Value": to_tag_value(order_id)},
                 {"Name": "kind", "Value": schema.ORDER_CONFIRMATION},
             ],
             "ConfigurationSetName": self._sender.configuration_set,
@@ -110,9 +172,9 @@ class Mailer:
             answer = self._ses.send_email(**self.request(to_header, email, order_id))
         except ClientError as error:
             details = error.response.get("Error", {})
-            code = str(details.get("Code", "Unknown"))
-            message = redact_addresses(str(details.get("Message", "")))
-            raise SendError(classify_send_error(code, message), code, message) from error
+            code, raw = str(details.get("Code", "Unknown")), str(details.get("Message", ""))
+            verdict = classify_send_error(code, raw, self._sender.from_address)
+            raise SendError(verdict.kind, code, redact_addresses(raw), verdict.whole_batch, verdict.remedy) from error
         except BotoCoreError as error:
             # connection never made: SES cannot have the e-mail; anything else (read timeout): it may
             unreached = isinstance(error, ConnectTimeoutError | EndpointConnectionError)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from pydantic import (
 )
 
 from handlers.sender.money import CURRENCIES, fits_minor_units
+from handlers.shared.order_ids import ORDER_ID_PATTERN
 
 MAX_ITEMS = 500
 """Far above a real basket (a 200-item order renders fine), far below a hostile 10,000."""
@@ -45,7 +47,8 @@ def _no_control_characters(value: str) -> str:
 
 
 def _email_address(value: str) -> str:
-    """Syntax only (no DNS); ASCII form so SES and the suppression hash see one spelling."""
+    """Syntax only (no DNS); the ASCII (IDNA) form, the only one SES sends to. Suppression and records
+    key on `masking.address_hash`, which gives every spelling of the address one identity."""
     try:
         checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
@@ -66,14 +69,24 @@ def _iso_string(value: Any) -> Any:
     return value
 
 
+def _representable_in_utc(value: datetime) -> datetime:
+    """Refuse a time whose UTC form is outside years 1-9999 (`9999-12-31T23:59:59-01:00`): it cannot
+    be stored or formatted (`astimezone(UTC)` overflows), so the order would crash on every retry."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must be between years 1 and 9999 in UTC") from None
+    return value
+
+
 def _currency_code(value: str) -> str:
     if value not in CURRENCIES:
         raise ValueError("not an active ISO-4217 currency code")
     return value
 
 
-OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
-"""1-64 characters of `[A-Za-z0-9._-]`: usable as an SES tag value and a DynamoDB key as is."""
+OrderId = Annotated[str, StringConstraints(pattern=rf"^{ORDER_ID_PATTERN.pattern}$")]
+"""See `handlers.shared.order_ids`: any printable ASCII id up to 80 characters; tagged escape-encoded."""
 _CLEAN = AfterValidator(_no_control_characters)
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _CLEAN]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _CLEAN]
@@ -86,7 +99,7 @@ Money = Annotated[
     Decimal, BeforeValidator(_money_input), Field(ge=0, lt=Decimal("1e12"), allow_inf_nan=False)
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency_code)]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string), AfterValidator(_representable_in_utc)]
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 

@@ -4,42 +4,50 @@ Per batch: validate every record (invalid → DLQ), drop duplicates inside the b
 suppression of all recipients in one call; then per order: claim → SendEmail → record. That is the
 call budget of DESIGN §6: two sequential round trips before SES (suppression, claim), three calls
 per e-mail plus one per batch.
+
+Orders that must wait — held for an account or stack refusal, throttled, SES unreachable, or out of
+invocation time — are re-enqueued with a backoff delay in one SendMessageBatch (`deferrals`), never
+left to the visibility timeout, which would count each retry against maxReceiveCount. When the
+refusal is the account's (sending paused, say) the rest of the batch is held without calling SES.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.sender.addresses import delivery_address, mailbox_header, redact_addresses
-from handlers.sender.claims import DeliveryRecords
+from handlers.sender.addresses import delivery_address, mailbox_header
+from handlers.sender.claims import Claim, DeliveryRecords
 from handlers.sender.clients import (
     CALL_WORST_CASE_MS,
+    DEFER_WORST_CASE_MS,
     EMAIL_WORST_CASE_MS,
-    SAFETY_MARGIN_MS,
     Clients,
     make_clients,
 )
+from handlers.sender.deferrals import DeferPolicy, Deferral, Deferrer, wait_state
+from handlers.sender.invocation import Deadline, Tally
 from handlers.sender.leases import RETRY_LATER, Verdict
 from handlers.sender.mailer import Mailer, Sender, SendError, SendErrorKind
 from handlers.sender.order import InvalidOrder, Order, parse_order
+from handlers.sender.pacing import SendPacer
 from handlers.sender.rendering import render_order_confirmation
 from handlers.sender.settings import Settings
 from handlers.sender.suppression import SuppressionCheck, SuppressionList
-from handlers.shared.masking import address_hash, mask_address
-from handlers.shared.schema import utc_now
+from handlers.shared.masking import address_hash, mask_address, redact_addresses
+from handlers.shared.schema import iso, utc_now
 from handlers.shared.sqs_batch import DeadLetters, batch_response
 from handlers.shared.telemetry import MetricName
 
 SOURCE = "send_order_email"
 """The `source` attribute on dead-lettered records."""
+OUT_OF_TIME = "deadline"
+"""`deferReason` of an order re-enqueued because the invocation had no time left for it."""
 
 TRANSIENT_DYNAMODB_CODES = frozenset({
     "ProvisionedThroughputExceededException",
@@ -54,33 +62,26 @@ class Outcome(Enum):
     DONE = "done"
     """Acknowledge: sent, duplicate, suppressed, failed for good or dead-lettered."""
     RETRY = "retry"
-    """Report in batchItemFailures: SQS delivers it again after the visibility timeout."""
-    STOP = "stop"
-    """Retry this one and everything after it (daily quota exhausted)."""
+    """Report in batchItemFailures: SQS delivers it again after the visibility timeout (SES may
+    have the e-mail, or the delivery store failed: the claim protocol needs the lease to run out)."""
 
 
-@dataclass
-class Tally:
-    """Metrics of one invocation, added to Powertools once at the end (one EMF document)."""
+@dataclass(frozen=True)
+class Wait:
+    """The order must wait and be tried again later (re-enqueued with a delay)."""
 
-    counts: Counter[str] = field(default_factory=Counter)
-    latencies_ms: list[float] = field(default_factory=list)
+    reason: str
+    """The `deferReason`: SES's error code, or the claim verdict that made it wait."""
+    held: bool = False
+    """An account or stack refusal: the hold backoff (longer) rather than the throttle backoff."""
+    delay_seconds: int | None = None
+    """A known wait (a live claim's lease, a crash's grace period); else the backoff decides."""
+    blocking: SendError | None = None
+    """An account-wide refusal: the rest of the batch is held without calling SES."""
 
-    def flush(self, metrics: Any) -> None:
-        for name, value in self.counts.items():
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-        for latency in self.latencies_ms:
-            metrics.add_metric(name=MetricName.SEND_LATENCY, unit=MetricUnit.Milliseconds, value=latency)
-
-
-class Deadline:
-    """Lambda's remaining time: an e-mail is only started when its worst case fits."""
-
-    def __init__(self, remaining_ms: Callable[[], int] | None):
-        self._remaining_ms = remaining_ms
-
-    def allows(self, cost_ms: int) -> bool:
-        return self._remaining_ms is None or self._remaining_ms() >= cost_ms + SAFETY_MARGIN_MS
+    @classmethod
+    def after(cls, error: SendError) -> Wait:
+        return cls(error.code, held=error.kind is SendErrorKind.HELD, blocking=error if error.whole_batch else None)
 
 
 def _aws_error_code(error: Exception) -> str:
@@ -98,6 +99,8 @@ class BatchSender:
         suppression: SuppressionList,
         mailer: Mailer,
         dead_letters: DeadLetters,
+        deferrer: Deferrer,
+        pacer: SendPacer,
         metrics: Any,
         logger: Any,
         clock: Callable[[], datetime] = utc_now,
@@ -107,13 +110,15 @@ class BatchSender:
         self._suppression = suppression
         self._mailer = mailer
         self._dead_letters = dead_letters
+        self._deferrer = deferrer
+        self._pacer = pacer
         self._metrics = metrics
         self._logger = logger
         self._clock = clock
 
     @classmethod
     def build(cls, settings: Settings, clients: Clients, *, metrics: Any, logger: Any,
-              clock: Callable[[], datetime] = utc_now) -> BatchSender:
+              clock: Callable[[], datetime] = utc_now, pacer: SendPacer | None = None) -> BatchSender:
         return cls(
             settings,
             records=DeliveryRecords(
@@ -128,11 +133,15 @@ class BatchSender:
                 clients.sesv2,
                 Sender(
                     from_header=mailbox_header(settings.from_name, settings.from_address),
+                    from_address=settings.from_address,
                     reply_to=settings.reply_to,
                     configuration_set=settings.configuration_set,
                 ),
             ),
             dead_letters=DeadLetters(clients.sqs, settings.dlq_url, SOURCE),
+            deferrer=Deferrer(clients.sqs, settings.send_queue_url,
+                              DeferPolicy(settings.hold_max_delay_seconds, settings.hold_give_up_seconds)),
+            pacer=pacer or SendPacer(settings.send_rate_per_worker),
             metrics=metrics,
             logger=logger,
             clock=clock,
@@ -169,7 +178,11 @@ class BatchSender:
             try:
                 order = parse_order(str(record.get("body") or ""))
             except InvalidOrder as invalid:
-                if not (deadline.allows(CALL_WORST_CASE_MS) and self._dead_letter(record, invalid, tally)):
+                tally.counts[MetricName.INVALID_ORDERS] += 1
+                reason = redact_addresses(invalid.reason)
+                self._logger.warning("invalid order dead-lettered", extra={
+                    "messageId": message_id, "errorType": invalid.error_type, "reason": reason})
+                if not (deadline.allows(CALL_WORST_CASE_MS) and self._dead_letter(record, reason, invalid.error_type)):
                     failed.append(message_id)
                 continue
             if order.orderId in unique:
@@ -180,13 +193,9 @@ class BatchSender:
             unique[order.orderId] = (record, order)
         return list(unique.values())
 
-    def _dead_letter(self, record: Mapping[str, Any], invalid: InvalidOrder, tally: Tally) -> bool:
-        reason = redact_addresses(invalid.reason)
-        tally.counts[MetricName.INVALID_ORDERS] += 1
-        self._logger.warning("invalid order dead-lettered", extra={
-            "messageId": record.get("messageId"), "errorType": invalid.error_type, "reason": reason})
+    def _dead_letter(self, record: Mapping[str, Any], reason: str, error_type: str) -> bool:
         try:
-            self._dead_letters.send(record, reason, invalid.error_type)
+            self._dead_letters.send(record, reason, error_type)
         except (ClientError, BotoCoreError) as error:
             self._logger.error("dead-lettering failed; SQS will retry", extra={
                 "messageId": record.get("messageId"), "error": _aws_error_code(error)})
@@ -199,20 +208,26 @@ class BatchSender:
         if check is None:
             failed.extend(str(record.get("messageId", "")) for record, _ in orders)
             return
-        stopped = False
+        waits: list[Deferral] = []
+        blocked: SendError | None = None  # an account-wide refusal: the rest of the batch is held untried
         for record, order in orders:
             message_id = str(record.get("messageId", ""))
-            if stopped or not deadline.allows(EMAIL_WORST_CASE_MS):
-                failed.append(message_id)
+            if blocked is None and not deadline.allows(
+                    EMAIL_WORST_CASE_MS + DEFER_WORST_CASE_MS + self._pacer.wait_seconds() * 1000):
+                waits.append(Deferral(record, 1, OUT_OF_TIME, wait_state(record)))
                 continue
-            outcome = self._deliver_safely(order, check, tally)
-            if outcome is not Outcome.DONE:
+            result = self._deliver_safely(order, check, tally, blocked)
+            if isinstance(result, Wait):
+                waits.append(self._deferrer.plan(record, result.reason, held=result.held, delay=result.delay_seconds))
+                blocked = blocked or result.blocking
+            elif result is Outcome.RETRY:
                 failed.append(message_id)
-            stopped = outcome is Outcome.STOP
+        if waits:
+            failed.extend(self._settle_waits(waits, tally))
 
     def _check_suppression(self, orders: list[tuple[Mapping[str, Any], Order]],
                            deadline: Deadline) -> SuppressionCheck | None:
-        if not deadline.allows(CALL_WORST_CASE_MS + EMAIL_WORST_CASE_MS):
+        if not deadline.allows(CALL_WORST_CASE_MS + EMAIL_WORST_CASE_MS + DEFER_WORST_CASE_MS):
             return None
         try:
             return self._suppression.check(
@@ -223,12 +238,36 @@ class BatchSender:
                                  extra={"error": _aws_error_code(error)})
             return None
 
+    def _settle_waits(self, waits: list[Deferral], tally: Tally) -> list[str]:
+        """Re-enqueue the waiting orders; dead-letter those that waited too long. Failed ids back."""
+        now = self._clock().timestamp()
+        failed: list[str] = []
+        again: list[Deferral] = []
+        for wait in waits:
+            if not self._deferrer.gave_up(wait, now):
+                again.append(wait)
+                continue
+            since = iso(datetime.fromtimestamp(wait.state.since or now, self._clock().tzinfo))
+            reason = f"waited since {since} ({wait.state.deferrals} tries), last refusal {wait.reason}"
+            tally.counts[MetricName.HELD_TOO_LONG] += 1
+            self._logger.error("order waited too long; dead-lettered for a redrive once fixed",
+                               extra={"messageId": wait.record.get("messageId"), "reason": reason})
+            if not self._dead_letter(wait.record, reason, "HeldTooLong"):
+                failed.append(str(wait.record.get("messageId", "")))
+        tally.counts[MetricName.DEFERRED] += len(again)
+        unsent = self._deferrer.send(again, now)
+        if unsent:
+            self._logger.warning("re-enqueueing waiting orders failed; SQS will retry them",
+                                 extra={"messageIds": unsent})
+        return failed + unsent
+
     # -- one order -------------------------------------------------------------------------------
 
-    def _deliver_safely(self, order: Order, check: SuppressionCheck, tally: Tally) -> Outcome:
+    def _deliver_safely(self, order: Order, check: SuppressionCheck, tally: Tally,
+                        blocked: SendError | None) -> Outcome | Wait:
         log = {"orderId": order.orderId, "recipient": mask_address(order.customerEmail)}
         try:
-            return self._deliver(order, check, tally, log)
+            return self._deliver(order, check, tally, log, blocked)
         except (ClientError, BotoCoreError) as error:
             code = _aws_error_code(error)
             level = self._logger.warning if code in TRANSIENT_DYNAMODB_CODES else self._logger.error
@@ -238,7 +277,8 @@ class BatchSender:
             self._logger.exception("unexpected error; message retried", extra=log)
             return Outcome.RETRY
 
-    def _deliver(self, order: Order, check: SuppressionCheck, tally: Tally, log: dict[str, Any]) -> Outcome:
+    def _deliver(self, order: Order, check: SuppressionCheck, tally: Tally, log: dict[str, Any],
+                 blocked: SendError | None) -> Outcome | Wait:
         recipient = order.customerEmail
         recipient_hash = address_hash(recipient)
         if recipient_hash in check.unknown:
@@ -248,16 +288,19 @@ class BatchSender:
             return self._suppress(order, check.suppressed[recipient_hash], tally, log)
 
         delivered_to = delivery_address(recipient, self._settings.sandbox)
+        if blocked is not None:
+            return self._hold_untried(order, delivered_to, blocked, tally, log)
         email = render_order_confirmation(order)
         claim = self._records.claim(order.orderId, recipient, delivered_to, order.timestamp, self._clock())
         if claim.verdict is not Verdict.CLAIMABLE:
-            return self._not_claimed(order, claim.verdict, claim.existing_message_id, tally, log)
+            return self._not_claimed(order, claim, tally, log)
 
         try:
             to_header = mailbox_header(order.customerName, delivered_to)
+            self._pacer.before_send()
             ses_message_id = self._mailer.send(to_header, email, order.orderId)
         except SendError as error:
-            return self._send_failed(order, claim.attempt, error, tally, log)
+            return self._send_failed(order, claim, error, tally, log)
 
         accepted = self._clock()
         tally.counts[MetricName.EMAILS_SENT] += 1
@@ -285,45 +328,61 @@ class BatchSender:
             self._logger.info("suppressed recipient, delivery item already exists", extra=log)
         return Outcome.DONE
 
-    def _not_claimed(self, order: Order, verdict: Verdict, existing_message_id: str | None, tally: Tally,
-                     log: dict[str, Any]) -> Outcome:
-        if verdict in RETRY_LATER:
-            self._logger.info("order claimed elsewhere or awaiting its Send event; retried",
-                              extra=log | {"verdict": verdict})
-            return Outcome.RETRY
-        if verdict is Verdict.ALREADY_SENT and existing_message_id:
-            self._records.mark_sent_from_event(order.orderId, existing_message_id, self._clock())
+    def _not_claimed(self, order: Order, claim: Claim, tally: Tally, log: dict[str, Any]) -> Outcome | Wait:
+        if claim.verdict in RETRY_LATER:
+            # waits on the queue until the lease (and, after a crash, the grace period) is over: a
+            # visibility-timeout retry would count receives and could dead-letter the order meanwhile
+            self._logger.info("order claimed elsewhere or awaiting its Send event; it waits",
+                              extra=log | {"verdict": claim.verdict, "waitSeconds": claim.wait_seconds})
+            return Wait(str(claim.verdict), delay_seconds=claim.wait_seconds)
+        if claim.verdict is Verdict.ALREADY_SENT and claim.existing_message_id:
+            self._records.mark_sent_from_event(order.orderId, claim.existing_message_id, self._clock())
         tally.counts[MetricName.DUPLICATES_SKIPPED] += 1
         self._logger.info("duplicate order; not sent again",
-                          extra=log | {"verdict": verdict, "sesMessageId": existing_message_id})
+                          extra=log | {"verdict": claim.verdict, "sesMessageId": claim.existing_message_id})
         return Outcome.DONE
 
-    def _send_failed(self, order: Order, attempt: int, error: SendError, tally: Tally,
-                     log: dict[str, Any]) -> Outcome:
+    def _hold_untried(self, order: Order, delivered_to: str, blocked: SendError, tally: Tally,
+                      log: dict[str, Any]) -> Outcome | Wait:
+        """Held because an earlier order of the batch got an account-wide refusal; SES not called."""
+        claim = self._records.mark_held(order.orderId, order.customerEmail, delivered_to, order.timestamp,
+                                        self._clock(), blocked.held_reason)
+        if claim.verdict is not Verdict.CLAIMABLE:
+            return self._not_claimed(order, claim, tally, log)
+        tally.counts[MetricName.HELD_ORDERS] += 1
+        self._logger.info("order held with its batch", extra=log | {"error": blocked.code})
+        return Wait.after(blocked)
+
+    def _send_failed(self, order: Order, claim: Claim, error: SendError, tally: Tally,
+                     log: dict[str, Any]) -> Outcome | Wait:
         log = log | {"error": error.code, "errorKind": error.kind, "reason": error.message}
         now = self._clock()
-        if error.kind is SendErrorKind.PERMANENT:
+        if error.kind is SendErrorKind.ORDER:
             tally.counts[MetricName.SEND_FAILURES] += 1
-            self._records.fail(order.orderId, attempt, now, str(error))
+            self._records.fail(order.orderId, claim, now, str(error))
             self._logger.error("SES refused the e-mail; marked FAILED", extra=log)
             return Outcome.DONE
         if error.kind is SendErrorKind.UNKNOWN:
             # SES may have accepted it: keep the claim, the retry waits for lease + grace
             self._logger.warning("SES outcome unknown; retried after the lease", extra=log)
             return Outcome.RETRY
-        tally.counts[MetricName.SEND_THROTTLED] += error.kind is not SendErrorKind.NOT_SENT
-        self._release_quietly(order, attempt, now, error, log)
-        if error.kind is SendErrorKind.DAILY_QUOTA:
-            self._logger.error("SES daily quota exhausted; rest of batch retried", extra=log)
-            return Outcome.STOP
-        self._logger.warning("SES did not take the e-mail; claim released, retried", extra=log)
-        return Outcome.RETRY
+        if error.kind is SendErrorKind.HELD:
+            tally.counts[MetricName.HELD_ORDERS] += 1
+            self._finish_quietly(self._records.hold, order, claim, now, error.held_reason, log)
+            self._logger.error(f"order held, not failed: {error.remedy}", extra=log | {"remedy": error.remedy})
+            return Wait.after(error)
+        if error.kind is SendErrorKind.THROTTLED:
+            tally.counts[MetricName.SEND_THROTTLED] += 1
+            self._pacer.throttled()
+        self._finish_quietly(self._records.release, order, claim, now, str(error), log)
+        self._logger.warning("SES did not take the e-mail; claim released, retried with backoff", extra=log)
+        return Wait.after(error)
 
-    def _release_quietly(self, order: Order, attempt: int, now: datetime, error: SendError,
-                         log: dict[str, Any]) -> None:
+    def _finish_quietly(self, finish: Callable[[str, Claim, datetime, str], None], order: Order, claim: Claim,
+                        now: datetime, reason: str, log: dict[str, Any]) -> None:
+        """Release or hold the claim; if that write fails the lease still expires on its own."""
         try:
-            self._records.release(order.orderId, attempt, now, str(error))
+            finish(order.orderId, claim, now, reason)
         except (ClientError, BotoCoreError) as release_error:
-            # the lease still expires on its own; the retry just waits for it (and the grace period)
             self._logger.warning("claim release failed",
                                  extra=log | {"releaseError": _aws_error_code(release_error)})

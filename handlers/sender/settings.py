@@ -20,6 +20,10 @@ REQUIRED = (
     "RETENTION_DAYS",
     "LEASE_SECONDS",
     "SEND_GRACE_SECONDS",
+    "SEND_QUEUE_URL",
+    "SEND_RATE_PER_WORKER",
+    "HOLD_MAX_DELAY_SECONDS",
+    "HOLD_GIVE_UP_SECONDS",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
 )
@@ -43,12 +47,19 @@ class Settings:
     retention_days: int
     lease_seconds: int
     send_grace_seconds: int
+    send_queue_url: str
+    """The queue itself: waiting orders are re-enqueued on it with a delay (`deferrals`)."""
+    send_rate_per_worker: float
+    """This function's share of the SES send rate, kept to once SES has throttled it (`pacing`)."""
+    hold_max_delay_seconds: int
+    hold_give_up_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         problems = [f"{name} is not set" for name in REQUIRED if not env.get(name, "").strip()]
         numbers: dict[str, int] = {}
-        for name, minimum in (("RETENTION_DAYS", 1), ("LEASE_SECONDS", 1), ("SEND_GRACE_SECONDS", 0)):
+        for name, minimum in (("RETENTION_DAYS", 1), ("LEASE_SECONDS", 1), ("SEND_GRACE_SECONDS", 0),
+                              ("HOLD_MAX_DELAY_SECONDS", 1), ("HOLD_GIVE_UP_SECONDS", 1)):
             raw = env.get(name, "").strip()
             if not raw:
                 continue
@@ -59,6 +70,16 @@ class Settings:
                 continue
             if numbers[name] < minimum:
                 problems.append(f"{name} must be >= {minimum}, got {numbers[name]}")
+        rate_raw = env.get("SEND_RATE_PER_WORKER", "").strip()
+        rate = 0.0
+        if rate_raw:
+            try:
+                rate = float(rate_raw)
+            except ValueError:
+                problems.append(f"SEND_RATE_PER_WORKER must be a number, got {rate_raw!r}")
+            else:
+                if not rate > 0:
+                    problems.append(f"SEND_RATE_PER_WORKER must be > 0, got {rate_raw}")
         sandbox_raw = env.get("SANDBOX_MODE", "").strip().lower()
         if sandbox_raw and sandbox_raw not in ("true", "false"):
             problems.append(f"SANDBOX_MODE must be 'true' or 'false', got {sandbox_raw!r}")
@@ -76,4 +97,8 @@ class Settings:
             retention_days=numbers["RETENTION_DAYS"],
             lease_seconds=numbers["LEASE_SECONDS"],
             send_grace_seconds=numbers["SEND_GRACE_SECONDS"],
+            send_queue_url=env["SEND_QUEUE_URL"].strip(),
+            send_rate_per_worker=rate,
+            hold_max_delay_seconds=numbers["HOLD_MAX_DELAY_SECONDS"],
+            hold_give_up_seconds=numbers["HOLD_GIVE_UP_SECONDS"],
         )

@@ -27,6 +27,8 @@ STATUS_INDEX_ATTRIBUTES = ("status", "statusReason", "recipientMasked", SES_MESS
                            "lastUpdated")
 """Attributes projected into `recentByStatus` (INCLUDE): what a listing shows, and small enough that
 history appends and counter updates do not also write the index."""
+HISTORY_LIMIT = 20
+"""Newest events kept in a delivery item's `history` (the feedback path's default, the sender's bound)."""
 EXPIRES_AT = "expiresAt"
 """TTL attribute (epoch seconds) on both tables."""
 

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
+    HELD = "HELD"
+    """Refused for an account or stack reason (paused, not verified, quota): waiting, retried, not failed."""
     SENDING = "SENDING"
     SENT = "SENT"
     DELAYED = "DELAYED"
@@ -31,8 +33,8 @@ _ORDERED = (Status.SENDING, Status.SENT, Status.DELAYED, Status.SOFT_BOUNCED, St
 _TERMINAL_RANK = 100
 
 RANK: dict[Status, int] = {status: index for index, status in enumerate(_ORDERED)} | {
-    status: _TERMINAL_RANK for status in TERMINAL
-}
+    Status.HELD: 0,  # like SENDING: nothing sent yet, and claimable again once its lease is released
+} | {status: _TERMINAL_RANK for status in TERMINAL}
 """Stored as `statusRank` so DynamoDB condition expressions can enforce the ranking."""
 
 

@@ -40,7 +40,7 @@ def build_resolver(
 
     @app.get("/orders/<order_id>")
     def order(order_id: str) -> Response:
-        check_order_id(order_id)
+        order_id = check_order_id(order_id)  # the path segment, percent-decoded
         items = reader.order_emails(order_id)
         if not items:
             return _json(404, {"error": "order not found", "orderId": order_id})

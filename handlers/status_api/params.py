@@ -6,12 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
+from handlers.shared.order_ids import ORDER_ID_RULE, is_order_id
 from handlers.shared.schema import iso
 from handlers.shared.statuses import Status
 from handlers.status_api.cursor import Cursor, CursorError, decode_cursor
 
-ORDER_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _LIMIT = re.compile(r"[0-9]{1,4}")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -41,9 +42,11 @@ class ListingRequest:
     """Sort key of the last item already returned (from the cursor); None on the first page."""
 
 
-def check_order_id(value: str) -> str:
-    if not ORDER_ID_PATTERN.fullmatch(value or ""):
-        raise BadParameter("orderId", "orderId must be 1-64 characters of letters, digits, '.', '_' or '-'")
+def check_order_id(raw: str) -> str:
+    """The order id of a request path segment: percent-decoded (`/orders/A%2F1001` is `A/1001`)."""
+    value = unquote(raw or "")
+    if not is_order_id(value):
+        raise BadParameter("orderId", f"orderId must be {ORDER_ID_RULE}, percent-encoded in the path")
     return value
 
 
@@ -65,12 +68,27 @@ def parse_limit(value: str | None) -> int:
 
 
 def parse_time(value: str) -> datetime:
-    """ISO-8601 date or time; without an offset it is UTC."""
+    """ISO-8601 date or time; without an offset it is UTC. ValueError also when its UTC form is
+    outside years 1-9999 (`0001-01-01T00:00:00+01:00`), where `astimezone` overflows."""
     try:
         moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
         raise ValueError(f"not an ISO-8601 time: {value[:40]!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("outside years 1-9999 in UTC") from None
+
+
+def _check_window(since: datetime, now: datetime, parameter: str, subject: str) -> datetime:
+    """`since` when a listing may start there: not in the future, at most `MAX_WINDOW` ago."""
+    if since > now:
+        raise BadParameter(parameter, f"{subject} is in the future")
+    if since < now - MAX_WINDOW:
+        raise BadParameter(parameter, f"{subject} may reach back at most {MAX_WINDOW.days} days")
+    return since
 
 
 def parse_since(value: str | None, now: datetime) -> datetime:
@@ -80,11 +98,7 @@ def parse_since(value: str | None, now: datetime) -> datetime:
         since = parse_time(value)
     except ValueError as error:
         raise BadParameter("since", f"since: {error}") from None
-    if since > now:
-        raise BadParameter("since", "since is in the future")
-    if since < now - MAX_WINDOW:
-        raise BadParameter("since", f"since may reach back at most {MAX_WINDOW.days} days")
-    return since
+    return _check_window(since, now, "since", "since")
 
 
 def parse_listing(query: Mapping[str, str] | None, now: datetime) -> ListingRequest:
@@ -102,7 +116,15 @@ def parse_listing(query: Mapping[str, str] | None, now: datetime) -> ListingRequ
     except CursorError as error:
         raise BadParameter("cursor", f"cursor: {error}") from None
     _check_cursor_matches(cursor, query)
-    return ListingRequest(Status(cursor.status), parse_time(cursor.since), limit, cursor.before)
+    return _continued_listing(cursor, now, limit)
+
+
+def _continued_listing(cursor: Cursor, now: datetime, limit: int) -> ListingRequest:
+    """The next page, bounded as if the client had asked for it without a cursor (see `cursor`)."""
+    since = _check_window(parse_time(cursor.since), now, "cursor", "the cursor's since")
+    if not since <= parse_time(cursor.before_time) <= now:
+        raise BadParameter("cursor", "the cursor's position is outside its listing")
+    return ListingRequest(Status(cursor.status), since, limit, cursor.before)
 
 
 def _check_cursor_matches(cursor: Cursor, query: Mapping[str, str]) -> None:

@@ -6,14 +6,11 @@ often quote the address (`550 5.1.1 <jane@example.com>: user unknown`), so every
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from handlers.shared.masking import mask_address
-
-ADDRESS_PATTERN = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+from handlers.shared.masking import mask_address, redact_addresses
 
 EMAIL_FIELDS = (
     "kind", "status", "statusReason", "sesMessageId", "attempts", "createdAt", "sentAt", "deliveredAt",
@@ -28,12 +25,17 @@ LISTING_FIELDS = ("orderId", "kind", "status", "statusReason", "sesMessageId", "
 
 
 def scrub_addresses(value: Any, replace: Callable[[str], str] = mask_address) -> Any:
-    """`value` with every e-mail address inside any string replaced (by default by its masked form)."""
+    """`value` with every e-mail address inside any string replaced (by default by its masked form).
+
+    Nested maps and lists are walked; a set stays a set (an erased DynamoDB string set keeps its type).
+    """
     if isinstance(value, str):
-        return ADDRESS_PATTERN.sub(lambda match: replace(match.group(0)), value)
+        return redact_addresses(value, replace)
     if isinstance(value, Mapping):
         return {key: scrub_addresses(item, replace) for key, item in value.items()}
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, set | frozenset):
+        return {scrub_addresses(item, replace) for item in value}
+    if isinstance(value, list | tuple):
         return [scrub_addresses(item, replace) for item in value]
     return value
 

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from handlers.shared.sqs_batch import DeadLetters
 from order_email_cli import common
+from order_email_cli.dead_letters import masked_body
+from order_email_cli.dlq import message_view
 from order_email_cli.main import app
 from tests.handlers.conftest import REGION
 
@@ -110,3 +112,39 @@ def test_redrive_refused_by_sqs_exits_1(runner: CliRunner, stubbed: Stubber) -> 
                              "Source queue must be configured as a Dead Letter Queue.")
     result = runner.invoke(app, ["dlq", "redrive", DLQ_URL, "--yes"])
     assert result.exit_code == 1 and "Dead Letter Queue" in result.stderr
+
+
+def _listed(runner: CliRunner, *bodies: str) -> tuple[list[dict[str, Any]], str]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="masked-dlq")["QueueUrl"]
+    for text in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=text)
+    result = runner.invoke(app, ["dlq", "list", url, "--json", "--visibility-timeout", "30"])
+    assert result.exit_code == 0, result.output
+    text = runner.invoke(app, ["dlq", "list", url])
+    assert text.exit_code == 0, text.output
+    return json.loads(result.stdout), result.stdout + text.stdout
+
+
+def test_list_hides_names_and_addresses_in_orders_and_sns_envelopes(runner: CliRunner, aws: None) -> None:
+    person = {"customerName": "Jürgen Weiß", "customerEmail": "Juergen@Bücher.example", "orderId": "o-1"}
+    envelope = {"Type": "Notification", "MessageId": "m", "Message": json.dumps(person | {"orderId": "o-2"})}
+    listed, output = _listed(runner, json.dumps(person), json.dumps(person, ensure_ascii=False), json.dumps(envelope))
+    assert len(listed) == 3
+    for leaked in ("Jürgen", "J\\u00fcrgen", "Weiß", "Juergen@", "juergen@", "Bücher", "B\\u00fccher"):
+        assert leaked not in output, leaked
+    orders = [message["body"] for message in listed if message["body"].startswith('{"customerName"')]
+    assert orders == ['{"customerName": "***", "customerEmail": "j***@xn--bcher-kva.example", "orderId": "o-1"}'] * 2
+    [wrapped] = [message["body"] for message in listed if message["body"].startswith('{"Type"')]
+    assert '\\"customerName\\": \\"***\\", \\"customerEmail\\": \\"j***@' in wrapped  # the preview is cut here
+
+
+def test_list_hides_display_names_in_ses_headers(runner: CliRunner, aws: None) -> None:
+    event = {"eventType": "Send", "mail": {"messageId": "x", "commonHeaders": {"to": ["Jane Doe <jane@x.org>"]},
+                                           "headers": [{"name": "To", "value": "\"Doe, Jane\" <jane@x.org>"}]}}
+    body = message_view({"MessageId": "m", "Body": json.dumps(event)})["body"]
+    assert "Jane" not in body and "Doe" not in body and "j***@x.org" in body
+    assert masked_body(json.dumps(event)) == json.dumps(
+        {"eventType": "Send", "mail": {"messageId": "x", "commonHeaders": {"to": ["j***@x.org"]},
+                                       "headers": [{"name": "To", "value": "j***@x.org"}]}})
+    assert masked_body("550 <jane@x.org>: Jane Doe unknown") == "550 <j***@x.org>: Jane Doe unknown"  # free text

@@ -65,14 +65,18 @@ def jane(tables: Tables) -> Tables:
 
 
 def erase(runner: CliRunner, tables: Tables, *args: str, stdin: str | None = None) -> Any:
+    dlq = boto3.client("sqs", region_name=REGION).create_queue(QueueName="send-dlq")["QueueUrl"]
     return runner.invoke(app, ["erase", ADDRESS.upper(), "--table", tables.deliveries, "--suppression-table",
-                               tables.suppression, *args], input=stdin)
+                               tables.suppression, "--dlq", dlq, *args], input=stdin)
 
 
-def test_erase_anonymises_records_and_keeps_a_hashed_suppression(runner: CliRunner, jane: Tables) -> None:
+def test_erase_anonymises_records_and_keeps_a_hashed_suppression(runner: CliRunner, jane: Tables,
+                                                                 ses_account_list: set[str]) -> None:
+    ses_account_list.add(ADDRESS.lower())
     result = erase(runner, jane, "--yes", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
+    assert report["ses_suppression"] == "deleted" and ses_account_list == set()
     assert report["records_found"] == 2 and report["records_anonymised"] == 2
     assert report["suppression"] == "kept" and report["orders"] == ["ord-1", "ord-2"]
     for order, status in (("ord-1", "BOUNCED"), ("ord-2", "DELIVERED")):

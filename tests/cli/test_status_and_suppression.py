@@ -39,7 +39,7 @@ def test_status_shows_the_order_masked(runner: CliRunner, tables: Tables) -> Non
 
 def test_status_exit_codes(runner: CliRunner, tables: Tables, monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.invoke(app, ["status", "ord-none", "--table", tables.deliveries]).exit_code == 1
-    assert runner.invoke(app, ["status", "bad id!", "--table", tables.deliveries]).exit_code == 2
+    assert runner.invoke(app, ["status", "bad id\t", "--table", tables.deliveries]).exit_code == 2
     monkeypatch.setattr("shutil.which", lambda _: None)
     result = runner.invoke(app, ["status", "ord-1"])
     assert result.exit_code == 2 and "--table" in result.stderr
@@ -86,6 +86,18 @@ def test_suppression_add_list_remove(runner: CliRunner, tables: Tables) -> None:
     assert code == 1 and "not suppressed" in err
 
 
+def test_suppression_remove_also_clears_ses_account_list(runner: CliRunner, tables: Tables,
+                                                         ses_account_list: set[str]) -> None:
+    ses_account_list.add(ADDRESS.lower())
+    assert suppression(runner, tables, "add", ADDRESS)[0] == 0
+    code, out, _ = suppression(runner, tables, "remove", ADDRESS)
+    assert code == 0 and "the suppression list and SES's account-level list" in out
+    assert ses_account_list == set()
+    ses_account_list.add(ADDRESS.lower())  # listed only in SES (added before the override, say)
+    code, out, _ = suppression(runner, tables, "remove", ADDRESS)
+    assert code == 0 and "SES's account-level list" in out and ses_account_list == set()
+
+
 def test_suppression_rejects_non_addresses(runner: CliRunner, tables: Tables) -> None:
     assert suppression(runner, tables, "add", "not-an-address")[0] == 2
     assert runner.invoke(app, ["suppression", "add", ADDRESS, "--reason", "WHATEVER",
@@ -108,3 +120,46 @@ def test_every_command_has_help(runner: CliRunner) -> None:
 def test_old_records_do_not_matter_for_status(runner: CliRunner, tables: Tables) -> None:
     put_delivery(tables.deliveries, "ord-9", Status.FAILED, datetime.now(UTC) - timedelta(days=300))
     assert runner.invoke(app, ["status", "ord-9", "--table", tables.deliveries]).exit_code == 0
+
+
+IDN = "xn--bcher-kva.example"
+
+
+def test_suppression_add_remove_list_take_any_spelling(runner: CliRunner, tables: Tables,
+                                                       ses_account_list: set[str]) -> None:
+    """What the operator types (`JANE@BÜCHER.EXAMPLE`) is the key the sender and the feedback loop use."""
+    code, out, _ = suppression(runner, tables, "add", "JANE@BÜCHER.EXAMPLE")
+    assert code == 0 and f"j***@{IDN}" in out and "JANE" not in out and "BÜCHER" not in out
+    table = boto3.resource("dynamodb", region_name=REGION).Table(tables.suppression)
+    entry = table.get_item(Key={schema.ADDRESS_HASH: address_hash(f"Jane@{IDN}")})["Item"]
+    assert entry["maskedAddress"] == f"j***@{IDN}"
+    assert "already suppressed" in suppression(runner, tables, "add", f"jane@{IDN.upper()}")[1]
+    table.put_item(Item={schema.ADDRESS_HASH: address_hash("bob@bücher.example"), "maskedAddress": "b***@bücher.example",
+                         "reason": "MANUAL", "suppressedAt": "2026-01-01T00:00:00.000Z"})  # as stored before
+    code, out, _ = suppression(runner, tables, "list", "--json")
+    assert code == 0 and {entry["address"] for entry in json.loads(out)} == {f"j***@{IDN}", f"b***@{IDN}"}
+    ses_account_list.add(f"jane@{IDN}")
+    code, out, _ = suppression(runner, tables, "remove", "Jane@Bücher.Example")
+    assert code == 0 and "the suppression list and SES's account-level list" in out and not ses_account_list
+    assert "Item" not in table.get_item(Key={schema.ADDRESS_HASH: address_hash(f"jane@{IDN}")})
+
+
+def test_suppression_refusals_do_not_echo_the_address(runner: CliRunner, tables: Tables) -> None:
+    code, out, err = suppression(runner, tables, "add", "jane.secret@bücher..example")
+    assert code == 2 and "not an e-mail address" in err and "secret" not in err + out and "bücher" not in err + out
+
+
+def test_status_masks_internationalised_addresses_one_way(runner: CliRunner, tables: Tables) -> None:
+    put_delivery(tables.deliveries, "ord-7", Status.BOUNCED, datetime.now(UTC), recipient=f"Jane@{IDN}",
+                 deliveredTo=f"Jane@{IDN}", statusReason="550 5.1.1 <JANE@BÜCHER.EXAMPLE> unknown",
+                 history=[{"type": "Bounce", "at": "2026-03-10T10:00:05.000Z", "id": "e1",
+                           "detail": "smtp; 550 <jane@bücher.example>"}])
+    result = runner.invoke(app, ["status", "ord-7", "--table", tables.deliveries, "--json"])
+    assert result.exit_code == 0, result.output
+    [email] = json.loads(result.stdout)["emails"]
+    assert email["recipient"] == email["deliveredTo"] == f"j***@{IDN}"
+    assert email["statusReason"] == f"550 5.1.1 <j***@{IDN}> unknown"
+    assert email["history"][0]["detail"] == f"smtp; 550 <j***@{IDN}>"
+    text = runner.invoke(app, ["status", "ord-7", "--table", tables.deliveries])
+    for output in (result.stdout, text.stdout):
+        assert "jane@" not in output.lower() and "bücher" not in output.lower()

@@ -8,9 +8,10 @@ import pytest
 
 from handlers.feedback.events import EventKind, parse_event
 from localmode.capture import emf_values, parse_emf, sent_email
+from localmode.mailbox import Outcome, outcome_for
 from localmode.provision import FunctionSpec, Translation
 from localmode.run import percentile, plan_orders
-from localmode.ses_simulator import Outcome, SimulatorOptions, events_for, outcome_for
+from localmode.ses_simulator import SimulatorOptions, events_for
 from localmode.workers import Invocation, failed_message_ids, runtime_environment, sqs_record
 
 SIM = "simulator.amazonses.com"

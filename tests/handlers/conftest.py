@@ -73,6 +73,7 @@ def tables(aws: None) -> Tables:
                 },
             },
         ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     dynamodb.create_table(
         TableName="suppression",

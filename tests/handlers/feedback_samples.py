@@ -11,6 +11,7 @@ import boto3
 
 from handlers.shared import schema
 from handlers.shared.masking import address_hash, mask_address
+from handlers.shared.order_ids import to_tag_value
 from handlers.shared.statuses import RANK, Status
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -40,7 +41,7 @@ def mail(
         "ses:caller-identity": ["order-email-sender"],
     }
     if order_id is not None:
-        tags |= {"orderId": [order_id], "kind": [kind]}
+        tags |= {"orderId": [to_tag_value(order_id)], "kind": [kind]}  # as the sender tags it
     headers = [
         {"name": "From", "value": SENDER},
         {"name": "To", "value": recipient},
@@ -297,3 +298,21 @@ def read_delivery(table: str, order_id: str = "o-1", kind: str = schema.ORDER_CO
         TableName=table, Key={schema.ORDER_ID: {"S": order_id}, schema.KIND: {"S": kind}}, ConsistentRead=True
     )["Item"]
     return {name: TypeDeserializer().deserialize(value) for name, value in raw.items()}
+
+
+def stream_records(table: str) -> list[dict[str, Any]]:
+    """Every record of the table's stream so far (moto serves DynamoDB Streams), oldest first."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    # moto's in-process stub matches the streams endpoint only with its trailing slash
+    streams = boto3.client("dynamodbstreams", region_name=REGION,
+                           endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com/")
+    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            answer = streams.get_records(ShardIterator=iterator)
+            records.extend(answer["Records"])
+            iterator = answer.get("NextShardIterator") if answer["Records"] else None
+    return records

@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeDeserializer
 
 from handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG, SQS_CONFIG, Clients
+from handlers.sender.pacing import SendPacer
 from handlers.sender.process import BatchSender
 from handlers.sender.settings import Settings
 from handlers.shared import schema
@@ -42,6 +43,10 @@ ENV = {
     "RETENTION_DAYS": "90",
     "LEASE_SECONDS": str(LEASE_SECONDS),
     "SEND_GRACE_SECONDS": str(GRACE_SECONDS),
+    "SEND_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/123456789012/order-email-send",  # World creates it
+    "SEND_RATE_PER_WORKER": "5",
+    "HOLD_MAX_DELAY_SECONDS": "900",
+    "HOLD_GIVE_UP_SECONDS": str(72 * 3600),
     "POWERTOOLS_SERVICE_NAME": "order-email-test",
     "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail",
     "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -108,6 +113,9 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+    def monotonic(self) -> float:
+        return (self.now - START).total_seconds()
 
 
 @dataclass
@@ -182,7 +190,8 @@ class World:
     def __init__(self, tables: Tables, monkeypatch: pytest.MonkeyPatch, **env_overrides: str):
         self.sqs = boto3.client("sqs", region_name=REGION)
         self.dlq_url = self.sqs.create_queue(QueueName="order-email-send-dlq")["QueueUrl"]
-        self.env = ENV | {"DLQ_URL": self.dlq_url} | env_overrides
+        self.queue_url = self.sqs.create_queue(QueueName="order-email-send")["QueueUrl"]
+        self.env = ENV | {"DLQ_URL": self.dlq_url, "SEND_QUEUE_URL": self.queue_url} | env_overrides
         for name, value in self.env.items():
             monkeypatch.setenv(name, value)
         self.sesv2 = boto3.client("sesv2", region_name=REGION)
@@ -192,6 +201,8 @@ class World:
         self.clock = FakeClock()
         self.ses = SesTap()
         self.metrics = RecordingMetrics()
+        self.deferred: list[dict[str, Any]] = []
+        """SendMessageBatch entries re-enqueued on the send queue (DelaySeconds included)."""
         self.sender = self.new_worker(self.ses)
 
     def new_worker(self, tap: SesTap) -> BatchSender:
@@ -202,8 +213,15 @@ class World:
             sqs=boto3.client("sqs", region_name=REGION, config=SQS_CONFIG),
         )
         tap.attach(clients.sesv2)
-        return BatchSender.build(Settings.from_env(self.env), clients, metrics=self.metrics, logger=Logger(),
-                                 clock=self.clock)
+        clients.sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", self._capture_deferred)
+        settings = Settings.from_env(self.env)
+        pacer = SendPacer(settings.send_rate_per_worker, clock=self.clock.monotonic, sleep=self.clock.advance)
+        return BatchSender.build(settings, clients, metrics=self.metrics, logger=Logger(), clock=self.clock,
+                                 pacer=pacer)
+
+    def _capture_deferred(self, params: dict[str, Any], **_: Any) -> None:
+        if params.get("QueueUrl") == self.queue_url:
+            self.deferred.extend(json.loads(json.dumps(entry)) for entry in params["Entries"])
 
     def process(self, *bodies: str, ids: list[str] | None = None) -> dict[str, Any]:
         return self.sender.process(sqs_event(*bodies, ids=ids))
@@ -240,6 +258,26 @@ class World:
 
     def sent_count(self) -> int:
         return len(self.ses.accepted)
+
+    def requeued(self) -> list[dict[str, Any]]:
+        """SendMessageBatch entries the sender re-enqueued on its own queue since the last call."""
+        entries, self.deferred[:] = list(self.deferred), []
+        return entries
+
+    def again(self) -> dict[str, Any]:
+        """Deliver what the sender re-enqueued, as Lambda's mapping would once each delay is over."""
+        return self.sender.process({"Records": [requeued_record(entry, f"requeued-{index}")
+                                                for index, entry in enumerate(self.requeued())]})
+
+
+def requeued_record(entry: dict[str, Any], message_id: str) -> dict[str, Any]:
+    """The Lambda record of a re-enqueued message: a new SQS message, its receive count back at 1."""
+    record = sqs_record(entry["MessageBody"], message_id)
+    record["messageAttributes"] = {
+        name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"], "stringListValues": [],
+               "binaryListValues": []}
+        for name, value in entry["MessageAttributes"].items()}
+    return record
 
 
 def as_decimal(value: Any) -> Decimal:

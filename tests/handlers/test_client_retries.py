@@ -43,7 +43,8 @@ def _ses_that_accepts_but_whose_first_answer_is_lost(accepted: list[str]) -> Any
 def test_sendemail_is_never_retried_by_botocore_after_ses_may_have_accepted() -> None:
     accepted: list[str] = []
     mailer = Mailer(_ses_that_accepts_but_whose_first_answer_is_lost(accepted),
-                    Sender(from_header=mailbox_header("Shop", "orders@example.com"), reply_to=None,
+                    Sender(from_header=mailbox_header("Shop", "orders@example.com"), from_address="orders@example.com",
+                           reply_to=None,
                            configuration_set="cs"))
     email = RenderedEmail(subject="Your order", text="text", html="<p>html</p>")
     with contextlib.suppress(Exception):  # the outcome under test is how many e-mails SES received

@@ -6,123 +6,21 @@ import importlib
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools import Logger
-from botocore.awsrequest import AWSResponse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.feedback import status_events
+from handlers.feedback import outbox
 from handlers.feedback.settings import ConfigurationError, FeedbackSettings
 from handlers.shared import schema
 from handlers.shared.masking import address_hash
 from handlers.shared.statuses import Status
 from handlers.shared.telemetry import MetricName
 from tests.handlers import feedback_samples as s
-from tests.handlers.conftest import Tables
-
-ENV = {
-    "DELIVERIES_TABLE": "deliveries",
-    "SUPPRESSION_TABLE": "suppression",
-    "EVENT_BUS_NAME": "order-email-status",
-    "SOFT_BOUNCE_COUNT": "3",
-    "SOFT_BOUNCE_WINDOW_DAYS": "7",
-    "HISTORY_LIMIT": "20",
-    "POWERTOOLS_SERVICE_NAME": "order-email-test",
-    "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
-
-
-class RecordingMetrics:
-    def __init__(self) -> None:
-        self.values: list[tuple[str, float]] = []
-
-    def add_metric(self, name: str, unit: Any, value: float) -> None:
-        self.values.append((str(name), value))
-
-    def count(self, name: str) -> int:
-        return sum(1 for metric, _ in self.values if metric == name)
-
-
-@dataclass
-class Rig:
-    tables: Tables
-    dlq_url: str
-    processor: Any
-    metrics: RecordingMetrics
-    calls: Counter[str] = field(default_factory=Counter)
-    published: list[dict[str, Any]] = field(default_factory=list)
-    put_events_calls: int = 0
-    fail_put_events: int = 0
-
-    def run(self, lambda_event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.processor.process(lambda_event)
-        return result
-
-    def details(self) -> list[dict[str, Any]]:
-        return [json.loads(entry["Detail"]) for entry in self.published]
-
-    def dlq(self) -> list[dict[str, Any]]:
-        answer = boto3.client("sqs", region_name=s.REGION).receive_message(
-            QueueUrl=self.dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-        )
-        return answer.get("Messages", [])
-
-    def suppression(self, address: str) -> dict[str, Any] | None:
-        item = boto3.client("dynamodb", region_name=s.REGION).get_item(
-            TableName=self.tables.suppression, Key={schema.ADDRESS_HASH: {"S": address_hash(address)}}
-        )
-        return item.get("Item")
-
-
-@pytest.fixture
-def rig(tables: Tables, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
-    dlq_url = boto3.client("sqs", region_name=s.REGION).create_queue(QueueName="feedback-dlq")["QueueUrl"]
-    boto3.client("events", region_name=s.REGION).create_event_bus(Name=ENV["EVENT_BUS_NAME"])
-    for name, value in (ENV | {"DLQ_URL": dlq_url}).items():
-        monkeypatch.setenv(name, value)
-    module = importlib.import_module("handlers.ses_feedback")
-    session = boto3.session.Session(region_name=s.REGION)
-    metrics = RecordingMetrics()
-    holder: dict[str, Rig] = {}
-
-    def count(event_name: str, **_: Any) -> None:
-        holder["rig"].calls[event_name.split(".", 1)[1]] += 1
-
-    entries: list[dict[str, Any]] = []
-
-    def capture(params: dict[str, Any], **_: Any) -> None:
-        assert len(params["Entries"]) <= status_events.MAX_ENTRIES
-        entries[:] = params["Entries"]
-
-    def fail_or_record(**_: Any) -> Any:
-        current = holder["rig"]
-        current.put_events_calls += 1
-        if current.fail_put_events:
-            current.fail_put_events -= 1
-            return AWSResponse("https://events", 200, {}, None), {
-                "FailedEntryCount": len(entries),
-                "Entries": [{"ErrorCode": "InternalFailure"} for _ in entries],
-            }
-        current.published.extend(entries)
-        return None
-
-    session.events.register("before-call.*.*", count)
-    session.events.register("before-parameter-build.events.PutEvents", capture)
-    session.events.register("before-call.events.PutEvents", fail_or_record)
-    processor = module.build_processor(FeedbackSettings.from_env(), session)
-    processor.metrics = metrics
-    processor.logger = Logger(service="test", level="WARNING")
-    processor.publisher._sleep = lambda _: None
-    holder["rig"] = Rig(tables, dlq_url, processor, metrics)
-    yield holder["rig"]
-
+from tests.handlers.feedback_rig import ENV, Rig, rig_fixture  # noqa: F401 - the fixture
 
 # --- status updates ------------------------------------------------------------------------------
 
@@ -165,7 +63,7 @@ def test_detail_matches_the_published_json_schema(rig: Rig) -> None:
     detail = rig.details()[0]
     assert set(detail) == set(schema_doc["required"]) == set(schema_doc["properties"])
     assert detail["schemaVersion"] == schema_doc["properties"]["schemaVersion"]["const"]
-    assert rig.published[0]["Source"] == "order-email" and rig.published[0]["DetailType"] == "Email Status Changed"
+    assert (outbox.SOURCE, outbox.DETAIL_TYPE) == ("order-email", "Email Status Changed")  # the pipe's target
 
 
 def test_redelivered_event_changes_nothing(rig: Rig) -> None:
@@ -218,7 +116,7 @@ def test_untagged_event_found_through_the_message_id_index(rig: Rig) -> None:
 def test_calls_per_event_are_a_read_and_a_conditional_write(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Open", seconds=20), s.event("Delivery")))
-    assert rig.calls == Counter({"dynamodb.GetItem": 2, "dynamodb.UpdateItem": 2, "eventbridge.PutEvents": 1})
+    assert rig.calls == Counter({"dynamodb.GetItem": 2, "dynamodb.UpdateItem": 2})  # the bus is the stream's job
 
 
 def test_send_event_confirming_the_senders_record_writes_nothing(rig: Rig) -> None:
@@ -374,46 +272,51 @@ def test_transient_aws_error_reports_only_that_record(rig: Rig, monkeypatch: pyt
     assert s.read_delivery(rig.tables.deliveries)["status"] == Status.DELIVERED
 
 
-# --- status-change events ---------------------------------------------------------------------------
+# --- status-change events: the outbox ------------------------------------------------------------
 
 
-def test_one_put_events_call_per_ten_changes(rig: Rig) -> None:
-    bodies = []
+def test_every_change_reaches_the_stream_once_and_nothing_is_published_here(rig: Rig) -> None:
     for n in range(12):
         s.seed_delivery(rig.tables.deliveries, f"o-{n}", f"m-{n}")
-        bodies.append(s.event("Delivery", f"m-{n}", f"o-{n}"))
-    rig.run(s.sqs_event(*bodies[:10]))
-    rig.run(s.sqs_event(*bodies[10:]))
-    assert rig.put_events_calls == 2 and len(rig.details()) == 12
-    assert len({d["eventId"] for d in rig.details()}) == 12
+    rig.run(s.sqs_event(*(s.event("Delivery", f"m-{n}", f"o-{n}") for n in range(12))))
+    details = rig.details()
+    assert len(details) == 12 and len({d["eventId"] for d in details}) == 12
+    assert "events.PutEvents" not in rig.calls and "PutEvents" not in rig.calls
 
 
-def test_failed_entries_are_parked_retried_and_keep_their_id(rig: Rig) -> None:
+def test_a_crash_after_the_write_loses_no_status_event(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Died(BaseException):
+        """The function's process dies right after its write."""
+
     s.seed_delivery(rig.tables.deliveries)
-    rig.fail_put_events = 3  # every in-place attempt fails
-    response = rig.run(s.sqs_event(s.event("Delivery")))
-    assert response == {"batchItemFailures": [{"itemIdentifier": "sqs-0"}]}
-    assert rig.details() == [] and s.read_delivery(rig.tables.deliveries)["pendingEvents"]
-    rig.run(s.sqs_event(s.event("Delivery")))  # SQS redelivers the record: a duplicate SES event …
-    (detail,) = rig.details()  # … that republishes the parked change, once
-    assert detail["status"] == "DELIVERED"
-    assert "pendingEvents" not in s.read_delivery(rig.tables.deliveries)
-    rig.run(s.sqs_event(s.event("Delivery")))
-    assert len(rig.details()) == 1
+    original = rig.processor._log_applied
+
+    def die_after_the_write(*args: Any, **kwargs: Any) -> None:
+        raise Died
+
+    monkeypatch.setattr(rig.processor, "_log_applied", die_after_the_write)
+    with pytest.raises(Died):
+        rig.run(s.sqs_event(s.event("Delivery")))
+    assert [d["status"] for d in rig.details()] == ["DELIVERED"]  # the write alone carries it
+    monkeypatch.setattr(rig.processor, "_log_applied", original)
+    rig.run(s.sqs_event(s.event("Delivery")))  # SQS redelivers the record: a duplicate, nothing new
+    assert [d["status"] for d in rig.details()] == ["DELIVERED"]
 
 
-def test_in_place_retry_of_failed_entries(rig: Rig) -> None:
-    s.seed_delivery(rig.tables.deliveries)
-    rig.fail_put_events = 1
-    assert rig.run(s.sqs_event(s.event("Delivery"))) == {"batchItemFailures": []}
-    assert len(rig.details()) == 1 and rig.put_events_calls == 2
-
-
-def test_asynchronous_invocations_raise_to_be_retried(rig: Rig) -> None:
+def test_asynchronous_invocations_raise_to_be_retried(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     from handlers.feedback.processor import RetryableFailure
 
     s.seed_delivery(rig.tables.deliveries)
-    rig.fail_put_events = 3
+    calls = {"n": 0}
+    original = rig.processor.records.apply
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("transient")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(rig.processor.records, "apply", flaky)
     with pytest.raises(RetryableFailure):
         rig.run(s.sns_lambda_event(s.event("Delivery")))
     rig.run(s.sns_lambda_event(s.event("Delivery")))

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.feedback.envelopes import Ignored, Invalid, Payload, inbound_records, unwrap
-from handlers.feedback.events import EventKind, FeedbackEvent, parse_event, scrub
+from handlers.feedback.events import EventKind, FeedbackEvent, parse_event
 from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers import feedback_samples as s
 
@@ -130,8 +130,10 @@ def test_complaint_feedback_types() -> None:
     assert isinstance(not_spam, FeedbackEvent) and not not_spam.suppresses and not_spam.kind is EventKind.COMPLAINT
 
 
-def test_scrub_masks_addresses_in_diagnostics() -> None:
-    assert scrub("550 <jane.doe@example.com>: no such user") == "550 <j***@example.com>: no such user"
+def test_reasons_mask_addresses_in_diagnostics() -> None:
+    parsed = parse_event(s.event("Bounce"))
+    assert isinstance(parsed, FeedbackEvent)
+    assert "smtp; 550 5.1.1 <j***@example.com>: Recipient address rejected" in (parsed.reason or "")
 
 
 json_values = st.recursive(

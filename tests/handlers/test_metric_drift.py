@@ -81,7 +81,8 @@ def emitted(dev: StackRun, tables: Tables, monkeypatch: pytest.MonkeyPatch,
     telemetry = ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE")
     sqs = boto3.client("sqs", region_name=REGION)
     metrics = _run_sender(
-        SENDER_ENV | {"DLQ_URL": sqs.create_queue(QueueName="send-dlq")["QueueUrl"]}
+        SENDER_ENV | {"DLQ_URL": sqs.create_queue(QueueName="send-dlq")["QueueUrl"],
+                      "SEND_QUEUE_URL": sqs.create_queue(QueueName="send")["QueueUrl"]}
         | _declared_env(dev, "order-email-sender-function", telemetry), tables, monkeypatch, capsys)
     metrics |= _run_feedback(
         samples_env(sqs.create_queue(QueueName="feedback-dlq")["QueueUrl"])
@@ -90,22 +91,23 @@ def emitted(dev: StackRun, tables: Tables, monkeypatch: pytest.MonkeyPatch,
 
 
 def samples_env(dlq_url: str) -> dict[str, str]:
-    boto3.client("events", region_name=REGION).create_event_bus(Name="status-bus")
     return {"DELIVERIES_TABLE": "deliveries", "SUPPRESSION_TABLE": "suppression", "DLQ_URL": dlq_url,
-            "EVENT_BUS_NAME": "status-bus", "SOFT_BOUNCE_COUNT": "1", "SOFT_BOUNCE_WINDOW_DAYS": "7",
+            "CONFIGURATION_SET": "order-email-dev", "SOFT_BOUNCE_COUNT": "1", "SOFT_BOUNCE_WINDOW_DAYS": "7",
             "HISTORY_LIMIT": "20", "POWERTOOLS_LOG_LEVEL": "WARNING"}
 
 
 def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyPatch,
                 capsys: pytest.CaptureFixture[str]) -> set[Metric]:
-    """Sent, duplicate, invalid, suppressed, throttled and rejected orders: every send-path metric."""
+    """Sent, duplicate, invalid, suppressed, throttled, held, failed and long-waiting orders: every send-path metric."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=FROM_DOMAIN)
     boto3.client("dynamodb", region_name=REGION).put_item(TableName=tables.suppression, Item={
         "addressHash": {"S": address_hash("blocked@example.com")}, "reason": {"S": "BOUNCE"}})
     tap = SesTap(failures=[("TooManyRequestsException", "Maximum sending rate exceeded."),
-                           ("MessageRejected", "Email address is not verified.")])
+                           ("MessageRejected", "Email address is not verified."),
+                           ("MessageRejected", "Illegal address"),
+                           ("TooManyRequestsException", "Maximum sending rate exceeded.")])
 
     class TappedSession(boto3.session.Session):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -116,10 +118,12 @@ def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyP
     entry = importlib.reload(importlib.import_module("handlers.send_order_email"))  # reads the declared env
     entry.sender.cache_clear()
     capsys.readouterr()
-    event = sqs_event(body(order("THROTTLED")), body(order("REJECTED")), body(order("SENT")),
-                      body(order("SENT")), body(order("BAD", customerEmail="nope")),
+    event = sqs_event(body(order("THROTTLED")), body(order("HELD")), body(order("FAILED")), body(order("STALE")),
+                      body(order("SENT")), body(order("SENT")), body(order("BAD", customerEmail="nope")),
                       body(order("BLOCKED", customerEmail="blocked@example.com")),
-                      ids=["t", "r", "s", "d", "b", "x"])
+                      ids=["t", "h", "f", "w", "s", "d", "b", "x"])
+    event["Records"][3]["messageAttributes"] = {  # has waited since 1970: past any hold limit
+        "deferredSince": {"stringValue": "0", "dataType": "Number"}, "deferrals": {"stringValue": "9", "dataType": "Number"}}
     entry.handler(event, FakeContext())
     entry.sender.cache_clear()
     return _emitted(capsys.readouterr().out)
@@ -139,6 +143,7 @@ def _run_feedback(env: dict[str, str], tables: Tables, monkeypatch: pytest.Monke
     samples.seed_delivery(tables.deliveries, "o-soft", "m-soft", recipient="soft@example.com")
     events.append(samples.event("Bounce", "m-soft", "o-soft", recipient="soft@example.com", bounce_type="Transient"))
     events.append(samples.event("Delivery", "m-unknown", None, recipient="other@example.com"))
+    events.append(samples.event("Complaint", "m-foreign", "o-1", recipient="r1@example.com"))  # not o-1's message
     events.append("{ not json")
     entry = importlib.reload(importlib.import_module("handlers.ses_feedback"))
     capsys.readouterr()

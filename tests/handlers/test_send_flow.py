@@ -130,7 +130,10 @@ def test_concurrent_workers_send_once(world: World) -> None:
     release.set()
     thread.join(10)
 
-    assert failed_ids(response_b) == ["b"]  # live lease: retried later
+    assert failed_ids(response_b) == []  # live lease: B's copy waits on the queue until the lease is over
+    [waiting] = world.requeued()
+    assert waiting["MessageAttributes"]["deferReason"]["StringValue"] == "BUSY"
+    assert waiting["DelaySeconds"] == LEASE_SECONDS + 1
     assert results == [{"batchItemFailures": []}]
     assert worker_b.process(sqs_event(body(order()), ids=["b"])) == {"batchItemFailures": []}
     assert len(world.ses.accepted) + len(other_tap.accepted) == 1
@@ -279,44 +282,10 @@ def test_dlq_failure_retries_the_record(world: World) -> None:
 # -- SES errors ---------------------------------------------------------------------------------------
 
 
-def test_throttling_releases_the_claim_and_the_retry_sends_once(world: World) -> None:
-    world.ses.failures = [("TooManyRequestsException", "Maximum sending rate exceeded.")]
-    assert failed_ids(world.process(body(order()), ids=["m"])) == ["m"]
-    item = world.item()
-    assert item is not None and item["status"] == Status.SENDING and item["leaseExpiresAt"] == 0
-    assert world.sent_count() == 0
-    assert world.metrics.total("SendThrottled") == 1
-
-    assert world.process(body(order()), ids=["m"]) == {"batchItemFailures": []}  # at once: no lease wait
-    assert world.sent_count() == 1
-    assert world.item()["attempts"] == 2
-    assert world.item()["status"] == Status.SENT
-
-
-def test_daily_quota_stops_the_batch(world: World) -> None:
-    world.ses.failures = [("LimitExceededException", "Daily message quota exceeded.")]
-    bodies = [body(order(f"ORD-{n}")) for n in range(4)]
-    response = world.process(*bodies, ids=["a", "b", "c", "d"])
-    assert failed_ids(response) == ["a", "b", "c", "d"]
-    assert world.sent_count() == 0
-    assert len(world.ses.requests) == 1  # the rest were not even tried
-    assert world.item("ORD-0")["leaseExpiresAt"] == 0
-    assert world.item("ORD-1") is None
-
-
-def test_daily_quota_after_some_sends_fails_only_the_rest(world: World) -> None:
-    world.ses.failures = []
-    bodies = [body(order(f"ORD-{n}")) for n in range(3)]
-    world.process(bodies[0], ids=["a"])
-    world.ses.failures = [("Throttling", "Daily message quota exceeded.")]
-    response = world.process(*bodies, ids=["a", "b", "c"])
-    assert failed_ids(response) == ["b", "c"]
-
-
-@pytest.mark.parametrize("code", ["MessageRejected", "MailFromDomainNotVerifiedException",
-                                  "AccountSuspendedException", "BadRequestException"])
-def test_permanent_ses_error_marks_failed(world: World, code: str) -> None:
-    world.ses.failures = [(code, "Email address is not verified: jane.doe@example.com")]
+@pytest.mark.parametrize(("code", "message"), [("MessageRejected", "Illegal address: jane.doe@example.com"),
+                                             ("BadRequestException", "Missing final '@domain': jane.doe@example.com")])
+def test_order_level_ses_refusal_marks_failed(world: World, code: str, message: str) -> None:
+    world.ses.failures = [(code, message)]
     assert world.process(body(order())) == {"batchItemFailures": []}
     item = world.item()
     assert item is not None
@@ -326,6 +295,7 @@ def test_permanent_ses_error_marks_failed(world: World, code: str) -> None:
     assert mask_address("jane.doe@example.com") in item["statusReason"]
     assert item["statusShard"].startswith("FAILED#")
     assert world.metrics.total("SendFailures") == 1
+    assert world.requeued() == []
     # a redelivery is a duplicate: FAILED is terminal
     assert world.process(body(order())) == {"batchItemFailures": []}
     assert len(world.ses.requests) == 1
@@ -375,13 +345,23 @@ def test_crash_then_send_event_recorded_id_is_not_sent_again(world: World, monke
     assert item is not None and item["status"] == Status.SENT and item["sesMessageId"] == message_id
 
 
+def waits_for(world: World, verdict: str) -> int:
+    """The copy the sender re-enqueued to wait, and how long it waits: never a visibility-timeout retry."""
+    [waiting] = world.requeued()
+    assert waiting["MessageAttributes"]["deferReason"]["StringValue"] == verdict
+    return int(waiting["DelaySeconds"])
+
+
 def test_crash_without_send_event_waits_out_the_grace_period(world: World, monkeypatch) -> None:
     _crash_after_send(world, monkeypatch)
-    assert failed_ids(world.process(body(order()), ids=["m"])) == ["m"]  # lease still live
+    assert failed_ids(world.process(body(order()), ids=["m"])) == []
+    assert waits_for(world, "BUSY") == LEASE_SECONDS + 1  # lease still live
     world.clock.advance(LEASE_SECONDS + 1)
-    assert failed_ids(world.process(body(order()), ids=["m"])) == ["m"]  # inside the grace period
+    assert failed_ids(world.process(body(order()), ids=["m"])) == []
+    assert waits_for(world, "WAIT_FOR_SEND_EVENT") == GRACE_SECONDS  # inside the grace period: to its end
     world.clock.advance(GRACE_SECONDS - 10)
-    assert failed_ids(world.process(body(order()), ids=["m"])) == ["m"]
+    assert failed_ids(world.process(body(order()), ids=["m"])) == []
+    assert waits_for(world, "WAIT_FOR_SEND_EVENT") == 10
     assert world.sent_count() == 1
     world.clock.advance(20)  # past lease + grace, no Send event: the first send is presumed lost
     assert world.process(body(order()), ids=["m"]) == {"batchItemFailures": []}

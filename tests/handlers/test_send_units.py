@@ -38,9 +38,11 @@ def test_valid_order_parses_money_as_decimal() -> None:
 
 @pytest.mark.parametrize(("overrides", "where"), [
     ({"orderId": ""}, "orderId"),
-    ({"orderId": "a" * 65}, "orderId"),
-    ({"orderId": "has space"}, "orderId"),
-    ({"orderId": "tag/illegal"}, "orderId"),
+    ({"orderId": "a" * 81}, "orderId"),
+    ({"orderId": " leading-space"}, "orderId"),
+    ({"orderId": "trailing-space "}, "orderId"),
+    ({"orderId": "tab\tinside"}, "orderId"),
+    ({"orderId": "ümlaut"}, "orderId"),
     ({"customerEmail": "jane@"}, "customerEmail"),
     ({"customerEmail": "Jane <jane@example.com>"}, "customerEmail"),
     ({"customerName": ""}, "customerName"),
@@ -225,24 +227,56 @@ def test_judge_existing(item: dict[str, Any] | None, verdict: Verdict) -> None:
     assert judge_existing(item, NOW, GRACE) is verdict
 
 
-@pytest.mark.parametrize(("code", "message", "kind"), [
-    ("TooManyRequestsException", "Too many requests", SendErrorKind.THROTTLED),
-    ("Throttling", "Maximum sending rate exceeded.", SendErrorKind.THROTTLED),
-    ("ThrottlingException", "", SendErrorKind.THROTTLED),
-    ("Throttling", "Daily message quota exceeded.", SendErrorKind.DAILY_QUOTA),
-    ("LimitExceededException", "Daily message quota exceeded", SendErrorKind.DAILY_QUOTA),
-    ("LimitExceededException", "", SendErrorKind.DAILY_QUOTA),
-    ("MessageRejected", "Email address is not verified.", SendErrorKind.PERMANENT),
-    ("MailFromDomainNotVerifiedException", "", SendErrorKind.PERMANENT),
-    ("NotFoundException", "Configuration set does not exist", SendErrorKind.PERMANENT),
-    ("AccountSuspendedException", "", SendErrorKind.PERMANENT),
-    ("SendingPausedException", "", SendErrorKind.PERMANENT),
-    ("BadRequestException", "", SendErrorKind.PERMANENT),
-    ("InternalFailure", "", SendErrorKind.UNKNOWN),
-    ("ServiceUnavailable", "", SendErrorKind.UNKNOWN),
+FROM = "orders@mail.shop.example"
+UNVERIFIED = "Email address is not verified. The following identities failed the check in region EU-WEST-1: "
+
+
+@pytest.mark.parametrize(("code", "message", "kind", "whole_batch"), [
+    # order-level: this order's fault, FAILED
+    ("MessageRejected", "Illegal address", SendErrorKind.ORDER, False),
+    ("MessageRejected", "Message length is more than 40 MB", SendErrorKind.ORDER, False),
+    ("BadRequestException", "", SendErrorKind.ORDER, False),
+    # account- or stack-level: held, and the rest of the batch with it
+    ("SendingPausedException", "", SendErrorKind.HELD, True),
+    ("AccountSuspendedException", "", SendErrorKind.HELD, True),
+    ("MailFromDomainNotVerifiedException", "", SendErrorKind.HELD, True),
+    ("NotFoundException", "Configuration set order-email-dev does not exist.", SendErrorKind.HELD, True),
+    ("Throttling", "Daily message quota exceeded.", SendErrorKind.HELD, True),
+    ("TooManyRequestsException", "Daily message quota exceeded.", SendErrorKind.HELD, True),
+    ("LimitExceededException", "Daily message quota exceeded", SendErrorKind.HELD, True),
+    ("LimitExceededException", "", SendErrorKind.HELD, True),
+    ("MessageRejected", UNVERIFIED + FROM, SendErrorKind.HELD, True),
+    ("MessageRejected", UNVERIFIED + "mail.shop.example", SendErrorKind.HELD, True),
+    ("MessageRejected", UNVERIFIED + "shop.example", SendErrorKind.HELD, True),
+    ("MessageRejected", UNVERIFIED + f'"Shop, Inc." <{FROM}>', SendErrorKind.HELD, True),
+    ("MessageRejected", UNVERIFIED + f"Jane <jane@example.com>, Shop <{FROM}>", SendErrorKind.HELD, True),
+    # the sandbox refusing one recipient: held, but the other orders may go to verified recipients
+    ("MessageRejected", UNVERIFIED + "jane@example.com", SendErrorKind.HELD, False),
+    ("MessageRejected", "Email address is not verified.", SendErrorKind.HELD, False),
+    # the rate: backs off
+    ("TooManyRequestsException", "Too many requests", SendErrorKind.THROTTLED, False),
+    ("TooManyRequestsException", "Maximum sending rate exceeded.", SendErrorKind.THROTTLED, False),
+    ("Throttling", "Maximum sending rate exceeded.", SendErrorKind.THROTTLED, False),
+    ("ThrottlingException", "", SendErrorKind.THROTTLED, False),
+    # SES may have the e-mail
+    ("InternalFailure", "", SendErrorKind.UNKNOWN, False),
+    ("ServiceUnavailable", "", SendErrorKind.UNKNOWN, False),
 ])
-def test_classify_send_error(code: str, message: str, kind: SendErrorKind) -> None:
-    assert classify_send_error(code, message) is kind
+def test_classify_send_error(code: str, message: str, kind: SendErrorKind, whole_batch: bool) -> None:
+    verdict = classify_send_error(code, message, FROM)
+    assert (verdict.kind, verdict.whole_batch) == (kind, whole_batch)
+    assert (verdict.remedy is not None) is (kind is SendErrorKind.HELD)
+
+
+def test_every_held_refusal_says_what_to_fix() -> None:
+    remedies = {classify_send_error(code, message, FROM).remedy for code, message in (
+        ("SendingPausedException", ""), ("MessageRejected", UNVERIFIED + FROM),
+        ("MessageRejected", UNVERIFIED + "jane@example.com"), ("TooManyRequestsException", "Daily message quota exceeded."),
+        ("MailFromDomainNotVerifiedException", ""), ("NotFoundException", ""), ("AccountSuspendedException", ""))}
+    assert len(remedies) == 7
+    assert any("resume" in remedy for remedy in remedies if remedy)
+    assert any("publish the DKIM records" in remedy for remedy in remedies if remedy)
+    assert any("production access" in remedy for remedy in remedies if remedy)
 
 
 # -- settings -----------------------------------------------------------------------------------------

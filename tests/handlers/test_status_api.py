@@ -103,8 +103,8 @@ def test_malformed_order_id_is_400(tables: Tables, order_id: str) -> None:
         assert body(response)["parameter"] == "orderId"
 
 
-def test_order_id_longer_than_64_is_400_naming_the_parameter(tables: Tables) -> None:
-    response = call(tables, "/orders/" + "x" * 65)
+def test_order_id_longer_than_80_is_400_naming_the_parameter(tables: Tables) -> None:
+    response = call(tables, "/orders/" + "x" * 81)
     assert response["statusCode"] == 400
     assert body(response)["parameter"] == "orderId"
 

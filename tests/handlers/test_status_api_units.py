@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handlers.shared.order_ids import ORDER_ID_PATTERN
 from handlers.shared.schema import iso
 from handlers.shared.statuses import Status
 from handlers.status_api.cursor import Cursor, CursorError, decode_cursor, encode_cursor
@@ -26,7 +27,7 @@ from handlers.status_api.views import email_view, listing_view, plain, scrub_add
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))
-order_ids = st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True)
+order_ids = st.from_regex(ORDER_ID_PATTERN, fullmatch=True)
 
 
 @given(st.sampled_from(list(Status)), moments, moments, order_ids)
@@ -81,10 +82,17 @@ def test_cursor_fixes_status_and_since_of_later_pages() -> None:
         parse_listing({"cursor": token, "since": "2026-03-08"}, NOW)
 
 
-@pytest.mark.parametrize("order_id", ["", "x" * 65, "a b", "a/b", "ä", "a\n"])
+@pytest.mark.parametrize("order_id", ["", "x" * 81, "%20a", "a%20", "%C3%A4", "a%0A", "a\n"])
 def test_bad_order_ids(order_id: str) -> None:
     with pytest.raises(BadParameter):
         check_order_id(order_id)
+
+
+@pytest.mark.parametrize(("segment", "order_id"), [("A.1001", "A.1001"), ("%231001", "#1001"),
+                                                   ("2026%2F11%2F0042", "2026/11/0042"), ("PO%201001", "PO 1001"),
+                                                   ("shop:eu:77", "shop:eu:77"), ("x" * 80, "x" * 80)])
+def test_order_ids_in_the_path_are_percent_decoded(segment: str, order_id: str) -> None:
+    assert check_order_id(segment) == order_id
 
 
 def test_days_newest_first() -> None:

@@ -71,7 +71,8 @@ def test_ses_identity_dkim_mail_from_and_configuration_set(stack: StackRun) -> N
     config_set = stack.named(f"{SENDER}-configuration-set").inputs
     assert config_set["reputationOptions"] == {"reputationMetricsEnabled": True}
     assert config_set["deliveryOptions"] == {"tlsPolicy": "REQUIRE"}
-    assert config_set["suppressionOptions"] == {"suppressedReasons": ["BOUNCE", "COMPLAINT"]}
+    # An empty list overrides the account-level list: our hashed suppression table is the only one.
+    assert config_set["suppressionOptions"] == {"suppressedReasons": []}
 
 
 def test_dns_records_output_and_route53_only_with_a_zone(dev: StackRun, prod: StackRun) -> None:
@@ -96,8 +97,11 @@ def test_sender_function_settings_and_environment(stack: StackRun) -> None:
     assert environment["POWERTOOLS_SERVICE_NAME"] == f"order-email-{stack.stack}"
     assert set(environment) == {
         "DELIVERIES_TABLE", "SUPPRESSION_TABLE", "DLQ_URL", "CONFIGURATION_SET", "FROM_ADDRESS", "FROM_NAME",
-        "REPLY_TO", "SANDBOX_MODE", "RETENTION_DAYS", "LEASE_SECONDS", "SEND_GRACE_SECONDS",
+        "REPLY_TO", "SANDBOX_MODE", "RETENTION_DAYS", "LEASE_SECONDS", "SEND_GRACE_SECONDS", "SEND_QUEUE_URL",
+        "SEND_RATE_PER_WORKER", "HOLD_MAX_DELAY_SECONDS", "HOLD_GIVE_UP_SECONDS",
         "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+    assert environment["SEND_QUEUE_URL"] == stack.named(f"{SENDER}-queue").state["url"]
+    assert float(environment["SEND_RATE_PER_WORKER"]) == (0.5 if stack.stack == "dev" else 25)
     log_group = stack.named(f"{SENDER}-function-logs").inputs
     assert function["loggingConfig"]["logGroup"] == log_group["name"]
     assert log_group["retentionInDays"] == (7 if stack.stack == "dev" else 90)

@@ -39,10 +39,11 @@ def test_feedback_function_environment_and_mapping(stack: StackRun) -> None:
     assert function["handler"] == "handlers.ses_feedback.handler"
     environment = function["environment"]["variables"]
     assert set(environment) == {
-        "DELIVERIES_TABLE", "SUPPRESSION_TABLE", "DLQ_URL", "EVENT_BUS_NAME", "SOFT_BOUNCE_COUNT",
+        "DELIVERIES_TABLE", "SUPPRESSION_TABLE", "DLQ_URL", "CONFIGURATION_SET", "SOFT_BOUNCE_COUNT",
         "SOFT_BOUNCE_WINDOW_DAYS", "HISTORY_LIMIT", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL"}
-    assert environment["EVENT_BUS_NAME"] == f"order-email-{stack.stack}-status"
+    assert environment["CONFIGURATION_SET"] == stack.named("order-email-sender-configuration-set").state[
+        "configurationSetName"]
     mapping = stack.named(f"{FEEDBACK}-mapping").inputs
     assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"]
     assert stack.named(f"{FEEDBACK}-queue-subscription").inputs["rawMessageDelivery"] is True
@@ -50,9 +51,7 @@ def test_feedback_function_environment_and_mapping(stack: StackRun) -> None:
 
 def test_feedback_role_is_least_privilege(stack: StackRun) -> None:
     policy = statements(policy_of(stack, f"{FEEDBACK}-function-policy"))
-    bus = stack.named(f"{FEEDBACK}-status-bus").state["arn"]
-    assert policy["PublishStatusChanges"] == {"Sid": "PublishStatusChanges", "Effect": "Allow",
-                                              "Action": "events:PutEvents", "Resource": bus}
+    assert "PublishStatusChanges" not in policy  # the outbox pipe publishes, from the table's stream
     assert policy["FindDeliveryByMessageId"]["Resource"].endswith("/index/bySesMessageId")
     assert "ses:SendEmail" not in str(policy)
 

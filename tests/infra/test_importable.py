@@ -37,6 +37,7 @@ def consumer_program() -> None:
         "track_opens_and_clicks": False,
         "deliveries_table_name": store.deliveries_table_name,
         "deliveries_table_arn": store.deliveries_table_arn,
+        "deliveries_stream_arn": store.deliveries_stream_arn,
         "suppression_table_name": store.suppression_table_name,
         "suppression_table_arn": store.suppression_table_arn,
         "soft_bounce_count": 3,
@@ -66,7 +67,8 @@ def test_components_compose_from_a_consumer_program() -> None:
     assert components == {"order-email:index:DeliveryStore", "order-email:index:EmailSender",
                           "order-email:index:FeedbackLoop", "order-email:index:StatusApi"}
     functions = {r.name: r.inputs for r in run.of_type("aws:lambda/function:Function")}
-    assert set(functions) == {"shop-mail-function", "shop-feedback-function", "shop-status-function"}
+    assert set(functions) == {"shop-mail-function", "shop-feedback-function", "shop-feedback-outbox-function",
+                              "shop-status-function"}
     # Used alone, each component packages this package's handlers and builds its own layer.
     assert len(run.of_type("aws:lambda/layerVersion:LayerVersion")) == 3
     assert all(function["code"] for function in functions.values())

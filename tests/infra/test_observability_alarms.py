@@ -24,6 +24,7 @@ WATCHED = Watched(
     function_names={"sender": "send-fn", "feedback": "feedback-fn", "status": "status-fn"},
     queue_names={"send": "send-q", "feedback": "feedback-q"},
     dead_letter_queue_names={"send": "send-dlq", "feedback": "feedback-dlq"},
+    orders_topic_names=["orders-topic"],
 )
 
 
@@ -143,7 +144,7 @@ def test_treat_missing_data_is_chosen_per_alarm() -> None:
 
 def test_every_spec_is_well_formed() -> None:
     specs = alarm_specs(WATCHED, DEFAULT_THRESHOLDS)
-    assert len(specs) == 6 + 2 + 2 + 3 * 2
+    assert len(specs) == 8 + 2 + 2 + 3 * 2
     assert len({spec.name for spec in specs}) == len(specs)
     for spec in specs:
         assert spec.name == f"order-email-dev-{spec.key}"

@@ -30,6 +30,7 @@ def _args(config: StackConfig, **overrides: Any) -> ObservabilityArgs:
         function_names={"sender": "send-fn", "feedback": "feedback-fn", "status": "status-fn"},
         queue_names={"send": "send-q", "feedback": "feedback-q"},
         dead_letter_queue_names={"send": "send-dlq", "feedback": "feedback-dlq"},
+        orders_topic_names=["orders-topic"],
         log_group_names={
             "sender": "/aws/lambda/send-fn",
             "feedback": "/aws/lambda/feedback-fn",
@@ -79,7 +80,7 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok(stack: tuple[StackRun, S
     run, _ = stack
     topic = _topic_arn(run)
     alarms = run.of_type(METRIC_ALARM) + run.of_type(COMPOSITE)
-    assert len(alarms) == 17
+    assert len(alarms) == 19
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic], alarm.name
         assert alarm.inputs["okActions"] == [topic], alarm.name
