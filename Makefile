@@ -21,7 +21,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 typecheck: venv
-	$(VENV)/bin/mypy components handlers mockstack localmode order_email_cli policy __main__.py
+	$(VENV)/bin/mypy order_email __main__.py
 
 unit: venv
 	$(VENV)/bin/pytest

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components import (
+from order_email.components import (
     DeliveryStore,
     EmailSender,
     EncryptionKey,
@@ -12,7 +12,7 @@ from components import (
     load_stack_config,
     thresholds_from_settings,
 )
-from components.feedback_loop import status_bus_name
+from order_email.components.feedback_loop import status_bus_name
 
 config = load_stack_config()
 tags = config.resource_tags

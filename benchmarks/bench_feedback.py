@@ -99,10 +99,10 @@ def build_processor(fake: FakeAws) -> Any:
     """The real processor over the fakes, logging off (the handler's own work only)."""
     from aws_lambda_powertools import Logger
 
-    from handlers.feedback.processor import FeedbackProcessor
-    from handlers.feedback.records import DeliveryRecords
-    from handlers.feedback.suppression import SuppressionList
-    from handlers.shared.sqs_batch import DeadLetters
+    from order_email.handlers.feedback.processor import FeedbackProcessor
+    from order_email.handlers.feedback.records import DeliveryRecords
+    from order_email.handlers.feedback.suppression import SuppressionList
+    from order_email.handlers.shared.sqs_batch import DeadLetters
 
     return FeedbackProcessor(
         DeliveryRecords(fake, "deliveries", history_limit=20, configuration_set="order-email-dev"),

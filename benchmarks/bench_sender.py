@@ -104,10 +104,10 @@ def event(batch_number: int) -> dict[str, Any]:
 def sender_run(batches: int) -> tuple[float, Counter[str]]:
     from aws_lambda_powertools import Metrics
 
-    from handlers.sender.clients import Clients
-    from handlers.sender.process import BatchSender
-    from handlers.sender.settings import Settings
-    from handlers.shared.logs import make_logger
+    from order_email.handlers.sender.clients import Clients
+    from order_email.handlers.sender.process import BatchSender
+    from order_email.handlers.sender.settings import Settings
+    from order_email.handlers.shared.logs import make_logger
 
     fake = FakeAws()
     metrics = Metrics()
@@ -133,10 +133,10 @@ def floor_run(batches: int) -> tuple[float, Counter[str]]:
     (the item attributes the contract requires: hash, masked address, index keys, TTL, times)."""
     from datetime import timedelta
 
-    from handlers.sender.order import Order
-    from handlers.sender.rendering import render_order_confirmation
-    from handlers.shared import schema
-    from handlers.shared.masking import address_hash, mask_address
+    from order_email.handlers.sender.order import Order
+    from order_email.handlers.sender.rendering import render_order_confirmation
+    from order_email.handlers.shared import schema
+    from order_email.handlers.shared.masking import address_hash, mask_address
 
     fake = FakeAws()
     events = [event(n) for n in range(batches)]

@@ -108,9 +108,9 @@ print(t1 - t0, t2 - t1)
 _BUILD = {
     "handlers.send_order_email": """
 import bench_sender as b
-from handlers.sender.clients import Clients
-from handlers.sender.process import BatchSender
-from handlers.sender.settings import Settings
+from order_email.handlers.sender.clients import Clients
+from order_email.handlers.sender.process import BatchSender
+from order_email.handlers.sender.settings import Settings
 fake = b.FakeAws()
 sender = BatchSender.build(Settings.from_env(b.ENV), Clients(fake, fake, fake), metrics=handler.metrics,
                            logger=handler.logger)
@@ -182,8 +182,8 @@ def dynamodb_size(value: Any) -> int:
 
 
 def local_run(orders: int, seed: int = 1) -> dict[str, Any]:
-    from localmode.run import run_scenario
-    from localmode.system import LocalSystem
+    from order_email.localmode.run import run_scenario
+    from order_email.localmode.system import LocalSystem
 
     with LocalSystem("dev") as system:
         summary = run_scenario(system, orders, seed)
@@ -232,7 +232,7 @@ _PREVIEW_CODE = """
 import time, sys
 sys.path.insert(0, {root!r})
 t = time.perf_counter()
-from mockstack import run_stack
+from order_email.mockstack import run_stack
 run = run_stack({stack!r})
 print(time.perf_counter() - t, len(run.resources))
 """
@@ -251,7 +251,7 @@ def preview_seconds(runs: int = 3) -> dict[str, Any]:
 
 def stack_inventory(stack: str = "prod") -> dict[str, Any]:
     """What in the deployed stack costs money every month whatever the volume."""
-    from mockstack import run_stack, stack_config
+    from order_email.mockstack import run_stack, stack_config
 
     run = run_stack(stack)
     config = stack_config(stack)

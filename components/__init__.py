@@ -1,13 +1,13 @@
 """Reusable Pulumi components of order-email; each works alone when imported into another project."""
 
-from components.alarms import thresholds_from_settings
-from components.config import StackConfig, StackConfigError, load_stack_config, parse_stack_config
-from components.delivery_store import DeliveryStore, DeliveryStoreArgs
-from components.email_sender import EmailSender, EmailSenderArgs
-from components.encryption import EncryptionKey, EncryptionKeyArgs
-from components.feedback_loop import FeedbackLoop, FeedbackLoopArgs
-from components.observability import Observability, ObservabilityArgs
-from components.status_api import StatusApi, StatusApiArgs
+from order_email.components.alarms import thresholds_from_settings
+from order_email.components.config import StackConfig, StackConfigError, load_stack_config, parse_stack_config
+from order_email.components.delivery_store import DeliveryStore, DeliveryStoreArgs
+from order_email.components.email_sender import EmailSender, EmailSenderArgs
+from order_email.components.encryption import EncryptionKey, EncryptionKeyArgs
+from order_email.components.feedback_loop import FeedbackLoop, FeedbackLoopArgs
+from order_email.components.observability import Observability, ObservabilityArgs
+from order_email.components.status_api import StatusApi, StatusApiArgs
 
 __all__ = [
     "DeliveryStore",

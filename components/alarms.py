@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from components import policies
-from handlers.shared.telemetry import NAMESPACE, MetricName, service_name
+from order_email.components import policies
+from order_email.handlers.shared.telemetry import NAMESPACE, MetricName, service_name
 
 SES_REVIEW_BOUNCE_RATE_PERCENT = 5.0
 """SES puts an account under review at a 5% bounce rate; our reputation alarm must fire before."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.alarms import (
+from order_email.components.alarms import (
     FILTERED_OUT_METRICS,
     LAMBDA_NAMESPACE,
     REPUTATION_BOUNCE_RATE,
@@ -26,7 +26,7 @@ from components.alarms import (
     rate_expression,
     seconds_to_ms,
 )
-from handlers.shared.telemetry import NAMESPACE, MetricName, service_name
+from order_email.handlers.shared.telemetry import NAMESPACE, MetricName, service_name
 
 GRID_COLUMNS = 24
 """CloudWatch dashboards are 24 columns wide."""

@@ -11,7 +11,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from handlers.shared import schema
+from order_email.handlers.shared import schema
 
 
 class DeliveryStoreArgs(TypedDict):

@@ -15,11 +15,11 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components import policies, queues
-from components.functions import LambdaCode, lambda_code, lambda_function
-from components.ses_dns import DnsRecord, dns_records, mail_from_domain
-from components.subscribed_queue import queue_consumer, subscribed_queue
-from handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.components import policies, queues
+from order_email.components.functions import LambdaCode, lambda_code, lambda_function
+from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_domain
+from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
+from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
 ORDER_EVENT_TYPE = "order.confirmed"
 """Value of the `eventType` message attribute a publisher sets on an order event."""

@@ -16,13 +16,13 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-import handlers
-from components import policies, queues
-from components.functions import lambda_code, lambda_function
-from components.status_outbox import status_outbox
-from components.subscribed_queue import queue_consumer, subscribed_queue
-from handlers.shared.schema import HISTORY_LIMIT
-from handlers.shared.telemetry import NAMESPACE, service_name
+from order_email import handlers
+from order_email.components import policies, queues
+from order_email.components.functions import lambda_code, lambda_function
+from order_email.components.status_outbox import status_outbox
+from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
+from order_email.handlers.shared.schema import HISTORY_LIMIT
+from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
 FEEDBACK_HANDLER = "handlers.ses_feedback.handler"
 STATUS_CHANGED_SCHEMA = Path(handlers.__file__).parent / "feedback" / "status_changed.schema.json"

@@ -13,9 +13,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import packaging
-from components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from components.policies import Document, lambda_assume_role_policy
+from order_email.components import packaging
+from order_email.components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+from order_email.components.policies import Document, lambda_assume_role_policy
 
 
 @dataclass(frozen=True)

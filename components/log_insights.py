@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from handlers.shared.telemetry import MetricName, service_name
+from order_email.handlers.shared.telemetry import MetricName, service_name
 
 ORDER_ID_PLACEHOLDER = "REPLACE-WITH-ORDER-ID"
 """Edit this in the query editor before running "everything about order X"."""

@@ -26,10 +26,10 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components import alarms, dashboard, log_insights
-from components.alarms import AlarmThresholds
-from components.packaging import HANDLERS_DIR, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from handlers.shared.telemetry import service_name
+from order_email.components import alarms, dashboard, log_insights
+from order_email.components.alarms import AlarmThresholds
+from order_email.components.packaging import HANDLERS_DIR, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+from order_email.handlers.shared.telemetry import service_name
 
 GUARD_HANDLER = HANDLERS_DIR / "reputation_guard.py"
 """Packaged alone: it needs only boto3 and the standard library (no layer)."""

@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 
 import pulumi
 
-import handlers
+from order_email import handlers
 
 LAMBDA_RUNTIME = "python3.14"
 """Runtime of every function and the only runtime the layer is built for."""

@@ -15,9 +15,9 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
-from components.functions import lambda_code, lambda_function
-from handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.components import policies
+from order_email.components.functions import lambda_code, lambda_function
+from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
 STATUS_HANDLER = "handlers.delivery_status.handler"
 

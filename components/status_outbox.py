@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import policies, queues
-from components.functions import LambdaCode, lambda_function
-from components.subscribed_queue import encryption_args
-from handlers.feedback.outbox import DETAIL_TYPE, SOURCE, STREAM_FILTER
-from handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.components import policies, queues
+from order_email.components.functions import LambdaCode, lambda_function
+from order_email.components.subscribed_queue import encryption_args
+from order_email.handlers.feedback.outbox import DETAIL_TYPE, SOURCE, STREAM_FILTER
+from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
 OUTBOX_HANDLER = "handlers.status_outbox.handler"
 PIPES_SERVICE = "pipes.amazonaws.com"

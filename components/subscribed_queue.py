@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import policies, queues
+from order_email.components import policies, queues
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import boto3
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver
 from aws_lambda_powertools.logging import correlation_paths
 
-from handlers.shared.logs import make_logger
-from handlers.status_api.app import build_resolver
-from handlers.status_api.queries import DeliveriesReader
-from handlers.status_api.settings import Settings
+from .shared.logs import make_logger
+from .status_api.app import build_resolver
+from .status_api.queries import DeliveriesReader
+from .status_api.settings import Settings
 
 logger = make_logger()
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics
 
-from handlers.sender.process import BatchSender
-from handlers.shared.logs import make_logger
+from .sender.process import BatchSender
+from .shared.logs import make_logger
 
 logger = make_logger()
 metrics = Metrics()

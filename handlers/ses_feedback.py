@@ -15,12 +15,12 @@ import boto3
 from aws_lambda_powertools import Metrics
 from botocore.config import Config
 
-from handlers.feedback.processor import FeedbackProcessor
-from handlers.feedback.records import DeliveryRecords
-from handlers.feedback.settings import FeedbackSettings
-from handlers.feedback.suppression import SuppressionList
-from handlers.shared.logs import make_logger
-from handlers.shared.sqs_batch import DeadLetters
+from .feedback.processor import FeedbackProcessor
+from .feedback.records import DeliveryRecords
+from .feedback.settings import FeedbackSettings
+from .feedback.suppression import SuppressionList
+from .shared.logs import make_logger
+from .shared.sqs_batch import DeadLetters
 
 SETTINGS = FeedbackSettings.from_env()
 logger = make_logger()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.feedback.outbox import details_from_stream
-from handlers.shared.logs import make_logger
+from .feedback.outbox import details_from_stream
+from .shared.logs import make_logger
 
 logger = make_logger()
 

@@ -1,14 +1,17 @@
-"""Run every rule of the pack against a mocked stack, without the Pulumi CLI or AWS.
+"""Run every rule of the pack over recorded resources, as the engine would, without the Pulumi CLI.
 
-`check_stack("prod")` runs `__main__.py` under mocks with `Pulumi.prod.yaml` and returns the
-violations the engine would report on `pulumi preview --policy-pack policy`: resource rules see each
-resource's inputs, stack rules every resource's outputs, exactly as the engine hands them over.
-The `order-email policy` command is a thin wrapper over it.
+`check_resources(resources, config)` returns the violations the engine would report on
+`pulumi preview --policy-pack policy --policy-pack-config FILE`: resource rules see each resource's
+inputs, stack rules every resource's outputs, exactly as the engine hands them over, and `config`
+is read as the engine reads a pack config file: `"all"` sets every rule's enforcement level, a rule's
+own entry (a level, or an object with `enforcementLevel` and the rule's properties) overrides it,
+`disabled` skips the rule and `remediate` blocks like `mandatory` (these rules only validate).
+`order-email policy` (`order_email.cli.policy_run`) runs a project's program under mocks and hands
+its resources here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +30,13 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policy.rules import POLICIES
+from .rules import POLICIES
 
-PolicyConfig = Mapping[str, Mapping[str, Any]]
-"""Rule name → that rule's config, as in a `--policy-pack-config` file."""
+PolicyConfig = Mapping[str, Any]
+"""A `--policy-pack-config` document: `"all"` → a level; rule name → a level or {enforcementLevel?, properties}."""
+
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+BLOCKING_LEVELS = frozenset({"mandatory", "remediate"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,8 @@ class Violation:
 
     @property
     def mandatory(self) -> bool:
-        return self.enforcement_level == EnforcementLevel.MANDATORY.value
+        """Whether the engine stops the update for it."""
+        return self.enforcement_level in BLOCKING_LEVELS
 
     def as_dict(self) -> dict[str, str | None]:
         """For `--json` output: rule, level, resource name/type/urn, message."""
@@ -101,9 +108,31 @@ def stack_args(resources: Iterable[Any], config: Mapping[str, Any] | None = None
     return StackValidationArgs([policy_resource for _, policy_resource in converted], dict(config or {}))
 
 
-def run_policy(policy: Policy, resources: Sequence[Any], config: Mapping[str, Any] | None = None) -> list[Violation]:
-    """One rule over a list of recorded resources (anything with type/name/urn/parent/inputs/state)."""
-    level = (policy.enforcement_level or EnforcementLevel.ADVISORY).value
+def enforcement_level(policy: Policy, config: PolicyConfig | None = None) -> str:
+    """The rule's level under a pack config: its own entry, else `all`, else what the rule declares."""
+    entry = (config or {}).get(policy.name)
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping) and "enforcementLevel" in entry:
+        return str(entry["enforcementLevel"])
+    if "all" in (config or {}):
+        return str((config or {})["all"])
+    return (policy.enforcement_level or EnforcementLevel.ADVISORY).value
+
+
+def rule_properties(policy: Policy, config: PolicyConfig | None = None) -> dict[str, Any]:
+    """What `args.get_config()` returns to the rule: its entry's properties, level excluded."""
+    entry = (config or {}).get(policy.name)
+    if not isinstance(entry, Mapping):
+        return {}
+    return {key: value for key, value in entry.items() if key != "enforcementLevel"}
+
+
+def run_policy(policy: Policy, resources: Sequence[Any], config: Mapping[str, Any] | None = None,
+               level: str | None = None) -> list[Violation]:
+    """One rule over a list of recorded resources (anything with type/name/urn/parent/inputs/state);
+    `config` is the rule's own properties, `level` overrides its declared enforcement level."""
+    level = level or (policy.enforcement_level or EnforcementLevel.ADVISORY).value
     found: list[Violation] = []
     by_urn = {resource.urn: resource for resource in resources}
 
@@ -123,29 +152,13 @@ def run_policy(policy: Policy, resources: Sequence[Any], config: Mapping[str, An
 
 
 def check_resources(resources: Sequence[Any], config: PolicyConfig | None = None) -> list[Violation]:
-    """Every rule over the given resources; `config` as in a policy-pack config file."""
-    return [
-        violation
-        for policy in POLICIES
-        for violation in run_policy(policy, resources, (config or {}).get(policy.name))
-    ]
-
-
-def stack_policy_config(raw_stack_config: Mapping[str, str], account_id: str) -> dict[str, dict[str, Any]]:
-    """The pack config a stack file implies: its publishers are the only allowed topic publishers."""
-    # Imported here: the pack itself never imports the components.
-    from components.policies import publisher_principals
-
-    configured = json.loads(raw_stack_config.get("order-email:publisherPrincipals", "[]"))
-    return {"sns-topic-publishers-restricted": {"allowedPublishers": publisher_principals(configured, account_id)}}
-
-
-def check_stack(stack: str) -> list[Violation]:
-    """Run `__main__.py` for `stack` under mocks and every rule over what it declares."""
-    from mockstack import ACCOUNT_ID, run_stack, stack_config  # pulumi-aws: imported only when needed
-
-    run = run_stack(stack)
-    return check_resources(run.resources, stack_policy_config(stack_config(stack), ACCOUNT_ID))
+    """Every enabled rule over the given resources; `config` as in a policy-pack config file."""
+    found: list[Violation] = []
+    for policy in POLICIES:
+        level = enforcement_level(policy, config)
+        if level != "disabled":
+            found.extend(run_policy(policy, resources, rule_properties(policy, config), level))
+    return found
 
 
 def has_mandatory(violations: Iterable[Violation]) -> bool:

@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policy import documents
-from policy import resource_types as t
-from policy.parliament_allowlist import ALLOWED_FINDINGS, AllowedFinding
+from . import documents
+from . import resource_types as t
+from .parliament_allowlist import ALLOWED_FINDINGS, AllowedFinding
 
 
 @dataclass(frozen=True)

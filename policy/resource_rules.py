@@ -18,8 +18,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policy import documents, parliament_check
-from policy import resource_types as t
+from . import documents, parliament_check
+from . import resource_types as t
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policy.resource_rules import RESOURCE_POLICIES
-from policy.stack_rules import STACK_POLICIES
+from .resource_rules import RESOURCE_POLICIES
+from .stack_rules import STACK_POLICIES
 
 PACK_NAME = "order-email-guardrails"
 

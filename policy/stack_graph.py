@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from policy import resource_types as t
+from . import resource_types as t
 
 LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3
 SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30

@@ -12,9 +12,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from policy import documents
-from policy import resource_types as t
-from policy.stack_graph import (
+from . import documents
+from . import resource_types as t
+from .stack_graph import (
     LAMBDA_DEFAULT_TIMEOUT_SECONDS,
     SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
     Resource,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from components.packaging import handler_code_files
+from order_email.components.packaging import handler_code_files
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,8 +29,8 @@ _NOT_SOURCE = shutil.ignore_patterns(
 
 _LISTING = """
 import hashlib, json, sys
-import handlers
-from components.packaging import handler_code_files
+from order_email import handlers
+from order_email.components.packaging import handler_code_files
 json.dump({
     "handlers": handlers.__file__,
     "files": {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in handler_code_files()},
@@ -71,26 +71,32 @@ def _checkout_listing() -> dict[str, str]:
 
 
 def test_wheel_carries_the_handler_code_and_templates(wheel_names: set[str]) -> None:
-    expected = set(_checkout_listing())
-    assert {"handlers/__init__.py", "handlers/shared/schema.py"} <= expected
+    expected = {f"order_email/{name}" for name in _checkout_listing()}
+    assert {"order_email/handlers/__init__.py", "order_email/handlers/shared/schema.py"} <= expected
     assert expected <= wheel_names, f"missing from the wheel: {sorted(expected - wheel_names)}"
-    for entry in ("send_order_email.py", "ses_feedback.py", "delivery_status.py"):
-        if (REPO / "handlers" / entry).exists():
-            assert f"handlers/{entry}" in wheel_names
-    templates = {f"handlers/templates/{p.name}" for p in (REPO / "handlers" / "templates").glob("*") if p.is_file()}
+    templates = {f"order_email/handlers/templates/{p.name}" for p in (REPO / "handlers" / "templates").glob("*")
+                 if p.is_file()}
     assert templates <= wheel_names
-    assert "handlers/requirements.txt" in wheel_names, "an installed copy needs it to build the layer"
+    assert "order_email/handlers/requirements.txt" in wheel_names, "an installed copy needs it to build the layer"
 
 
-def test_wheel_carries_the_components(wheel_names: set[str]) -> None:
-    components = {f"components/{p.name}" for p in (REPO / "components").glob("*.py")}
+def test_wheel_carries_the_components_and_the_policy_pack(wheel_names: set[str]) -> None:
+    components = {f"order_email/components/{p.name}" for p in (REPO / "components").glob("*.py")}
     assert components <= wheel_names, f"missing from the wheel: {sorted(components - wheel_names)}"
+    pack = {f"order_email/policy/{name}" for name in ("PulumiPolicy.yaml", "requirements.txt", "__main__.py")}
+    assert pack <= wheel_names
+
+
+def test_wheel_installs_one_import_root(wheel_names: set[str]) -> None:
+    """Nothing that collides with a Pulumi project's own components/, handlers/ or policy/ folder."""
+    roots = {name.split("/")[0] for name in wheel_names if not name.split("/")[0].endswith(".dist-info")}
+    assert roots == {"order_email"}
 
 
 def test_wheel_has_no_tests_bytecode_or_stack_program(wheel_names: set[str]) -> None:
-    assert not [name for name in wheel_names if name.startswith("tests/")]
+    assert not [name for name in wheel_names if "/tests/" in name]
     assert not [name for name in wheel_names if "__pycache__" in name or name.endswith(".pyc")]
-    assert "__main__.py" not in wheel_names
+    assert "__main__.py" not in wheel_names and "order_email/__main__.py" not in wheel_names
 
 
 def test_installed_copy_packages_the_same_archive_as_the_checkout(installed: Path) -> None:

@@ -21,9 +21,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from handlers.feedback.events import FeedbackEvent
-from handlers.shared import schema
-from handlers.shared.statuses import RANK, Status
+from ..shared import schema
+from ..shared.statuses import RANK, Status
+from .events import FeedbackEvent
 
 RESET_AT = "resetAt"
 """When `order-email resend` last reset the record: older messages are not this attempt's."""

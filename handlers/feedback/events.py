@@ -25,10 +25,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from handlers.feedback.envelopes import Invalid
-from handlers.shared.masking import normalise_address, redact_addresses
-from handlers.shared.order_ids import from_tag_value
-from handlers.shared.schema import KIND, ORDER_CONFIRMATION, ORDER_ID, iso
+from ..shared.masking import normalise_address, redact_addresses
+from ..shared.order_ids import from_tag_value
+from ..shared.schema import KIND, ORDER_CONFIRMATION, ORDER_ID, iso
+from .envelopes import Invalid
 
 
 class EventKind(StrEnum):

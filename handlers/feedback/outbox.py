@@ -29,7 +29,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from handlers.shared.schema import KIND, ORDER_ID, SES_MESSAGE_ID
+from ..shared.schema import KIND, ORDER_ID, SES_MESSAGE_ID
 
 SOURCE = "order-email"
 DETAIL_TYPE = "Email Status Changed"

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from handlers.feedback.attribution import Attribution
-from handlers.feedback.envelopes import Ignored, InboundRecord, Invalid, inbound_records, unwrap
-from handlers.feedback.events import EventKind, FeedbackEvent, parse_event
-from handlers.feedback.records import Applied, AwaitingClaim, DeliveryRecords
-from handlers.feedback.suppression import REASON_BOUNCE, REASON_COMPLAINT, SuppressionList
-from handlers.shared.masking import mask_address
-from handlers.shared.schema import utc_now
-from handlers.shared.sqs_batch import DeadLetters, batch_response
-from handlers.shared.telemetry import MetricName
+from ..shared.masking import mask_address
+from ..shared.schema import utc_now
+from ..shared.sqs_batch import DeadLetters, batch_response
+from ..shared.telemetry import MetricName
+from .attribution import Attribution
+from .envelopes import Ignored, InboundRecord, Invalid, inbound_records, unwrap
+from .events import EventKind, FeedbackEvent, parse_event
+from .records import Applied, AwaitingClaim, DeliveryRecords
+from .suppression import REASON_BOUNCE, REASON_COMPLAINT, SuppressionList
 
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"

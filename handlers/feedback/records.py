@@ -22,10 +22,10 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from handlers.feedback.attribution import Attribution, attribute
-from handlers.feedback.events import FeedbackEvent
-from handlers.feedback.transitions import StatusChange, transition
-from handlers.shared.schema import KIND, MESSAGE_ID_INDEX, ORDER_ID, SES_MESSAGE_ID
+from ..shared.schema import KIND, MESSAGE_ID_INDEX, ORDER_ID, SES_MESSAGE_ID
+from .attribution import Attribution, attribute
+from .events import FeedbackEvent
+from .transitions import StatusChange, transition
 
 VERSION = "version"
 _ATTEMPTS = 5

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from handlers.shared.schema import HISTORY_LIMIT as DEFAULT_HISTORY_LIMIT
+from ..shared.schema import HISTORY_LIMIT as DEFAULT_HISTORY_LIMIT
 
 REQUIRED = (
     "DELIVERIES_TABLE",

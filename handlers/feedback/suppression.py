@@ -18,8 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers.shared.masking import address_hash, mask_address
-from handlers.shared.schema import ADDRESS_HASH, EXPIRES_AT, SOFT_BOUNCE_PREFIX, iso
+from ..shared.masking import address_hash, mask_address
+from ..shared.schema import ADDRESS_HASH, EXPIRES_AT, SOFT_BOUNCE_PREFIX, iso
 
 SOURCE = "ses-feedback"
 REASON_BOUNCE = "BOUNCE"

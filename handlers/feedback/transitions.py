@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.feedback import outbox
-from handlers.feedback.events import EventKind, FeedbackEvent
-from handlers.shared import schema
-from handlers.shared.statuses import RANK, Status, status_after
+from ..shared import schema
+from ..shared.statuses import RANK, Status, status_after
+from . import outbox
+from .events import EventKind, FeedbackEvent
 
 _STATUS_OF = {
     EventKind.SEND: Status.SENT,

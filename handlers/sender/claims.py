@@ -21,10 +21,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers.sender.leases import Verdict, judge_existing
-from handlers.shared import schema
-from handlers.shared.masking import address_hash, mask_address
-from handlers.shared.statuses import RANK, Status
+from ..shared import schema
+from ..shared.masking import address_hash, mask_address
+from ..shared.statuses import RANK, Status
+from .leases import Verdict, judge_existing
 
 _NAMES = {
     "#status": "status",

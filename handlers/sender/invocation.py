@@ -9,8 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from handlers.sender.clients import SAFETY_MARGIN_MS
-from handlers.shared.telemetry import MetricName
+from ..shared.telemetry import MetricName
+from .clients import SAFETY_MARGIN_MS
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from handlers.shared.statuses import RANK, Status
+from ..shared.statuses import RANK, Status
 
 
 class Verdict(StrEnum):

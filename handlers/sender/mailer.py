@@ -25,10 +25,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
-from handlers.sender.rendering import RenderedEmail
-from handlers.shared import schema
-from handlers.shared.masking import redact_addresses
-from handlers.shared.order_ids import to_tag_value
+from ..shared import schema
+from ..shared.masking import redact_addresses
+from ..shared.order_ids import to_tag_value
+from .rendering import RenderedEmail
 
 
 class SendErrorKind(StrEnum):

@@ -28,8 +28,8 @@ from pydantic import (
     model_validator,
 )
 
-from handlers.sender.money import CURRENCIES, fits_minor_units
-from handlers.shared.order_ids import ORDER_ID_PATTERN
+from ..shared.order_ids import ORDER_ID_PATTERN
+from .money import CURRENCIES, fits_minor_units
 
 MAX_ITEMS = 500
 """Far above a real basket (a 200-item order renders fine), far below a hostile 10,000."""

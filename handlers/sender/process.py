@@ -21,28 +21,28 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.sender.addresses import delivery_address, mailbox_header
-from handlers.sender.claims import Claim, DeliveryRecords
-from handlers.sender.clients import (
+from ..shared.masking import address_hash, mask_address, redact_addresses
+from ..shared.schema import iso, utc_now
+from ..shared.sqs_batch import DeadLetters, batch_response
+from ..shared.telemetry import MetricName
+from .addresses import delivery_address, mailbox_header
+from .claims import Claim, DeliveryRecords
+from .clients import (
     CALL_WORST_CASE_MS,
     DEFER_WORST_CASE_MS,
     EMAIL_WORST_CASE_MS,
     Clients,
     make_clients,
 )
-from handlers.sender.deferrals import DeferPolicy, Deferral, Deferrer, wait_state
-from handlers.sender.invocation import Deadline, Tally
-from handlers.sender.leases import RETRY_LATER, Verdict
-from handlers.sender.mailer import Mailer, Sender, SendError, SendErrorKind
-from handlers.sender.order import InvalidOrder, Order, parse_order
-from handlers.sender.pacing import SendPacer
-from handlers.sender.rendering import render_order_confirmation
-from handlers.sender.settings import Settings
-from handlers.sender.suppression import SuppressionCheck, SuppressionList
-from handlers.shared.masking import address_hash, mask_address, redact_addresses
-from handlers.shared.schema import iso, utc_now
-from handlers.shared.sqs_batch import DeadLetters, batch_response
-from handlers.shared.telemetry import MetricName
+from .deferrals import DeferPolicy, Deferral, Deferrer, wait_state
+from .invocation import Deadline, Tally
+from .leases import RETRY_LATER, Verdict
+from .mailer import Mailer, Sender, SendError, SendErrorKind
+from .order import InvalidOrder, Order, parse_order
+from .pacing import SendPacer
+from .rendering import render_order_confirmation
+from .settings import Settings
+from .suppression import SuppressionCheck, SuppressionList
 
 SOURCE = "send_order_email"
 """The `source` attribute on dead-lettered records."""

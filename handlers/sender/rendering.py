@@ -14,9 +14,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from handlers.sender.addresses import one_line
-from handlers.sender.money import format_money
-from handlers.sender.order import Order
+from .addresses import one_line
+from .money import format_money
+from .order import Order
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 """`handlers/templates`, found from this file so an importing project packages the right files."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.shared import schema
+from ..shared import schema
 
 UNPROCESSED_RETRIES = 2
 """Extra BatchGetItem calls for UnprocessedKeys (throttled partitions) before giving up on them."""

@@ -15,11 +15,11 @@ from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Respo
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.shared.schema import iso, utc_now
-from handlers.status_api.cursor import Cursor, encode_cursor
-from handlers.status_api.params import BadParameter, check_order_id, parse_listing
-from handlers.status_api.queries import DeliveriesReader
-from handlers.status_api.views import email_view, listing_view
+from ..shared.schema import iso, utc_now
+from .cursor import Cursor, encode_cursor
+from .params import BadParameter, check_order_id, parse_listing
+from .queries import DeliveriesReader
+from .views import email_view, listing_view
 
 logger = Logger(child=True)
 

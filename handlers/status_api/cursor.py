@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.shared.order_ids import is_order_id
-from handlers.shared.schema import iso
-from handlers.shared.statuses import Status
+from ..shared.order_ids import is_order_id
+from ..shared.schema import iso
+from ..shared.statuses import Status
 
 MAX_CURSOR_LENGTH = 1024
 _VERSION = 1

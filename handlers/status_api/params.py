@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
-from handlers.shared.order_ids import ORDER_ID_RULE, is_order_id
-from handlers.shared.schema import iso
-from handlers.shared.statuses import Status
-from handlers.status_api.cursor import Cursor, CursorError, decode_cursor
+from ..shared.order_ids import ORDER_ID_RULE, is_order_id
+from ..shared.schema import iso
+from ..shared.statuses import Status
+from .cursor import Cursor, CursorError, decode_cursor
 
 _LIMIT = re.compile(r"[0-9]{1,4}")
 DEFAULT_LIMIT = 50

@@ -14,8 +14,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from handlers.shared import schema
-from handlers.status_api.params import ListingRequest
+from ..shared import schema
+from .params import ListingRequest
 
 Item = dict[str, Any]
 _deserializer = TypeDeserializer()

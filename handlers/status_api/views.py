@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from handlers.shared.masking import mask_address, redact_addresses
+from ..shared.masking import mask_address, redact_addresses
 
 EMAIL_FIELDS = (
     "kind", "status", "statusReason", "sesMessageId", "attempts", "createdAt", "sentAt", "deliveredAt",

@@ -34,7 +34,7 @@ def ses_account_list(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
         listed.discard(address.lower())
         return True
 
-    from order_email_cli import erase, suppression
+    from order_email.cli import erase, suppression
 
     monkeypatch.setattr(erase, "forget_in_ses", forget)
     monkeypatch.setattr(suppression, "forget_in_ses", forget)
@@ -44,6 +44,6 @@ def ses_account_list(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 @pytest.fixture(autouse=True)
 def short_receives(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto answers every receive from the whole queue: the long poll `erase` needs on SQS only slows tests."""
-    from order_email_cli import erase
+    from order_email.cli import erase
 
     monkeypatch.setattr(erase, "RECEIVE_WAIT_SECONDS", 0)

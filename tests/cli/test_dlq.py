@@ -10,11 +10,11 @@ import pytest
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
-from handlers.shared.sqs_batch import DeadLetters
-from order_email_cli import common
-from order_email_cli.dead_letters import masked_body
-from order_email_cli.dlq import message_view
-from order_email_cli.main import app
+from order_email.cli import common
+from order_email.cli.dead_letters import masked_body
+from order_email.cli.dlq import message_view
+from order_email.cli.main import app
+from order_email.handlers.shared.sqs_batch import DeadLetters
 from tests.handlers.conftest import REGION
 
 DLQ_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/send-dlq"

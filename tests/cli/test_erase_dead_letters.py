@@ -12,12 +12,12 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from handlers.shared import schema
-from handlers.shared.masking import address_hash
-from handlers.shared.statuses import Status
-from order_email_cli.common import STACK_OUTPUTS_ENV
-from order_email_cli.dead_letters import names_address
-from order_email_cli.main import app
+from order_email.cli.common import STACK_OUTPUTS_ENV
+from order_email.cli.dead_letters import names_address
+from order_email.cli.main import app
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.statuses import Status
 from tests.handlers import feedback_samples as s
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.send_helpers import order

@@ -12,12 +12,12 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from handlers.shared import schema
-from handlers.shared.masking import address_hash
-from handlers.shared.statuses import Status
-from order_email_cli.erase import suppression_action
-from order_email_cli.main import app
-from order_email_cli.resend import resend_verdict
+from order_email.cli.erase import suppression_action
+from order_email.cli.main import app
+from order_email.cli.resend import resend_verdict
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.statuses import Status
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.status_api_support import put_delivery
 

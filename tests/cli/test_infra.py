@@ -10,12 +10,12 @@ import pulumi_aws as aws
 import pytest
 from typer.testing import CliRunner
 
-from components.config import StackConfigError
-from mockstack import run_program, run_stack
-from order_email_cli.architecture import Edge, architecture, to_dot, to_mermaid
-from order_email_cli.infra import config_error, parse_overrides
-from order_email_cli.main import app
-from order_email_cli.resource_tree import jsonable
+from order_email.cli.architecture import Edge, architecture, to_dot, to_mermaid
+from order_email.cli.infra import config_error, parse_overrides
+from order_email.cli.main import app
+from order_email.cli.resource_tree import jsonable
+from order_email.components.config import StackConfigError
+from order_email.mockstack import run_program, run_stack
 
 
 @pytest.fixture(scope="module")

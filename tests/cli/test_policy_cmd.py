@@ -7,9 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from order_email_cli import policy_cmd
-from order_email_cli.main import app
-from policy.check import Violation
+from order_email.cli import policy_run
+from order_email.cli.main import app
+from order_email.policy.check import Violation
 
 runner = CliRunner()
 
@@ -24,7 +24,7 @@ def test_our_stacks_pass_every_mandatory_rule(stack: str) -> None:
 def test_a_mandatory_violation_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
     violation = Violation(rule="sqs-encryption-enabled", enforcement_level="mandatory", resource_name="q",
                           resource_type="aws:sqs/queue:Queue", urn=None, message="Encrypt queue 'q'.")
-    monkeypatch.setattr(policy_cmd, "check_stack", lambda stack: [violation])
+    monkeypatch.setattr(policy_run, "check_project", lambda stack, project_dir, pack_config: [violation])
     result = runner.invoke(app, ["policy", "--stack", "dev"])
     assert result.exit_code == 1
     assert "sqs-encryption-enabled" in result.output

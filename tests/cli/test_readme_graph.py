@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from mockstack import PROJECT_DIR, run_stack
-from order_email_cli.architecture import architecture, to_mermaid
+from order_email.cli.architecture import architecture, to_mermaid
+from order_email.mockstack import run_stack
+from tests.paths import REPO
 
 
 def test_readme_diagram_matches_the_resource_graph() -> None:
-    readme = (PROJECT_DIR / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     match = re.search(r"<!-- graph:dev:start -->\n```mermaid\n(.*?)```\n<!-- graph:dev:end -->", readme, re.DOTALL)
     assert match, "README.md lost its generated diagram block"
     expected = to_mermaid(architecture(run_stack("dev").resources))

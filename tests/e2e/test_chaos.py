@@ -12,11 +12,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
-from handlers.sender.mailer import SendErrorKind, classify_send_error
-from handlers.shared.masking import address_hash
-from localmode import LocalSystem
-from localmode.chaos import POISON_KINDS, distinct_letters, plan_scenario, run_chaos
-from localmode.faults import FaultInjector, FaultPlan, profile, scaled_environment, scaled_seconds
+from order_email.handlers.sender.mailer import SendErrorKind, classify_send_error
+from order_email.handlers.shared.masking import address_hash
+from order_email.localmode import LocalSystem
+from order_email.localmode.chaos import POISON_KINDS, distinct_letters, plan_scenario, run_chaos
+from order_email.localmode.faults import FaultInjector, FaultPlan, profile, scaled_environment, scaled_seconds
 
 # -- the plan ---------------------------------------------------------------------------------------
 
@@ -167,9 +167,8 @@ class _FakeSystem:
 @pytest.mark.parametrize(("ok", "code"), [(True, 0), (False, 1)])
 def test_cli_faults_chaos_prints_the_invariant_keys_and_exits_1_when_one_fails(
         monkeypatch: pytest.MonkeyPatch, ok: bool, code: int) -> None:
-    import localmode.chaos
-    import localmode.system
-    from order_email_cli.main import app
+    from order_email.cli.main import app
+    from order_email.localmode import chaos, system
 
     seen: dict[str, Any] = {}
 
@@ -178,8 +177,8 @@ def test_cli_faults_chaos_prints_the_invariant_keys_and_exits_1_when_one_fails(
         return {"valid_orders": orders, "emails_sent": orders, "duplicates": 0, "lost": 0, "dead_lettered": 0,
                 "invariants_ok": ok}
 
-    monkeypatch.setattr(localmode.system, "LocalSystem", _FakeSystem)
-    monkeypatch.setattr(localmode.chaos, "run_chaos", fake_run)
+    monkeypatch.setattr(system, "LocalSystem", _FakeSystem)
+    monkeypatch.setattr(chaos, "run_chaos", fake_run)
     result = CliRunner().invoke(app, ["local", "--faults", "chaos", "--orders", "7", "--seed", "5", "--json"])
     assert result.exit_code == code, result.output
     body = json.loads(result.stdout)
@@ -188,7 +187,7 @@ def test_cli_faults_chaos_prints_the_invariant_keys_and_exits_1_when_one_fails(
 
 
 def test_cli_rejects_an_unknown_fault_profile() -> None:
-    from order_email_cli.main import app
+    from order_email.cli.main import app
 
     result = CliRunner().invoke(app, ["local", "--faults", "mayhem"])
     assert result.exit_code == 2

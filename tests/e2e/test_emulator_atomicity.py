@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from localmode.emulator import atomic_dynamodb
+from order_email.localmode.emulator import atomic_dynamodb
 
 TABLE = "deliveries"
 

@@ -8,8 +8,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from localmode import LocalSystem
-from localmode.serve import StatusServer
+from order_email.localmode import LocalSystem
+from order_email.localmode.serve import StatusServer
 
 CLI = Path(sys.executable).parent / "order-email"
 SUMMARY_KEYS = {"orders", "sent", "delivered", "bounced", "complained", "suppressed", "dead_lettered",

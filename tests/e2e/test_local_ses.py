@@ -16,10 +16,10 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from localmode.emulator import Emulator
-from localmode.ses_api import route_pattern
-from localmode.ses_controls import SesControlError, SesControls
-from localmode.ses_service import IMPLEMENTED, LocalSes
+from order_email.localmode.emulator import Emulator
+from order_email.localmode.ses_api import route_pattern
+from order_email.localmode.ses_controls import SesControlError, SesControls
+from order_email.localmode.ses_service import IMPLEMENTED, LocalSes
 
 SIM = "simulator.amazonses.com"
 NOT_VERIFIED = "Email address is not verified. The following identities failed the check in region EU-WEST-1: "

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from localmode import LocalSystem, run_local
-from mockstack import run_stack
+from order_email.localmode import LocalSystem, run_local
+from order_email.mockstack import run_stack
 
 SIM = "simulator.amazonses.com"
 
@@ -130,7 +130,7 @@ def test_run_local_small_batch_reaches_every_expected_outcome() -> None:
 
 def test_no_log_line_holds_a_full_address(mixed: LocalSystem) -> None:
     """Every line every handler wrote (logs and EMF), scanned for an unmasked address."""
-    from handlers.shared.masking import addresses_in
+    from order_email.handlers.shared.masking import addresses_in
 
     lines = mixed.logs()
     assert len(lines) > 20, "the handlers logged nothing worth scanning"

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
-from handlers.feedback.events import EventKind, parse_event
-from localmode.capture import emf_values, parse_emf, sent_email
-from localmode.mailbox import Outcome, outcome_for
-from localmode.provision import FunctionSpec, Translation
-from localmode.run import percentile, plan_orders
-from localmode.ses_simulator import SimulatorOptions, events_for
-from localmode.workers import Invocation, failed_message_ids, runtime_environment, sqs_record
+from order_email.handlers.feedback.events import EventKind, parse_event
+from order_email.localmode.capture import emf_values, parse_emf, sent_email
+from order_email.localmode.mailbox import Outcome, outcome_for
+from order_email.localmode.provision import FunctionSpec, Translation
+from order_email.localmode.run import percentile, plan_orders
+from order_email.localmode.ses_simulator import SimulatorOptions, events_for
+from order_email.localmode.workers import Invocation, failed_message_ids, runtime_environment, sqs_record
 
 SIM = "simulator.amazonses.com"
 
@@ -87,11 +88,12 @@ def test_partial_batch_failures_follow_lambdas_rules(invocation, report, failed)
     assert failed_message_ids(invocation, ["a", "b"], report) == failed
 
 
-def test_function_env_is_exactly_declared_plus_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_function_env_is_exactly_declared_plus_runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LEAKY_PARENT_VARIABLE", "x")
     spec = FunctionSpec("f", "f-123", "arn", "handlers.x.handler", {"TABLE": "t", "AWS_REGION": "us-east-1"},
                         30, 256, "python3.12")
-    env = runtime_environment(spec, "http://127.0.0.1:1", "eu-west-1")
+    env = runtime_environment(spec, "http://127.0.0.1:1", "eu-west-1", tmp_path)
+    assert env["LAMBDA_TASK_ROOT"] == env["PYTHONPATH"] == str(tmp_path)  # only the archive's code imports
     assert env["TABLE"] == "t" and env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
     assert env["AWS_REGION"] == "eu-west-1"  # reserved: the runtime's value wins
     assert "LEAKY_PARENT_VARIABLE" not in env

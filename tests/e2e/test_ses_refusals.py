@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from localmode import LocalSystem
-from localmode.run import tagged_order
+from order_email.localmode import LocalSystem
+from order_email.localmode.run import tagged_order
 from tests.e2e.test_local_system import SIM, dlq, order, status
 
 ORDERS = 6

@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
-from localmode import LocalSystem
-from localmode.capture import addresses
-from order_email_cli.main import app
+from order_email.cli.main import app
+from order_email.localmode import LocalSystem
+from order_email.localmode.capture import addresses
 from tests.e2e.test_local_system import SIM, order, status
 
 

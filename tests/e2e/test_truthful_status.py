@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from localmode import LocalSystem
-from localmode.chaos import status_events_delivered
-from localmode.faults import FaultPlan
-from localmode.mailbox import EXPECTED_STATUS, outcome_for
-from order_email_cli.main import app
+from order_email.cli.main import app
+from order_email.localmode import LocalSystem
+from order_email.localmode.chaos import status_events_delivered
+from order_email.localmode.faults import FaultPlan
+from order_email.localmode.mailbox import EXPECTED_STATUS, outcome_for
 from tests.e2e.test_local_system import SIM, order, status
 
 
@@ -24,7 +24,7 @@ def system() -> Iterator[LocalSystem]:
 
 
 def sent_to(system: LocalSystem, order_id: str) -> dict[str, Any]:
-    from localmode.run import tagged_order
+    from order_email.localmode.run import tagged_order
 
     return next(email for email in system.sent_emails() if tagged_order(email) == order_id)
 
@@ -34,7 +34,7 @@ def foreign_complaint(system: LocalSystem, order_id: str, address: str) -> dict[
     ours = sent_to(system, order_id)
     sent_by_other_app = dict(ours, messageId="0102foreign0000000000-0000-0000-0000-000000000000-000000",
                              to=[address])
-    from localmode.ses_simulator import mail_object
+    from order_email.localmode.ses_simulator import mail_object
 
     mail = mail_object(sent_by_other_app, ours["configurationSet"], ours.get("identity"))
     return {"eventType": "Complaint", "mail": mail, "complaint": {

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handlers.shared import schema
+from order_email.handlers.shared import schema
 
 REGION = "eu-west-1"
 

@@ -13,10 +13,10 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger
 
-from handlers.feedback.outbox import details_from_stream
-from handlers.feedback.settings import FeedbackSettings
-from handlers.shared import schema
-from handlers.shared.masking import address_hash
+from order_email.handlers.feedback.outbox import details_from_stream
+from order_email.handlers.feedback.settings import FeedbackSettings
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash
 from tests.handlers import feedback_samples as s
 from tests.handlers.conftest import Tables
 
@@ -80,7 +80,7 @@ def rig_fixture(tables: Tables, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig
     dlq_url = boto3.client("sqs", region_name=s.REGION).create_queue(QueueName="feedback-dlq")["QueueUrl"]
     for name, value in (ENV | {"DLQ_URL": dlq_url}).items():
         monkeypatch.setenv(name, value)
-    module = importlib.import_module("handlers.ses_feedback")
+    module = importlib.import_module("order_email.handlers.ses_feedback")
     session = boto3.session.Session(region_name=s.REGION)
     metrics = RecordingMetrics()
     holder: dict[str, Rig] = {}

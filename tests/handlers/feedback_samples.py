@@ -9,10 +9,10 @@ from typing import Any
 
 import boto3
 
-from handlers.shared import schema
-from handlers.shared.masking import address_hash, mask_address
-from handlers.shared.order_ids import to_tag_value
-from handlers.shared.statuses import RANK, Status
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash, mask_address
+from order_email.handlers.shared.order_ids import to_tag_value
+from order_email.handlers.shared.statuses import RANK, Status
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 RECIPIENT = "jane.doe@example.com"

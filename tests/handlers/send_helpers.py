@@ -18,12 +18,12 @@ import pytest
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeDeserializer
 
-from handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG, SQS_CONFIG, Clients
-from handlers.sender.pacing import SendPacer
-from handlers.sender.process import BatchSender
-from handlers.sender.settings import Settings
-from handlers.shared import schema
-from handlers.shared.masking import address_hash, mask_address
+from order_email.handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG, SQS_CONFIG, Clients
+from order_email.handlers.sender.pacing import SendPacer
+from order_email.handlers.sender.process import BatchSender
+from order_email.handlers.sender.settings import Settings
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash, mask_address
 from tests.handlers.conftest import REGION, Tables
 
 FROM_DOMAIN = "shop.example.com"

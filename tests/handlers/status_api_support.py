@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 import boto3
 
-from handlers.shared import schema
-from handlers.shared.masking import address_hash, mask_address
-from handlers.shared.statuses import RANK, Status
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash, mask_address
+from order_email.handlers.shared.statuses import RANK, Status
 from tests.handlers.conftest import REGION
 
 

@@ -15,13 +15,19 @@ from aws_lambda_powertools import Logger
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from handlers.feedback.events import FeedbackEvent, parse_event
-from handlers.feedback.settings import FeedbackSettings
-from handlers.sender.order import parse_order
-from handlers.shared.masking import address_hash, addresses_in, mask_address, normalise_address, redact_addresses
-from handlers.shared.statuses import Status
-from handlers.status_api.views import email_view, scrub_addresses
-from order_email_cli.suppression import checked_address
+from order_email.cli.suppression import checked_address
+from order_email.handlers.feedback.events import FeedbackEvent, parse_event
+from order_email.handlers.feedback.settings import FeedbackSettings
+from order_email.handlers.sender.order import parse_order
+from order_email.handlers.shared.masking import (
+    address_hash,
+    addresses_in,
+    mask_address,
+    normalise_address,
+    redact_addresses,
+)
+from order_email.handlers.shared.statuses import Status
+from order_email.handlers.status_api.views import email_view, scrub_addresses
 from tests.handlers import feedback_samples as s
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.send_helpers import World, body, order
@@ -116,7 +122,7 @@ def test_sender_feedback_api_and_cli_share_one_identity(tables: Tables, monkeypa
 
     for name, value in {"SOFT_BOUNCE_COUNT": "3", "SOFT_BOUNCE_WINDOW_DAYS": "7"}.items():
         monkeypatch.setenv(name, value)
-    feedback = importlib.import_module("handlers.ses_feedback").build_processor(
+    feedback = importlib.import_module("order_email.handlers.ses_feedback").build_processor(
         FeedbackSettings.from_env(), boto3.session.Session(region_name=REGION))
     feedback.logger = Logger(service="test", level="WARNING")
     bounce = s.event("Bounce", record["sesMessageId"], "ORD-1001", recipient=f"jane@{IDN}")

@@ -15,11 +15,11 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from handlers.sender.addresses import mailbox_header
-from handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG
-from handlers.sender.mailer import Mailer, Sender
-from handlers.sender.rendering import RenderedEmail
-from localmode.faults import RawBody, error_response
+from order_email.handlers.sender.addresses import mailbox_header
+from order_email.handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG
+from order_email.handlers.sender.mailer import Mailer, Sender
+from order_email.handlers.sender.rendering import RenderedEmail
+from order_email.localmode.faults import RawBody, error_response
 
 
 def _ses_that_accepts_but_whose_first_answer_is_lost(accepted: list[str]) -> Any:

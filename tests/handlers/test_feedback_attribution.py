@@ -7,11 +7,11 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from handlers.feedback.attribution import RESET_AT, Attribution, attribute
-from handlers.feedback.events import FeedbackEvent, parse_event
-from handlers.shared import schema
-from handlers.shared.statuses import Status
-from handlers.shared.telemetry import MetricName
+from order_email.handlers.feedback.attribution import RESET_AT, Attribution, attribute
+from order_email.handlers.feedback.events import FeedbackEvent, parse_event
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.telemetry import MetricName
 from tests.handlers import feedback_samples as s
 from tests.handlers.feedback_rig import Rig, rig_fixture  # noqa: F401 - the fixture
 
@@ -111,7 +111,7 @@ def test_an_event_whose_tag_names_the_wrong_record_finds_its_own_by_message_id(r
 
 
 def test_resend_marks_the_reset_so_older_messages_stay_foreign(rig: Rig) -> None:
-    from order_email_cli.resend import reset_record
+    from order_email.cli.resend import reset_record
 
     s.seed_delivery(rig.tables.deliveries, status=Status.BOUNCED)
     client = boto3.client("dynamodb", region_name=s.REGION)

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.feedback import outbox
-from handlers.feedback.settings import ConfigurationError, FeedbackSettings
-from handlers.shared import schema
-from handlers.shared.masking import address_hash
-from handlers.shared.statuses import Status
-from handlers.shared.telemetry import MetricName
+from order_email.handlers.feedback import outbox
+from order_email.handlers.feedback.settings import ConfigurationError, FeedbackSettings
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.telemetry import MetricName
 from tests.handlers import feedback_samples as s
 from tests.handlers.feedback_rig import ENV, Rig, rig_fixture  # noqa: F401 - the fixture
 
@@ -57,7 +57,7 @@ def test_each_event_type_sets_its_status_and_publishes_once(
 def test_detail_matches_the_published_json_schema(rig: Rig) -> None:
     from importlib import resources
 
-    schema_doc = json.loads(resources.files("handlers.feedback").joinpath("status_changed.schema.json").read_text())
+    schema_doc = json.loads(resources.files("order_email.handlers.feedback").joinpath("status_changed.schema.json").read_text())
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Delivery")))
     detail = rig.details()[0]
@@ -304,7 +304,7 @@ def test_a_crash_after_the_write_loses_no_status_event(rig: Rig, monkeypatch: py
 
 
 def test_asynchronous_invocations_raise_to_be_retried(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlers.feedback.processor import RetryableFailure
+    from order_email.handlers.feedback.processor import RetryableFailure
 
     s.seed_delivery(rig.tables.deliveries)
     calls = {"n": 0}
@@ -367,7 +367,7 @@ def test_any_order_with_duplicates_converges(rig: Rig, shuffler: random.Random, 
 def test_handler_emits_emf_metrics(
     rig: Rig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    module = importlib.import_module("handlers.ses_feedback")
+    module = importlib.import_module("order_email.handlers.ses_feedback")
     monkeypatch.setattr(module, "_processor", None)
     s.seed_delivery(rig.tables.deliveries)
     assert module.handler(s.sqs_event(s.event("Delivery")), None) == {"batchItemFailures": []}

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.feedback.envelopes import Ignored, Invalid, Payload, inbound_records, unwrap
-from handlers.feedback.events import EventKind, FeedbackEvent, parse_event
+from order_email.handlers.feedback.envelopes import Ignored, Invalid, Payload, inbound_records, unwrap
+from order_email.handlers.feedback.events import EventKind, FeedbackEvent, parse_event
 from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers import feedback_samples as s
 

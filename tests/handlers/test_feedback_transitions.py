@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.feedback.events import FeedbackEvent, parse_event
-from handlers.feedback.suppression import tally_soft_bounces
-from handlers.feedback.transitions import incoming_status, transition
-from handlers.shared import schema
-from handlers.shared.statuses import RANK, Status
+from order_email.handlers.feedback.events import FeedbackEvent, parse_event
+from order_email.handlers.feedback.suppression import tally_soft_bounces
+from order_email.handlers.feedback.transitions import incoming_status, transition
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.statuses import RANK, Status
 from tests.handlers import feedback_samples as s
 
 NOW = s.T0 + timedelta(hours=1)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.shared.logs import json_or_text
+from order_email.handlers.shared.logs import json_or_text
 
 
 def reference(text: str) -> Any:

@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers.shared.masking import address_hash
-from handlers.shared.telemetry import MetricName
-from mockstack import StackRun, run_stack
+from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.telemetry import MetricName
+from order_email.mockstack import StackRun, run_stack
 from tests.handlers import feedback_samples as samples
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.send_helpers import ENV as SENDER_ENV
@@ -115,7 +115,7 @@ def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyP
             self.events.register("before-call.sesv2.SendEmail", tap.intercept)
 
     monkeypatch.setattr(boto3.session, "Session", TappedSession)
-    entry = importlib.reload(importlib.import_module("handlers.send_order_email"))  # reads the declared env
+    entry = importlib.reload(importlib.import_module("order_email.handlers.send_order_email"))  # reads the declared env
     entry.sender.cache_clear()
     capsys.readouterr()
     event = sqs_event(body(order("THROTTLED")), body(order("HELD")), body(order("FAILED")), body(order("STALE")),
@@ -145,7 +145,7 @@ def _run_feedback(env: dict[str, str], tables: Tables, monkeypatch: pytest.Monke
     events.append(samples.event("Delivery", "m-unknown", None, recipient="other@example.com"))
     events.append(samples.event("Complaint", "m-foreign", "o-1", recipient="r1@example.com"))  # not o-1's message
     events.append("{ not json")
-    entry = importlib.reload(importlib.import_module("handlers.ses_feedback"))
+    entry = importlib.reload(importlib.import_module("order_email.handlers.ses_feedback"))
     capsys.readouterr()
     entry.handler(samples.sqs_event(*events), FakeContext())
     return _emitted(capsys.readouterr().out)

@@ -9,8 +9,8 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
-from handlers.sender.order import InvalidOrder, Order, parse_order
-from handlers.shared import schema
+from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
+from order_email.handlers.shared import schema
 from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers.send_helpers import body, order
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.sender.order import InvalidOrder, parse_order
-from handlers.shared.order_ids import MAX_LENGTH, from_tag_value, is_order_id, to_tag_value
-from localmode.ses_rules import SesError, check_tags
+from order_email.handlers.sender.order import InvalidOrder, parse_order
+from order_email.handlers.shared.order_ids import MAX_LENGTH, from_tag_value, is_order_id, to_tag_value
+from order_email.localmode.ses_rules import SesError, check_tags
 from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers.send_helpers import order
 

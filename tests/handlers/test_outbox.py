@@ -6,8 +6,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from handlers import status_outbox
-from handlers.feedback.outbox import detail_of, details_from_stream
+from order_email.handlers import status_outbox
+from order_email.handlers.feedback.outbox import detail_of, details_from_stream
 
 _serializer = TypeSerializer()
 

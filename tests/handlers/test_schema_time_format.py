@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.shared import schema
+from order_email.handlers.shared import schema
 
 
 def strftime_iso(moment: datetime) -> str:

@@ -9,9 +9,9 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from handlers.shared.masking import address_hash, mask_address
-from handlers.shared.statuses import RANK, Status
-from localmode.emulator import atomic_dynamodb
+from order_email.handlers.shared.masking import address_hash, mask_address
+from order_email.handlers.shared.statuses import RANK, Status
+from order_email.localmode.emulator import atomic_dynamodb
 from tests.handlers.send_helpers import (
     FROM_DOMAIN,
     GRACE_SECONDS,
@@ -454,7 +454,7 @@ def test_two_hundred_item_order_renders(world: World) -> None:
 
 def test_operator_resend_is_claimed_and_sent_once_more(world: World) -> None:
     """`order-email resend` resets a FAILED record; the sender must claim it again, once."""
-    from order_email_cli.resend import reset_record
+    from order_email.cli.resend import reset_record
 
     world.ses.failures = [("MessageRejected", "rejected")]
     world.process(body(order()))

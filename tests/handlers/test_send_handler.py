@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers.sender.settings import ConfigurationError
+from order_email.handlers.sender.settings import ConfigurationError
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.send_helpers import ENV, FROM_DOMAIN, FakeContext, body, order, sqs_event
 
@@ -24,7 +24,7 @@ def entry(tables: Tables, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleTyp
     boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=FROM_DOMAIN)
     for name, value in (ENV | {"DLQ_URL": dlq_url}).items():
         monkeypatch.setenv(name, value)
-    module = importlib.reload(importlib.import_module("handlers.send_order_email"))  # a fresh cold start
+    module = importlib.reload(importlib.import_module("order_email.handlers.send_order_email"))  # a fresh cold start
     module.sender.cache_clear()
     module.metrics.clear_metrics()
     # Powertools loggers of one service name share a stdlib logger: another handler's test may have

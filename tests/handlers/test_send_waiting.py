@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from handlers.sender.deferrals import DEFERRALS, DEFERRED_SINCE
-from handlers.shared import schema
-from handlers.shared.order_ids import from_tag_value
-from handlers.shared.statuses import Status
+from order_email.handlers.sender.deferrals import DEFERRALS, DEFERRED_SINCE
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.order_ids import from_tag_value
+from order_email.handlers.shared.statuses import Status
 from tests.handlers.send_helpers import START, World, body, failed_ids, order, sqs_event
 
 PAUSED = ("SendingPausedException", "Sending paused for this configuration set.")

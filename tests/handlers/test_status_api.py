@@ -10,10 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import delivery_status
-from handlers.shared.statuses import Status
-from handlers.status_api.app import build_resolver
-from handlers.status_api.queries import DeliveriesReader
+from order_email.handlers import delivery_status
+from order_email.handlers.shared.statuses import Status
+from order_email.handlers.status_api.app import build_resolver
+from order_email.handlers.status_api.queries import DeliveriesReader
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.status_api_support import body, fake_context, put_delivery, url_event
 

@@ -18,14 +18,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import delivery_status
-from handlers.shared import schema
-from handlers.shared.order_ids import ORDER_ID_PATTERN
-from handlers.shared.statuses import Status
-from handlers.status_api.app import build_resolver
-from handlers.status_api.cursor import Cursor, encode_cursor
-from handlers.status_api.params import LISTING_PARAMETERS, MAX_WINDOW, BadParameter, parse_listing, parse_since
-from handlers.status_api.queries import DeliveriesReader
+from order_email.handlers import delivery_status
+from order_email.handlers.shared import schema
+from order_email.handlers.shared.order_ids import ORDER_ID_PATTERN
+from order_email.handlers.shared.statuses import Status
+from order_email.handlers.status_api.app import build_resolver
+from order_email.handlers.status_api.cursor import Cursor, encode_cursor
+from order_email.handlers.status_api.params import (
+    LISTING_PARAMETERS,
+    MAX_WINDOW,
+    BadParameter,
+    parse_listing,
+    parse_since,
+)
+from order_email.handlers.status_api.queries import DeliveriesReader
 from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers.conftest import REGION, Tables
 from tests.handlers.status_api_support import body, fake_context, put_delivery, url_event

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.shared.order_ids import ORDER_ID_PATTERN
-from handlers.shared.schema import iso
-from handlers.shared.statuses import Status
-from handlers.status_api.cursor import Cursor, CursorError, decode_cursor, encode_cursor
-from handlers.status_api.params import (
+from order_email.handlers.shared.order_ids import ORDER_ID_PATTERN
+from order_email.handlers.shared.schema import iso
+from order_email.handlers.shared.statuses import Status
+from order_email.handlers.status_api.cursor import Cursor, CursorError, decode_cursor, encode_cursor
+from order_email.handlers.status_api.params import (
     DEFAULT_LIMIT,
     BadParameter,
     check_order_id,
@@ -21,9 +21,9 @@ from handlers.status_api.params import (
     parse_listing,
     parse_since,
 )
-from handlers.status_api.queries import days_newest_first, merge_newest_first
-from handlers.status_api.settings import Settings
-from handlers.status_api.views import email_view, listing_view, plain, scrub_addresses
+from order_email.handlers.status_api.queries import days_newest_first, merge_newest_first
+from order_email.handlers.status_api.settings import Settings
+from order_email.handlers.status_api.views import email_view, listing_view, plain, scrub_addresses
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))

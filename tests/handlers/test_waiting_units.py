@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.sender.deferrals import (
+from order_email.handlers.sender.deferrals import (
     MAX_ATTRIBUTES,
     DeferPolicy,
     Deferral,
@@ -15,7 +15,7 @@ from handlers.sender.deferrals import (
     deferred_message,
     wait_state,
 )
-from handlers.sender.pacing import SendPacer
+from order_email.handlers.sender.pacing import SendPacer
 
 
 @given(st.integers(min_value=0, max_value=10_000), st.floats(min_value=0, max_value=0.999999))

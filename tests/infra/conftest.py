@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mockstack import StackRun, run_stack
+from order_email.mockstack import StackRun, run_stack
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import StackConfigError, parse_stack_config
-from mockstack import run_stack, stack_config
+from order_email.components.config import StackConfigError, parse_stack_config
+from order_email.mockstack import run_stack, stack_config
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

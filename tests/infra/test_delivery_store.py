@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components import DeliveryStore
-from components.delivery_store import deliveries_table_spec, suppression_table_spec
-from handlers.shared import schema
-from mockstack import StackRun, run_program, run_stack
+from order_email.components import DeliveryStore
+from order_email.components.delivery_store import deliveries_table_spec, suppression_table_spec
+from order_email.handlers.shared import schema
+from order_email.mockstack import StackRun, run_program, run_stack
 
 TABLE = "aws:dynamodb/table:Table"
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from components import policies
-from components.config import StackConfigError
-from components.encryption import key_policy
-from components.feedback_loop import status_bus_name
-from components.status_api import reader_grants
-from mockstack import ACCOUNT_ID, RecordedResource, StackRun, run_stack
+from order_email.components import policies
+from order_email.components.config import StackConfigError
+from order_email.components.encryption import key_policy
+from order_email.components.feedback_loop import status_bus_name
+from order_email.components.status_api import reader_grants
+from order_email.mockstack import ACCOUNT_ID, RecordedResource, StackRun, run_stack
 from tests.infra.conftest import policy_of, statements
 
 PERMISSION = "aws:lambda/permission:Permission"

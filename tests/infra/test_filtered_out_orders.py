@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.alarms import (
+from order_email.components.alarms import (
     DEFAULT_THRESHOLDS,
     FILTERED_OUT_METRICS,
     Watched,
@@ -15,9 +15,9 @@ from components.alarms import (
     filtered_out_inputs,
     sum_expression,
 )
-from components.dashboard import FILTERED_OUT_LABELS, DashboardInputs, dashboard_body
-from components.email_sender import ORDER_EVENT_TYPE
-from mockstack import StackRun
+from order_email.components.dashboard import FILTERED_OUT_LABELS, DashboardInputs, dashboard_body
+from order_email.components.email_sender import ORDER_EVENT_TYPE
+from order_email.mockstack import StackRun
 from tests.infra.test_observability_dashboard import assert_metric_row_well_formed, assert_widgets_fit_the_grid
 
 KEY = "filtered-out-orders"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components import DeliveryStore, EmailSender, FeedbackLoop, StatusApi
-from mockstack import run_program
+from order_email.components import DeliveryStore, EmailSender, FeedbackLoop, StatusApi
+from order_email.mockstack import run_program
 
 
 def consumer_program() -> None:

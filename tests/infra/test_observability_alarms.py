@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components import alarms, policies
-from components.alarms import (
+from order_email.components import alarms, policies
+from order_email.components.alarms import (
     DEFAULT_THRESHOLDS,
     SES_REVIEW_BOUNCE_RATE_PERCENT,
     SES_REVIEW_COMPLAINT_RATE_PERCENT,
@@ -16,8 +16,8 @@ from components.alarms import (
     alarm_specs,
     thresholds_from_settings,
 )
-from components.config import AlarmSettings, parse_stack_config
-from mockstack import ACCOUNT_ID, stack_config
+from order_email.components.config import AlarmSettings, parse_stack_config
+from order_email.mockstack import ACCOUNT_ID, stack_config
 
 WATCHED = Watched(
     "dev",

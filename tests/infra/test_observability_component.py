@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from components.alarms import DEFAULT_THRESHOLDS, thresholds_from_settings
-from components.config import StackConfig, parse_stack_config
-from components.dashboard import referenced_metrics
-from components.observability import Observability, ObservabilityArgs
-from handlers.shared.telemetry import NAMESPACE, MetricName
-from mockstack import ACCOUNT_ID, StackRun, run_program, stack_config
+from order_email.components.alarms import DEFAULT_THRESHOLDS, thresholds_from_settings
+from order_email.components.config import StackConfig, parse_stack_config
+from order_email.components.dashboard import referenced_metrics
+from order_email.components.observability import Observability, ObservabilityArgs
+from order_email.handlers.shared.telemetry import NAMESPACE, MetricName
+from order_email.mockstack import ACCOUNT_ID, StackRun, run_program, stack_config
 from tests.infra.test_observability_dashboard import (
     assert_metric_row_well_formed,
     assert_widgets_fit_the_grid,

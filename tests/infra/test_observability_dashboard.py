@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from components import dashboard, log_insights
-from components.alarms import DEFAULT_THRESHOLDS, Watched, alarm_specs
-from components.dashboard import DashboardInputs, dashboard_body, place_rows, referenced_metrics
-from handlers.shared.telemetry import NAMESPACE, MetricName
+from order_email.components import dashboard, log_insights
+from order_email.components.alarms import DEFAULT_THRESHOLDS, Watched, alarm_specs
+from order_email.components.dashboard import DashboardInputs, dashboard_body, place_rows, referenced_metrics
+from order_email.handlers.shared.telemetry import NAMESPACE, MetricName
 
 FUNCTIONS = {"sender": "send-fn", "feedback": "feedback-fn", "status": "status-fn"}
 QUEUES = {"send": "send-q", "feedback": "feedback-q"}

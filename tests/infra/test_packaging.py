@@ -14,8 +14,8 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from components import packaging
-from components.packaging import (
+from order_email.components import packaging
+from order_email.components.packaging import (
     HANDLERS_DIR,
     HANDLERS_REQUIREMENTS,
     LAYER_BUILD_ENV,
@@ -38,7 +38,7 @@ from components.packaging import (
     wheel_platform,
     write_reproducible_zip,
 )
-from mockstack.runner import run_program
+from order_email.mockstack.runner import run_program
 
 REPO = Path(__file__).resolve().parents[2]
 CONSTRAINTS = REPO / "constraints.txt"
@@ -156,7 +156,7 @@ def test_archive_ignores_bytecode_and_mtimes(tmp_path: Path) -> None:
 
 
 def test_real_handlers_package_is_packaged_from_its_import_location() -> None:
-    import handlers
+    from order_email import handlers
 
     assert Path(handlers.__file__).resolve().parent == HANDLERS_DIR
     files = dict(handler_code_files())

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components import policies, queues
-from components.ses_dns import dns_records
+from order_email.components import policies, queues
+from order_email.components.ses_dns import dns_records
 
 
 @pytest.mark.parametrize(("timeout", "expected"), [(3, 19), (30, 181), (900, 5401)])

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from localmode import ses_rules as rules
-from localmode.ses_rules import Account, ConfigurationSet, Identity, SesError, TokenBucket
-from localmode.ses_service import LocalSes
+from order_email.localmode import ses_rules as rules
+from order_email.localmode.ses_rules import Account, ConfigurationSet, Identity, SesError, TokenBucket
+from order_email.localmode.ses_service import LocalSes
 
 REGION = "eu-west-1"
 MB40 = 40 * 1024 * 1024

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from mockstack import ACCOUNT_ID, StackRun, run_stack, stack_config
-from policy.check import Violation, check_resources, stack_policy_config
+from order_email.cli.policy_run import stack_pack_config
+from order_email.mockstack import Project, StackRun, run_stack
+from order_email.policy.check import Violation, check_resources
+from tests.paths import REPO
 
 
 @pytest.fixture(scope="session")
 def runs() -> dict[str, StackRun]:
-    return {stack: run_stack(stack) for stack in ("dev", "prod")}
+    return {stack: run_stack(stack, project_dir=REPO) for stack in ("dev", "prod")}
 
 
 @pytest.fixture(scope="session")
 def violations(runs: dict[str, StackRun]) -> dict[str, list[Violation]]:
     return {
-        stack: check_resources(run.resources, stack_policy_config(stack_config(stack), ACCOUNT_ID))
+        stack: check_resources(run.resources, stack_pack_config(Project.at(REPO), stack))
         for stack, run in runs.items()
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policy import resource_types as t
-from policy.check import Recorded
+from order_email.policy import resource_types as t
+from order_email.policy.check import Recorded
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

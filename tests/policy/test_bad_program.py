@@ -9,8 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from mockstack import StackRun, run_program
-from policy.check import Violation, check_resources, has_mandatory
+from order_email.mockstack import StackRun, run_program
+from order_email.policy.check import Violation, check_resources, has_mandatory
 
 
 def _bad_program() -> None:

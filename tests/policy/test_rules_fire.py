@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from policy import resource_types as t
-from policy.check import Recorded, Violation, run_policy
-from policy.rules import by_name
+from order_email.policy import resource_types as t
+from order_email.policy.check import Recorded, Violation, run_policy
+from order_email.policy.rules import by_name
 from tests.policy.fixtures import (
     ACCOUNT,
     TAGS,
@@ -220,7 +220,7 @@ def test_rule_fires_on_the_bad_fixture_only(
 
 
 def test_every_rule_has_a_failing_fixture() -> None:
-    from policy.rules import POLICIES
+    from order_email.policy.rules import POLICIES
 
     assert {policy.name for policy in POLICIES} == {case[0] for case in CASES}
 

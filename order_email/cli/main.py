@@ -1,0 +1,30 @@
+"""The `order-email` operator CLI: assembles the command modules (each holds one area)."""
+
+from __future__ import annotations
+
+import typer
+
+from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, status_cmd, suppression
+
+app = typer.Typer(
+    name="order-email",
+    help="Operate the order-email system: preview and draw the stack, follow an order's e-mails, "
+         "manage suppressions and dead letters, erase an address, resend an e-mail, check the policy pack, "
+         "run it all locally.\n\n"
+         "Exit codes: 0 ok, 1 found a problem or an operation failed, 2 usage or configuration error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("preview")(infra.preview)
+app.command("graph")(infra.graph)
+app.command("status")(status_cmd.status)
+app.add_typer(suppression.app, name="suppression")
+app.add_typer(dlq.app, name="dlq")
+app.command("erase")(erase.erase)
+app.command("resend")(resend.resend)
+app.command("policy")(policy_cmd.policy)
+app.command("local")(local_cmd.local)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,448 @@
+"""Create the runtime resources the stack's resource graph declares, in the emulator.
+
+Everything comes from the recorded graph (`mockstack.run_stack`): names, queue attributes and
+redrive policies, subscriptions with filter policies and raw delivery, table keys/indexes/TTL, the
+SES identity and configuration set, the event bus. Nothing is declared a second time here.
+
+The graph carries the mock's ARNs and URLs; the emulator answers with its own (queue URLs point at
+127.0.0.1). `Translation` maps every recorded value to the emulator's, and is applied to the
+functions' environment variables and to policy documents.
+
+SES goes to the emulator's local SES with the options the graph declares. An identity (and its
+MAIL FROM domain) starts PENDING, as in SES, and is then marked verified through the SES controls:
+the stack's DNS records count as published. Event destinations are created there and recorded for
+the SES simulator, which publishes the events (the local SES does not).
+
+Not emulated (moto cannot, or they do not change behaviour locally): IAM, KMS keys (topics and
+queues are left unencrypted), log groups, alarms, dashboards, Lambda functions themselves (they
+become local workers, see `workers`), event-source mappings (become queue pollers), function URLs
+(invoked directly).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from order_email.localmode.ses_controls import SesControls
+from order_email.mockstack import RecordedResource, StackRun
+
+TABLE = "aws:dynamodb/table:Table"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
+CONFIGURATION_SET = "aws:sesv2/configurationSet:ConfigurationSet"
+EMAIL_IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
+EVENT_DESTINATION = "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination"
+MAIL_FROM = "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"
+PIPE = "aws:pipes/pipe:Pipe"
+"""Run by `localmode.pipes` once the functions are known."""
+FUNCTION = "aws:lambda/function:Function"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+
+_QUEUE_ATTRIBUTES = {
+    "visibilityTimeoutSeconds": "VisibilityTimeout",
+    "messageRetentionSeconds": "MessageRetentionPeriod",
+    "delaySeconds": "DelaySeconds",
+    "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
+    "maxMessageSize": "MaximumMessageSize",
+    "fifoQueue": "FifoQueue",
+    "contentBasedDeduplication": "ContentBasedDeduplication",
+    "sqsManagedSseEnabled": "SqsManagedSseEnabled",
+}
+_SUBSCRIPTION_ATTRIBUTES = {
+    "rawMessageDelivery": "RawMessageDelivery",
+    "filterPolicy": "FilterPolicy",
+    "filterPolicyScope": "FilterPolicyScope",
+    "redrivePolicy": "RedrivePolicy",
+}
+
+
+class ProvisioningError(RuntimeError):
+    """The graph declares something local mode cannot wire (a dangling reference, a missing field)."""
+
+
+@dataclass
+class Translation:
+    """Recorded (mock) value → emulator value; applied to strings, nested lists and dicts."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def add(self, recorded: Any, actual: str) -> None:
+        if isinstance(recorded, str) and recorded and recorded != actual:
+            self.values[recorded] = actual
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if value in self.values:
+                return self.values[value]
+            for recorded in sorted(self.values, key=len, reverse=True):  # longest first: URL before ARN
+                if recorded in value:
+                    value = value.replace(recorded, self.values[recorded])
+            return value
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self(item) for key, item in value.items()}
+        return value
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_name: str
+    name: str
+    url: str
+    arn: str
+    dead_letter_arn: str | None = None
+    max_receive_count: int | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_name: str
+    name: str
+    arn: str
+    handler: str
+    """`module.attribute`, as Lambda's `handler` setting."""
+    environment: dict[str, str]
+    """Exactly the declared variables, values translated to the emulator's."""
+    timeout_seconds: float
+    memory_mb: int
+    runtime: str
+    code: Any = field(default=None, compare=False, repr=False)
+    """The declared deployment package (`pulumi.AssetArchive`/`FileArchive`); see `function_code`."""
+
+
+@dataclass(frozen=True)
+class MappingSpec:
+    """An SQS event-source mapping, as the local poller honours it."""
+
+    function: FunctionSpec
+    queue: QueueSpec
+    batch_size: int
+    maximum_concurrency: int | None
+    report_batch_item_failures: bool
+    batching_window_seconds: float
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class EventDestination:
+    configuration_set: str
+    topic_arn: str
+    event_types: frozenset[str]
+    """SES's enum spelling: SEND, DELIVERY, BOUNCE, COMPLAINT, DELIVERY_DELAY, OPEN, CLICK …"""
+
+
+@dataclass
+class Provisioned:
+    translation: Translation
+    queues: dict[str, QueueSpec] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    mappings: list[MappingSpec] = field(default_factory=list)
+    url_functions: list[FunctionSpec] = field(default_factory=list)
+    event_destinations: list[EventDestination] = field(default_factory=list)
+    identities: dict[str, str | None] = field(default_factory=dict)
+    """SES identity → its default configuration set."""
+    configuration_sets: set[str] = field(default_factory=set)
+    subscriptions: list[tuple[str, str]] = field(default_factory=list)
+    """(topic ARN, endpoint) of every subscription, in the emulator's names."""
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def queue_by_arn(self, arn: str) -> QueueSpec:
+        for queue in self.queues.values():
+            if queue.arn == arn:
+                return queue
+        raise ProvisioningError(f"no queue with ARN {arn}")
+
+    @property
+    def dead_letter_queues(self) -> list[QueueSpec]:
+        targets = {queue.dead_letter_arn for queue in self.queues.values() if queue.dead_letter_arn}
+        return [queue for queue in self.queues.values() if queue.arn in targets]
+
+
+def _required(resource: RecordedResource, key: str) -> Any:
+    value = resource.state.get(key)
+    if value in (None, ""):
+        raise ProvisioningError(f"{resource.type} {resource.name} has no {key!r} in the graph")
+    return value
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _int(value: Any, default: int | None = None) -> int | None:
+    return default if value in (None, "") else int(float(value))
+
+
+def _sesv2(value: Any) -> Any:
+    """Recorded camelCase inputs as SESv2 request members: PascalCase all the way down, None dropped."""
+    if isinstance(value, dict):
+        return {key[:1].upper() + key[1:]: _sesv2(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_sesv2(item) for item in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class Provisioner:
+    """Walks the graph once per resource kind, in dependency order."""
+
+    def __init__(self, graph: StackRun, client: Callable[[str], Any], ses_controls: SesControls | None = None):
+        """`ses_controls` verifies identities (default: those of the emulator `client("sesv2")` points at)."""
+        self._graph = graph
+        self._client = client
+        self._ses_controls = ses_controls
+        self.result = Provisioned(translation=Translation())
+
+    def run(self) -> Provisioned:
+        handled = {TABLE, TOPIC, TOPIC_POLICY, SUBSCRIPTION, QUEUE, QUEUE_POLICY, EVENT_BUS, CONFIGURATION_SET,
+                   EMAIL_IDENTITY, MAIL_FROM, EVENT_DESTINATION, FUNCTION, FUNCTION_URL, EVENT_SOURCE_MAPPING, PIPE}
+        for resource in self._of(TABLE):
+            self._table(resource)
+        for resource in self._of(TOPIC):
+            self._topic(resource)
+        queues = self._of(QUEUE)
+        for resource in queues:
+            self._queue(resource)
+        for resource in queues:  # redrive after every queue exists, whatever the declaration order
+            self._redrive(resource)
+        for resource in self._of(EVENT_BUS):
+            created = self._client("events").create_event_bus(Name=_required(resource, "name"))
+            self.result.translation.add(resource.state.get("arn"), created["EventBusArn"])
+        for resource in self._of(CONFIGURATION_SET):
+            self._configuration_set(resource)
+        for resource in self._of(EMAIL_IDENTITY):
+            self._identity(resource)
+        for resource in self._of(MAIL_FROM):
+            self._mail_from(resource)
+        for resource in self._of(EVENT_DESTINATION):
+            self._event_destination(resource)
+        for resource in self._of(SUBSCRIPTION):
+            self._subscription(resource)
+        for resource in self._of(QUEUE_POLICY):
+            self._client("sqs").set_queue_attributes(
+                QueueUrl=self._t(_required(resource, "queueUrl")),
+                Attributes={"Policy": self._t(_stringify(_required(resource, "policy")))})
+        for resource in self._of(TOPIC_POLICY):
+            self._client("sns").set_topic_attributes(
+                TopicArn=self._t(_required(resource, "arn")), AttributeName="Policy",
+                AttributeValue=self._t(_stringify(_required(resource, "policy"))))
+        for resource in self._of(FUNCTION):
+            self._function(resource)
+        for resource in self._of(EVENT_SOURCE_MAPPING):
+            self._mapping(resource)
+        for resource in self._of(FUNCTION_URL):
+            self.result.url_functions.append(self._function_named(_required(resource, "functionName")))
+        for resource in self._graph.resources:
+            if resource.custom and resource.type not in handled:
+                self.result.skipped[resource.type] = self.result.skipped.get(resource.type, 0) + 1
+        return self.result
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _of(self, type_token: str) -> list[RecordedResource]:
+        return self._graph.of_type(type_token)
+
+    def _t(self, value: Any) -> Any:
+        return self.result.translation(value)
+
+    # -- resources -------------------------------------------------------------------------------
+
+    def _table(self, resource: RecordedResource) -> None:
+        state = resource.state
+        name = _required(resource, "name")
+        keys = [{"AttributeName": _required(resource, "hashKey"), "KeyType": "HASH"}]
+        if state.get("rangeKey"):
+            keys.append({"AttributeName": state["rangeKey"], "KeyType": "RANGE"})
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": keys,
+            "AttributeDefinitions": [{"AttributeName": a["name"], "AttributeType": a["type"]}
+                                     for a in state.get("attributes") or []],
+            "BillingMode": state.get("billingMode") or "PAY_PER_REQUEST",
+        }
+        if request["BillingMode"] == "PROVISIONED":
+            request["ProvisionedThroughput"] = {"ReadCapacityUnits": _int(state.get("readCapacity"), 5),
+                                                "WriteCapacityUnits": _int(state.get("writeCapacity"), 5)}
+        indexes = [self._index(index) for index in state.get("globalSecondaryIndexes") or []]
+        if indexes:
+            request["GlobalSecondaryIndexes"] = indexes
+        if state.get("streamEnabled"):
+            request["StreamSpecification"] = {"StreamEnabled": True,
+                                              "StreamViewType": state.get("streamViewType") or "NEW_AND_OLD_IMAGES"}
+        dynamodb = self._client("dynamodb")
+        dynamodb.create_table(**request)
+        ttl = state.get("ttl") or {}
+        if ttl.get("enabled") and ttl.get("attributeName"):
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": ttl["attributeName"]})
+        self.result.tables[resource.name] = name
+        described = dynamodb.describe_table(TableName=name)["Table"]
+        self.result.translation.add(state.get("streamArn"), described.get("LatestStreamArn") or "")
+        self.result.translation.add(state.get("arn"), described["TableArn"])
+
+    @staticmethod
+    def _index(index: dict[str, Any]) -> dict[str, Any]:
+        keys = [{"AttributeName": index["hashKey"], "KeyType": "HASH"}]
+        if index.get("rangeKey"):
+            keys.append({"AttributeName": index["rangeKey"], "KeyType": "RANGE"})
+        projection: dict[str, Any] = {"ProjectionType": index.get("projectionType") or "ALL"}
+        if index.get("nonKeyAttributes"):
+            projection["NonKeyAttributes"] = list(index["nonKeyAttributes"])
+        return {"IndexName": index["name"], "KeySchema": keys, "Projection": projection}
+
+    def _topic(self, resource: RecordedResource) -> None:
+        state = resource.state
+        attributes = {}
+        if state.get("fifoTopic"):
+            attributes["FifoTopic"] = "true"
+        arn = self._client("sns").create_topic(Name=_required(resource, "name"), Attributes=attributes)["TopicArn"]
+        self.result.topics[resource.name] = arn
+        self.result.translation.add(state.get("arn"), arn)
+
+    def _queue(self, resource: RecordedResource) -> None:
+        state = resource.state
+        name = _required(resource, "name")
+        attributes = {aws: _stringify(state[key]) for key, aws in _QUEUE_ATTRIBUTES.items()
+                      if state.get(key) not in (None, "")}
+        sqs = self._client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.result.translation.add(state.get("url"), url)
+        self.result.translation.add(state.get("arn"), arn)
+        self.result.queues[resource.name] = QueueSpec(resource.name, name, url, arn)
+
+    def _redrive(self, resource: RecordedResource) -> None:
+        raw = resource.state.get("redrivePolicy")
+        if not raw:
+            return
+        policy = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        policy["deadLetterTargetArn"] = self._t(policy["deadLetterTargetArn"])
+        queue = self.result.queues[resource.name]
+        self.result.queue_by_arn(policy["deadLetterTargetArn"])  # dangling reference → loud error
+        self._client("sqs").set_queue_attributes(QueueUrl=queue.url,
+                                                 Attributes={"RedrivePolicy": json.dumps(policy)})
+        self.result.queues[resource.name] = QueueSpec(
+            queue.logical_name, queue.name, queue.url, queue.arn,
+            dead_letter_arn=policy["deadLetterTargetArn"], max_receive_count=int(policy["maxReceiveCount"]))
+
+    def _verified(self, identity: str, mail_from: bool | None = None) -> None:
+        """Identities start PENDING, as in SES; the stack's DNS records count as published, so SES verifies them."""
+        if self._ses_controls is None:
+            sesv2 = self._client("sesv2")
+            self._ses_controls = SesControls(sesv2.meta.endpoint_url, sesv2, configuration_set=None, identity=None)
+        self._ses_controls.verify_identity(True, identity=identity, mail_from=mail_from)
+
+    def _configuration_set(self, resource: RecordedResource) -> None:
+        """No suppressionOptions: the account's reasons apply; an empty list: the account list is not used."""
+        name = _required(resource, "configurationSetName")
+        options = ("sendingOptions", "suppressionOptions", "deliveryOptions", "reputationOptions", "trackingOptions",
+                   "vdmOptions")
+        self._client("sesv2").create_configuration_set(**_sesv2(
+            {key: resource.state.get(key) for key in ("configurationSetName", *options)}))
+        self.result.configuration_sets.add(name)
+
+    def _identity(self, resource: RecordedResource) -> None:
+        identity = _required(resource, "emailIdentity")
+        default_set = resource.state.get("configurationSetName") or None
+        key_length = (resource.state.get("dkimSigningAttributes") or {}).get("nextSigningKeyLength")
+        self._client("sesv2").create_email_identity(**_sesv2({
+            "emailIdentity": identity, "configurationSetName": default_set,
+            "dkimSigningAttributes": {"nextSigningKeyLength": key_length} if key_length else None}))
+        self._verified(identity)
+        self.result.identities[identity] = default_set
+
+    def _mail_from(self, resource: RecordedResource) -> None:
+        identity = _required(resource, "emailIdentity")
+        self._client("sesv2").put_email_identity_mail_from_attributes(**_sesv2({
+            "emailIdentity": identity, "mailFromDomain": _required(resource, "mailFromDomain"),
+            "behaviorOnMxFailure": resource.state.get("behaviorOnMxFailure")}))
+        self._verified(identity, mail_from=True)
+
+    def _event_destination(self, resource: RecordedResource) -> None:
+        destination = resource.state.get("eventDestination") or {}
+        self._client("sesv2").create_configuration_set_event_destination(**_sesv2({
+            "configurationSetName": _required(resource, "configurationSetName"),
+            "eventDestinationName": _required(resource, "eventDestinationName"),
+            "eventDestination": self._t(destination)}))
+        topic = (destination.get("snsDestination") or {}).get("topicArn")
+        if destination.get("enabled") is False or not topic:
+            return
+        self.result.event_destinations.append(EventDestination(
+            configuration_set=_required(resource, "configurationSetName"),
+            topic_arn=self._t(topic),
+            event_types=frozenset(destination.get("matchingEventTypes") or ()),
+        ))
+
+    def _subscription(self, resource: RecordedResource) -> None:
+        state = resource.state
+        attributes = {aws: _stringify(self._t(state[key])) for key, aws in _SUBSCRIPTION_ATTRIBUTES.items()
+                      if state.get(key) not in (None, "")}
+        topic, endpoint = self._t(_required(resource, "topic")), self._t(_required(resource, "endpoint"))
+        self.result.subscriptions.append((topic, endpoint))
+        self._client("sns").subscribe(
+            TopicArn=topic,
+            Protocol=_required(resource, "protocol"),
+            Endpoint=endpoint,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )
+
+    def _function(self, resource: RecordedResource) -> None:
+        state = resource.state
+        variables = ((state.get("environment") or {}).get("variables")) or {}
+        self.result.functions[resource.name] = FunctionSpec(
+            logical_name=resource.name,
+            name=_required(resource, "name"),
+            arn=_required(resource, "arn"),
+            handler=_required(resource, "handler"),
+            environment={key: self._t(_stringify(value)) for key, value in variables.items()},
+            timeout_seconds=float(state.get("timeout") or 3),
+            memory_mb=_int(state.get("memorySize"), 128) or 128,
+            runtime=str(state.get("runtime") or "python3.12"),
+            code=resource.inputs.get("code"),
+        )
+
+    def _function_named(self, reference: str) -> FunctionSpec:
+        for function in self.result.functions.values():
+            if reference in (function.arn, function.name, function.logical_name) or \
+                    reference.startswith(function.arn + ":"):
+                return function
+        raise ProvisioningError(f"no Lambda function {reference!r} in the graph")
+
+    def _mapping(self, resource: RecordedResource) -> None:
+        state = resource.state
+        source = self._t(_required(resource, "eventSourceArn"))
+        if ":sqs:" not in source:
+            self.result.skipped[f"{resource.type} (non-SQS)"] = 1
+            return
+        scaling = state.get("scalingConfig") or {}
+        self.result.mappings.append(MappingSpec(
+            function=self._function_named(_required(resource, "functionName")),
+            queue=self.result.queue_by_arn(source),
+            batch_size=_int(state.get("batchSize"), 10) or 10,
+            maximum_concurrency=_int(scaling.get("maximumConcurrency")),
+            report_batch_item_failures="ReportBatchItemFailures" in (state.get("functionResponseTypes") or []),
+            batching_window_seconds=float(state.get("maximumBatchingWindowInSeconds") or 0),
+            enabled=state.get("enabled") is not False,
+        ))
+
+
+def provision(graph: StackRun, client: Callable[[str], Any], ses_controls: SesControls | None = None) -> Provisioned:
+    """Create the graph's runtime resources through `client(service)`; return what local mode drives."""
+    return Provisioner(graph, client, ses_controls).run()

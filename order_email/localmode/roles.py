@@ -1,0 +1,73 @@
+"""Which provisioned resource plays which part, read from the graph's wiring, never from its outputs.
+
+A consumer program composes the components under its own names and exports what it likes, so local
+mode finds the parts the way the handlers do: through the environment contract the components set.
+The sender is the function told its own queue (`SEND_QUEUE_URL`), the feedback processor the one
+told the soft-bounce policy (`SOFT_BOUNCE_COUNT`); their variables name the tables and dead-letter
+queues, and the orders topic is the one subscribed to the sender's queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from order_email.localmode.provision import FunctionSpec, Provisioned, ProvisioningError
+
+SENDER_MARK = "SEND_QUEUE_URL"
+FEEDBACK_MARK = "SOFT_BOUNCE_COUNT"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The emulator's names of the parts the driver and the CLI address."""
+
+    orders_topic_arn: str
+    send_queue_url: str
+    deliveries_table: str
+    suppression_table: str
+    configuration_set: str
+    send_dead_letter_url: str
+    feedback_dead_letter_url: str
+
+    def as_outputs(self) -> dict[str, str]:
+        """The stack outputs the `order-email` commands read, under the names our own program exports."""
+        outputs = {
+            "ordersTopicArn": self.orders_topic_arn,
+            "sendQueueUrl": self.send_queue_url,
+            "deliveriesTableName": self.deliveries_table,
+            "suppressionTableName": self.suppression_table,
+            "configurationSetName": self.configuration_set,
+            "sendDeadLetterQueueUrl": self.send_dead_letter_url,
+            "feedbackDeadLetterQueueUrl": self.feedback_dead_letter_url,
+        }
+        return {key: value for key, value in outputs.items() if value}
+
+
+def roles_of(resources: Provisioned) -> Roles:
+    """The roles of a provisioned graph; ProvisioningError when it declares no sender."""
+    sender = _marked(resources, SENDER_MARK)
+    if sender is None:
+        raise ProvisioningError(f"the program declares no EmailSender (no function sets {SENDER_MARK})")
+    feedback = _marked(resources, FEEDBACK_MARK)
+    queue_url = sender.environment[SENDER_MARK]
+    queue_arns = {queue.arn for queue in resources.queues.values() if queue.url == queue_url}
+    topics = [topic for topic, endpoint in resources.subscriptions if endpoint in queue_arns]
+    if not topics:
+        raise ProvisioningError("no SNS topic is subscribed to the sender's queue (the orders topic)")
+    return Roles(
+        orders_topic_arn=topics[0],
+        send_queue_url=queue_url,
+        deliveries_table=sender.environment.get("DELIVERIES_TABLE", ""),
+        suppression_table=sender.environment.get("SUPPRESSION_TABLE", ""),
+        configuration_set=sender.environment.get("CONFIGURATION_SET", ""),
+        send_dead_letter_url=sender.environment.get("DLQ_URL", ""),
+        feedback_dead_letter_url=feedback.environment.get("DLQ_URL", "") if feedback else "",
+    )
+
+
+def _marked(resources: Provisioned, variable: str) -> FunctionSpec | None:
+    marked = [spec for spec in resources.functions.values() if variable in spec.environment]
+    if len(marked) > 1:
+        names = ", ".join(sorted(spec.logical_name for spec in marked))
+        raise ProvisioningError(f"local mode runs one EmailSender stack at a time; {names} all set {variable}")
+    return marked[0] if marked else None

@@ -1,0 +1,399 @@
+"""`LocalSes`: one Amazon SES (API v2) account in memory, refusing what SES refuses.
+
+Reproduced: account settings (production access, sending, suspension, quotas, suppression
+reasons), email and domain identities (PENDING until verified, default configuration sets, MAIL
+FROM), configuration sets with sending and suppression options, event destinations (stored), the
+account-level suppression list, and SendEmail with every check of `ses_rules`, SES-shaped message
+ids, the daily quota and the send rate. Accepted e-mails are logged (`accepted`), and mailbox-
+simulator hard bounces and complaints join the suppression list as they do in SES.
+
+Not reproduced: DKIM signing and DNS (an identity is verified by `set_verification`, which local
+mode's provisioning calls for the stack's identities), delivery and event publishing (the parent's
+SES simulator plays them), templates, tenants, sending authorization, contact lists, dedicated IPs,
+regions (one account, one region) and request signatures. Unlimited quotas are answered as -1
+(SES documents -1 as unlimited for Max24HourSend; local mode uses it for MaxSendRate too).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from order_email.localmode import ses_rules as rules
+from order_email.localmode.capture import sent_email
+from order_email.localmode.emulator import REGION
+from order_email.localmode.ses_rules import Account, ConfigurationSet, Identity, SesError
+
+DAY_SECONDS = 24 * 60 * 60
+BEHAVIORS_ON_MX_FAILURE = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")
+IMPLEMENTED = frozenset({
+    "GetAccount", "PutAccountSendingAttributes", "PutAccountSuppressionAttributes", "CreateEmailIdentity",
+    "GetEmailIdentity", "ListEmailIdentities", "DeleteEmailIdentity", "PutEmailIdentityMailFromAttributes",
+    "PutEmailIdentityConfigurationSetAttributes", "CreateConfigurationSet", "GetConfigurationSet",
+    "ListConfigurationSets", "DeleteConfigurationSet", "PutConfigurationSetSendingOptions",
+    "PutConfigurationSetSuppressionOptions", "CreateConfigurationSetEventDestination",
+    "GetConfigurationSetEventDestinations", "DeleteConfigurationSetEventDestination", "PutSuppressedDestination",
+    "GetSuppressedDestination", "DeleteSuppressedDestination", "ListSuppressedDestinations", "SendEmail"})
+"""SESv2 operations `LocalSes` answers, each by the method named as boto3 names it (`send_email`)."""
+_NOT_EMULATED_SEND = ("FromEmailAddressIdentityArn", "TenantName", "EndpointId", "ListManagementOptions",
+                      "ConfigurationOverrides")
+
+
+def _epoch(value: Any) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+class LocalSes:
+    """The account; every public method holds the one lock. Operation methods take and return botocore dicts."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
+                 region: str = REGION):
+        """`clock` paces the send rate and the 24-hour window; `wall` stamps what SES reports as times."""
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._wall = wall
+        self.region = region
+        self._account = Account()
+        self._identities: dict[str, Identity] = {}
+        """Lower-case name → identity (SES compares identities case-insensitively)."""
+        self._sets: dict[str, ConfigurationSet] = {}
+        self._destinations: dict[str, dict[str, dict[str, Any]]] = {}
+        self._suppressed: dict[str, dict[str, Any]] = {}
+        """Lower-case address → SuppressedDestination (the spelling given is kept inside)."""
+        self._sent: deque[tuple[float, int]] = deque()
+        """(clock, recipients) of the sends in the trailing 24 hours, oldest first; `_sent_total` sums them."""
+        self._sent_total = 0
+        self._bucket: rules.TokenBucket | None = None
+        self._accepted: list[dict[str, Any]] = []
+        self._refused: Counter[str] = Counter()
+
+    # -- account ---------------------------------------------------------------------------------
+
+    def get_account(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            account = self._account
+            return {
+                "EnforcementStatus": "SHUTDOWN" if account.suspended else "HEALTHY",
+                "ProductionAccessEnabled": account.production_access,
+                "SendingEnabled": account.sending_enabled and not account.suspended,
+                "SendQuota": {
+                    "Max24HourSend": -1 if account.max_24_hour_send is None else account.max_24_hour_send,
+                    "MaxSendRate": -1 if account.max_send_rate is None else account.max_send_rate,
+                    "SentLast24Hours": self._sent_last_24_hours(self._clock()),
+                },
+                "SuppressionAttributes": {"SuppressedReasons": list(account.suppressed_reasons)},
+            }
+
+    def put_account_sending_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._account = replace(self._account, sending_enabled=bool(params.get("SendingEnabled", False)))
+            return {}
+
+    def put_account_suppression_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        rules.refuse_not_emulated(params, ["ValidationAttributes"])
+        with self._lock:
+            reasons = rules.suppression_reasons(params.get("SuppressedReasons") or [])
+            self._account = replace(self._account, suppressed_reasons=reasons)
+            return {}
+
+    # -- identities ------------------------------------------------------------------------------
+
+    def create_email_identity(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        name = str(params["EmailIdentity"])
+        signing = dict(params.get("DkimSigningAttributes") or {})
+        rules.refuse_not_emulated(signing, ["DomainSigningSelector", "DomainSigningPrivateKey"])  # bring-your-own DKIM
+        with self._lock:
+            if name.lower() in self._identities:
+                raise SesError("AlreadyExistsException", f"Email identity {name} already exist.")  # SES's text
+            if params.get("ConfigurationSetName"):
+                self._set(params["ConfigurationSetName"])
+            identity = Identity(
+                name=name, configuration_set=params.get("ConfigurationSetName") or None,
+                dkim_tokens=tuple(uuid.uuid4().hex for _ in range(3)) if "@" not in name else (),
+                signing_key_length=signing.get("NextSigningKeyLength") or "RSA_2048_BIT",
+                tags=tuple((tag["Key"], tag["Value"]) for tag in params.get("Tags") or []))
+            self._identities[name.lower()] = identity
+            return {"IdentityType": identity.identity_type, "VerifiedForSendingStatus": False,
+                    "DkimAttributes": identity.dkim_attributes()}
+
+    def get_email_identity(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            identity = self._identity(params["EmailIdentity"])
+            answer = {
+                "IdentityType": identity.identity_type, "FeedbackForwardingStatus": True,
+                "VerifiedForSendingStatus": identity.verified, "DkimAttributes": identity.dkim_attributes(),
+                "MailFromAttributes": identity.mail_from_attributes(), "Policies": {},
+                "Tags": [{"Key": key, "Value": value} for key, value in identity.tags],
+                "VerificationStatus": identity.verification_status,
+            }
+            if identity.configuration_set:
+                answer["ConfigurationSetName"] = identity.configuration_set
+            return answer
+
+    def list_email_identities(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            items = [{"IdentityType": identity.identity_type, "IdentityName": identity.name,
+                      "SendingEnabled": identity.verified, "VerificationStatus": identity.verification_status}
+                     for identity in self._identities.values()]
+            return rules.page(items, params, "EmailIdentities")
+
+    def delete_email_identity(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            del self._identities[self._identity(params["EmailIdentity"]).name.lower()]
+            return {}
+
+    def put_email_identity_mail_from_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        behavior = params.get("BehaviorOnMxFailure") or "USE_DEFAULT_VALUE"
+        if behavior not in BEHAVIORS_ON_MX_FAILURE:
+            raise SesError("BadRequestException", f"Invalid BehaviorOnMxFailure {behavior}.")
+        with self._lock:
+            identity = self._identity(params["EmailIdentity"])
+            self._store(replace(identity, mail_from_domain=params.get("MailFromDomain") or None,
+                                mail_from_verified=False, behavior_on_mx_failure=behavior))
+            return {}
+
+    def put_email_identity_configuration_set_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            identity = self._identity(params["EmailIdentity"])
+            if params.get("ConfigurationSetName"):
+                self._set(params["ConfigurationSetName"])
+            self._store(replace(identity, configuration_set=params.get("ConfigurationSetName") or None))
+            return {}
+
+    # -- configuration sets ----------------------------------------------------------------------
+
+    def create_configuration_set(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        name = str(params["ConfigurationSetName"])
+        sending, suppression = params.get("SendingOptions"), params.get("SuppressionOptions")
+        with self._lock:
+            if name in self._sets:
+                raise SesError("AlreadyExistsException", f"Configuration set {name} already exists.")
+            self._sets[name] = ConfigurationSet(
+                name=name,
+                sending_enabled=None if sending is None else bool(sending.get("SendingEnabled", False)),
+                suppressed_reasons=None if suppression is None
+                else rules.suppression_reasons(suppression.get("SuppressedReasons") or []),
+                options=tuple((key, value) for key, value in params.items()
+                              if key not in ("ConfigurationSetName", "SendingOptions", "SuppressionOptions")))
+            self._destinations[name] = {}
+            return {}
+
+    def get_configuration_set(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            found = self._set(params["ConfigurationSetName"])
+            answer: dict[str, Any] = {"ConfigurationSetName": found.name, **dict(found.options)}
+            if found.sending_enabled is not None:
+                answer["SendingOptions"] = {"SendingEnabled": found.sending_enabled}
+            if found.suppressed_reasons is not None:
+                answer["SuppressionOptions"] = {"SuppressedReasons": list(found.suppressed_reasons)}
+            return answer
+
+    def list_configuration_sets(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            return rules.page(list(self._sets), params, "ConfigurationSets")
+
+    def delete_configuration_set(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            name = self._set(params["ConfigurationSetName"]).name
+            del self._sets[name], self._destinations[name]
+            return {}
+
+    def put_configuration_set_sending_options(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            found = self._set(params["ConfigurationSetName"])
+            self._sets[found.name] = replace(found, sending_enabled=bool(params.get("SendingEnabled", False)))
+            return {}
+
+    def put_configuration_set_suppression_options(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        rules.refuse_not_emulated(params, ["ValidationOptions"])
+        if params.get("SuppressionScope") not in (None, "ACCOUNT"):
+            raise SesError("BadRequestException", "Tenant suppression scope is not emulated by local mode")
+        with self._lock:
+            found = self._set(params["ConfigurationSetName"])
+            reasons = rules.suppression_reasons(params.get("SuppressedReasons") or [])
+            self._sets[found.name] = replace(found, suppressed_reasons=reasons)
+            return {}
+
+    def create_configuration_set_event_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            destinations = self._destinations_of(params)
+            name = str(params["EventDestinationName"])
+            if name in destinations:
+                raise SesError("AlreadyExistsException", f"Event destination {name} already exists.")
+            destinations[name] = dict(params["EventDestination"])
+            return {}
+
+    def get_configuration_set_event_destinations(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            destinations = self._destinations_of(params)
+            return {"EventDestinations": [{"Name": name, **destination} for name, destination in destinations.items()]}
+
+    def delete_configuration_set_event_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            destinations = self._destinations_of(params)
+            name = str(params["EventDestinationName"])
+            if destinations.pop(name, None) is None:
+                raise SesError("NotFoundException", f"Event destination {name} does not exist.")
+            return {}
+
+    # -- account-level suppression list ----------------------------------------------------------
+
+    def put_suppressed_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        rules.refuse_not_emulated(params, ["TenantName"])
+        address = str(params["EmailAddress"])
+        rules.check_addresses([address])
+        (reason,) = rules.suppression_reasons([params["Reason"]])
+        with self._lock:
+            self._suppress(address, reason, None)
+            return {}
+
+    def get_suppressed_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        rules.refuse_not_emulated(params, ["TenantName"])
+        with self._lock:
+            return {"SuppressedDestination": dict(self._suppressed_entry(params["EmailAddress"]))}
+
+    def delete_suppressed_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        rules.refuse_not_emulated(params, ["TenantName"])
+        with self._lock:
+            entry = self._suppressed_entry(params["EmailAddress"])
+            del self._suppressed[entry["EmailAddress"].lower()]
+            return {}
+
+    def list_suppressed_destinations(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        rules.refuse_not_emulated(params, ["TenantName"])
+        reasons = set(rules.suppression_reasons(params.get("Reasons") or rules.SUPPRESSION_REASONS))
+        start = _epoch(params["StartDate"]) if params.get("StartDate") is not None else float("-inf")
+        end = _epoch(params["EndDate"]) if params.get("EndDate") is not None else float("inf")
+        with self._lock:
+            items = [{key: entry[key] for key in ("EmailAddress", "Reason", "LastUpdateTime")}
+                     for entry in self._suppressed.values()
+                     if entry["Reason"] in reasons and start <= entry["LastUpdateTime"] < end]
+            return rules.page(items, params, "SuppressedDestinationSummaries", "InvalidNextTokenException")
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def send_email(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Every check in SES's order (see `ses_rules`); refusals are counted by code for `stats`."""
+        with self._lock:
+            try:
+                return {"MessageId": self._send(params)}
+            except SesError as error:
+                self._refused[error.code] += 1
+                raise
+
+    def _send(self, params: Mapping[str, Any]) -> str:
+        content = params.get("Content") or {}
+        rules.check_content(content)
+        rules.refuse_not_emulated(params, _NOT_EMULATED_SEND)
+        recipients = rules.recipients_of(params.get("Destination"))
+        rules.check_recipient_count(recipients)
+        rules.check_tags(params.get("EmailTags") or [])
+        rules.check_message_size(content)
+        rules.check_addresses(recipients)
+        sender = rules.sender_of(params)
+        candidates = rules.identities_for(rules.bare_address(sender), self._identities)
+        set_name = rules.resolve_configuration_set(params.get("ConfigurationSetName"), candidates, self._sets)
+        configuration_set = self._sets.get(set_name) if set_name else None
+        rules.check_sending_status(self._account, configuration_set)
+        identity = rules.check_sender_verified(sender, candidates, self.region)
+        rules.check_mail_from(identity)
+        rules.check_sandbox(self._account, recipients, self._identities, self.region)
+        now = self._clock()
+        rules.check_daily_quota(self._account.max_24_hour_send, self._sent_last_24_hours(now), len(recipients))
+        self._bucket = rules.take_send_tokens(self._bucket, self._account.max_send_rate, len(recipients), now)
+        self._sent.append((now, len(recipients)))
+        self._sent_total += len(recipients)
+        return self._accept(params, sender, recipients, configuration_set, identity)
+
+    def _accept(self, params: Mapping[str, Any], sender: str, recipients: list[str],
+                configuration_set: ConfigurationSet | None, identity: Identity) -> str:
+        accepted_at = self._wall()
+        message_id = f"0102{int(accepted_at * 1000):012x}-{uuid.uuid4()}-000000"
+        reasons = rules.effective_suppressed_reasons(self._account, configuration_set)
+        addresses = {rules.bare_address(recipient).lower() for recipient in recipients}
+        listed = {address: self._suppressed[address]["Reason"] for address in addresses & self._suppressed.keys()}
+        email = sent_email({**params, "FromEmailAddress": sender}, message_id, accepted_at)  # Raw: its From header
+        email.update(configurationSet=configuration_set.name if configuration_set else None, identity=identity.name,
+                     sequence=len(self._accepted) + 1,
+                     suppressedRecipients=rules.suppressed_recipients(recipients, listed, reasons))
+        self._accepted.append(email)
+        for recipient in recipients:  # the simulator's bounce or complaint arrives: SES lists the address
+            reason = rules.simulator_suppression(recipient, reasons)
+            if reason:
+                self._suppress(rules.bare_address(recipient), reason, message_id)
+        return message_id
+
+    # -- local mode's controls (not SES operations) ----------------------------------------------
+
+    def set_verification(self, identity: str, verified: bool, mail_from_verified: bool | None = None) -> None:
+        """What SES decides from DNS: the identity (and DKIM) SUCCESS or PENDING, and its MAIL FROM status."""
+        with self._lock:
+            found = self._identity(identity)
+            self._store(replace(found, verified=verified, mail_from_verified=found.mail_from_verified
+                                if mail_from_verified is None else mail_from_verified))
+
+    def set_limits(self, max_send_rate: float | None, max_24_hour_send: float | None) -> None:
+        """The account's quotas (None = unlimited); the send-rate bucket starts full again."""
+        with self._lock:
+            self._account = replace(self._account, max_send_rate=max_send_rate, max_24_hour_send=max_24_hour_send)
+            self._bucket = None
+
+    def set_account(self, *, production_access: bool | None = None, suspended: bool | None = None) -> None:
+        """What AWS decides for an account: leave the sandbox, suspend it. Only the values given change."""
+        with self._lock:
+            given: dict[str, Any] = {"production_access": production_access, "suspended": suspended}
+            self._account = replace(self._account, **{key: value for key, value in given.items() if value is not None})
+
+    def accepted(self, after: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """(highest sequence, the accepted e-mails with a sequence above `after`)."""
+        with self._lock:
+            return len(self._accepted), [dict(email) for email in self._accepted[max(0, after):]]
+
+    def stats(self) -> dict[str, Any]:
+        """Accepted e-mails and SendEmail refusals by error code."""
+        with self._lock:
+            return {"accepted": len(self._accepted), "refused": dict(self._refused)}
+
+    # -- helpers (the caller holds the lock) ------------------------------------------------------
+
+    def _identity(self, name: str) -> Identity:
+        found = self._identities.get(str(name).lower())
+        if found is None:
+            raise SesError("NotFoundException", f"Email identity {name} does not exist.")
+        return found
+
+    def _store(self, identity: Identity) -> None:
+        self._identities[identity.name.lower()] = identity
+
+    def _set(self, name: str) -> ConfigurationSet:
+        found = self._sets.get(str(name))
+        if found is None:
+            raise SesError("NotFoundException", f"Configuration set {name} does not exist.")
+        return found
+
+    def _destinations_of(self, params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        return self._destinations[self._set(params["ConfigurationSetName"]).name]
+
+    def _suppress(self, address: str, reason: str, message_id: str | None) -> None:
+        entry: dict[str, Any] = {"EmailAddress": address, "Reason": reason,
+                                 "LastUpdateTime": round(self._wall(), 3)}  # SES keeps milliseconds
+        if message_id:
+            entry["Attributes"] = {"MessageId": message_id}
+        self._suppressed[address.lower()] = entry
+
+    def _suppressed_entry(self, address: str) -> dict[str, Any]:
+        entry = self._suppressed.get(str(address).lower())
+        if entry is None:
+            raise SesError("NotFoundException", f"Email address {address} does not exist on your suppression list.")
+        return entry
+
+    def _sent_last_24_hours(self, now: float) -> int:
+        while self._sent and self._sent[0][0] <= now - DAY_SECONDS:
+            self._sent_total -= self._sent.popleft()[1]
+        return self._sent_total
