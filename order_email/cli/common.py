@@ -18,6 +18,7 @@ import boto3
 import typer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -52,7 +53,7 @@ def require_extra(extra: str, *modules: str) -> None:
 
 def fail(message: str, code: int = EXIT_PROBLEM) -> NoReturn:
     """Print `message` on stderr and leave with `code`."""
-    errors.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    errors.print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from order_email import __version__
 from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, status_cmd, suppression
 
 app = typer.Typer(
@@ -16,6 +19,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"order-email {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Options of `order-email` itself (before the command)."""
+
+
 app.command("preview")(infra.preview)
 app.command("graph")(infra.graph)
 app.command("status")(status_cmd.status)
