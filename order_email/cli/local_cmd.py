@@ -11,7 +11,7 @@ import random
 import shlex
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from order_email.cli import common
 from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, JsonFlag, ProjectDir, StackName
 from order_email.cli.status_cmd import render_emails
-from order_email.localmode.run import Reporter, render_summary, run_scenario
 
 Orders = Annotated[int, typer.Option("--orders", "-n", min=1, max=100_000, help="How many orders to publish.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed for the order mix (random when absent).")]
@@ -27,7 +26,10 @@ Faults = Annotated[str, typer.Option("--faults", help="Fault profile: none, or c
                                                      "checks the invariants, exit 1 if one fails).")]
 Serve = Annotated[bool, typer.Option("--serve", help="Keep running afterwards: print the emulator endpoint "
                                                       "and a loopback URL serving the status API.")]
-Run = Callable[[Reporter | None], dict[str, Any]]
+if TYPE_CHECKING:  # local mode needs the `local` extra: imported only once a run starts
+    from order_email.localmode.run import Reporter
+
+Run = Callable[["Reporter | None"], dict[str, Any]]
 """A scenario run (plain or chaos), reporting progress to the reporter when there is one."""
 
 
@@ -43,6 +45,7 @@ def local(stack: StackName = "dev", orders: Orders = 300, seed: Seed = None, jso
     from order_email.cli.infra import project_at
     from order_email.localmode import LocalSystem  # starts nothing until entered; imported late to keep --help fast
     from order_email.localmode.faults import profile
+    from order_email.localmode.run import render_summary, run_scenario
 
     try:
         plan = profile(faults, seed if seed is not None else random.SystemRandom().randrange(1_000_000))
@@ -91,6 +94,8 @@ def _summary(run: Run, json_output: bool) -> dict[str, Any]:
 
 
 def _with_progress(run: Run) -> dict[str, Any]:
+    from order_email.localmode.run import Reporter
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=common.errors, transient=False) as progress:
         publishing = progress.add_task("publishing orders", total=None)
