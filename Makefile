@@ -20,8 +20,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# The consumer example is another project (its own `__main__` and top-level `components`): checked on its own.
 typecheck: venv
 	$(VENV)/bin/mypy order_email __main__.py
+	$(VENV)/bin/mypy examples/consumer
 
 unit: venv
 	$(VENV)/bin/pytest

@@ -28,6 +28,8 @@ class Roles:
     configuration_set: str
     send_dead_letter_url: str
     feedback_dead_letter_url: str
+    sender_function: str = ""
+    """Logical name of the sender function (the program's, e.g. `shop-sender-function`), for per-function stats."""
 
     def as_outputs(self) -> dict[str, str]:
         """The stack outputs the `order-email` commands read, under the names our own program exports."""
@@ -62,6 +64,7 @@ def roles_of(resources: Provisioned) -> Roles:
         configuration_set=sender.environment.get("CONFIGURATION_SET", ""),
         send_dead_letter_url=sender.environment.get("DLQ_URL", ""),
         feedback_dead_letter_url=feedback.environment.get("DLQ_URL", "") if feedback else "",
+        sender_function=sender.logical_name,
     )
 
 

@@ -158,7 +158,7 @@ def summarise(system: Any, plan: list[PlannedOrder], elapsed: float, seed: int, 
     statuses = Counter(outcome["actual"] for outcome in outcomes.values())
     sent = system.sent_emails()
     calls = system.aws_calls()
-    sender_calls = sum(system.aws_calls("order-email-sender-function").values()) if sent else 0
+    sender_calls = sum(system.aws_calls(system.roles.sender_function).values()) if sent else 0
     metrics = system.metrics()
     send_latency = [(email["acceptedAt"] - system.published_at[tagged_order(email) or ""]) * 1000
                     for email in sent if tagged_order(email) in system.published_at]

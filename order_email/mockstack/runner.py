@@ -159,10 +159,16 @@ class Project:
         """Run as the language host runs a program: from its directory, its packages importable.
 
         The project's own top-level modules (its `components`, `handlers`, ...) are forgotten
-        afterwards, so two projects run in one process never see each other's packages."""
+        afterwards, so two projects run in one process never see each other's packages; modules of
+        the same names already loaded (another project's `components`) are set aside meanwhile, so
+        the program imports its own, and put back afterwards."""
         previous_cwd, previous_path = Path.cwd(), list(sys.path)
+        directory = self.main.parent
+        shadowed = {name: module for name, module in sys.modules.items() if _is_project_module(name, directory)}
+        for name in shadowed:
+            del sys.modules[name]
         before = set(sys.modules)
-        sys.path.insert(0, str(self.main.parent))
+        sys.path.insert(0, str(directory))
         os.chdir(self.directory)
         try:
             yield
@@ -170,8 +176,9 @@ class Project:
             os.chdir(previous_cwd)
             sys.path[:] = previous_path
             for module in set(sys.modules) - before:
-                if _is_project_module(module, self.main.parent):
+                if _is_project_module(module, directory):
                     del sys.modules[module]
+            sys.modules.update(shadowed)
 
 
 def _engine_value(value: Any) -> str:
@@ -183,9 +190,10 @@ def _engine_value(value: Any) -> str:
 
 
 def _is_project_module(module: str, directory: Path) -> bool:
-    """A module of the project's own top-level packages (never order-email's, which it imports)."""
+    """A module of the project's own top-level packages (never order-email's, which it imports, nor the
+    interpreter's `__main__`, which a project's `__main__.py` would otherwise seem to be)."""
     top = module.partition(".")[0]
-    if top == "order_email":
+    if top in ("order_email", "__main__"):
         return False
     return (directory / top / "__init__.py").is_file() or (directory / f"{top}.py").is_file()
 
@@ -257,7 +265,10 @@ def run_stack(
             config[key] = value
 
     def program() -> None:
-        with project.importable():
-            runpy.run_path(str(project.main), run_name="__main__")
+        runpy.run_path(str(project.main), run_name="__main__")
 
-    return run_program(program, stack=stack, config=config, preview=preview, project=project.name)
+    # Importable until every registration has resolved, not only while the program runs: the runtime
+    # resolves a resource's outputs later, reading its class's annotations in the class's module, and a
+    # project's own component module (`components.x`) is forgotten when `importable()` ends.
+    with project.importable():
+        return run_program(program, stack=stack, config=config, preview=preview, project=project.name)
