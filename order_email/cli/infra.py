@@ -7,6 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pulumi
 import typer
 
 from order_email.cli.architecture import architecture, to_dot, to_mermaid
@@ -42,12 +43,16 @@ def parse_overrides(pairs: list[str] | None, namespace: str = "order-email") -> 
     return overrides
 
 
-def config_error(error: BaseException) -> StackConfigError | None:
-    """The StackConfigError behind `error`, however the Pulumi runtime wrapped it."""
+CONFIG_ERRORS = (StackConfigError, pulumi.ConfigMissingError, pulumi.ConfigTypeError)
+"""A bad stack config (ours, or any program's `pulumi.Config().require…`): a usage error, exit 2."""
+
+
+def config_error(error: BaseException) -> Exception | None:
+    """The config error behind `error`, however the Pulumi runtime wrapped it."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if isinstance(current, StackConfigError):
+        if isinstance(current, CONFIG_ERRORS):
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__

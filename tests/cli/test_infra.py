@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -142,3 +143,12 @@ def test_graph_edges_come_from_the_wiring() -> None:
     assert all(f"{edge.source} -> {edge.target}" in dot for edge in diagram.edges)
     assert len(set(diagram.edges)) == len(diagram.edges)
     assert isinstance(diagram.edges[0], Edge)
+
+
+def test_any_programs_missing_config_key_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: tiny\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\npulumi.Config().require('region')\n")
+    result = runner.invoke(app, ["preview", "--project-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "tiny:region" in result.output
