@@ -6,8 +6,6 @@ fraction, config seconds → milliseconds), `treat_missing_data` per alarm (with
 it), and the alarm topic's policy. `components.observability` only turns these specs into resources.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

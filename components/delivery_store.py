@@ -4,13 +4,12 @@ Key shapes come from `handlers.shared.schema`, the contract the handlers read an
 tables and the code that uses them cannot drift apart.
 """
 
-from __future__ import annotations
-
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from order_email.components.cross_language import declared_outputs, python_args
 from order_email.handlers.shared import schema
 
 
@@ -125,6 +124,7 @@ class DeliveryStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DeliveryStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:DeliveryStore", name, {}, opts)
+        args = python_args(args, DeliveryStoreArgs)
         child = pulumi.ResourceOptions(parent=self, protect=args["deletion_protection"])
 
         deliveries = aws.dynamodb.Table(f"{name}-deliveries", **deliveries_table_spec(args), opts=child)
@@ -137,14 +137,4 @@ class DeliveryStore(pulumi.ComponentResource):
         self.status_index_arn = index_arn(deliveries.arn, schema.STATUS_INDEX)
         self.suppression_table_name = suppression.name
         self.suppression_table_arn = suppression.arn
-        self.register_outputs(
-            {
-                "deliveries_table_name": self.deliveries_table_name,
-                "deliveries_table_arn": self.deliveries_table_arn,
-                "deliveries_stream_arn": self.deliveries_stream_arn,
-                "message_id_index_arn": self.message_id_index_arn,
-                "status_index_arn": self.status_index_arn,
-                "suppression_table_name": self.suppression_table_name,
-                "suppression_table_arn": self.suppression_table_arn,
-            }
-        )
+        self.register_outputs(declared_outputs(self))

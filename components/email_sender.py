@@ -5,17 +5,16 @@ Publishers publish the order JSON to the orders topic with the message attribute
 to the send queue, whose event source mapping feeds the sender Lambda in batches of ten.
 """
 
-from __future__ import annotations
-
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from order_email.components import policies, queues
+from order_email.components.cross_language import declared_outputs, python_args
 from order_email.components.functions import LambdaCode, lambda_code, lambda_function
 from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_domain
 from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
@@ -80,9 +79,9 @@ class EmailSenderArgs(TypedDict):
     """Sender Lambda memory."""
     timeout_seconds: int
     """Sender Lambda timeout; the queue's visibility timeout and the claim lease derive from it."""
-    code: NotRequired[pulumi.Archive]
+    code: NotRequired[pulumi.Input[pulumi.Archive]]
     """Handler code archive; this package's handlers (`components.packaging`) when absent."""
-    layers: NotRequired[Sequence[pulumi.Input[str]]]
+    layers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
     publisher_principals: NotRequired[Sequence[str]]
     """Account ids or IAM ARNs allowed to publish orders; this account when empty."""
@@ -125,11 +124,15 @@ class EmailSender(pulumi.ComponentResource):
     """ARN of the SES domain identity."""
     dns_records: pulumi.Output[list[DnsRecord]]
     """DKIM, MAIL FROM and DMARC records to publish for the sender domain."""
-    code: LambdaCode
-    """Handler archive and dependency layers, for the other components to run the same code."""
+    code_archive: pulumi.Output[pulumi.Archive]
+    """The handler archive the sender runs: give it to `FeedbackLoop` and `StatusApi` as `code`."""
+    layer_arns: pulumi.Output[list[str]]
+    """The dependency layers the sender runs with: give them to `FeedbackLoop` and `StatusApi` as
+    `layers`, so they run the same code and build no layer of their own."""
 
     def __init__(self, name: str, args: EmailSenderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:EmailSender", name, {}, opts)
+        args = python_args(args, EmailSenderArgs)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.get("tags") or {})
         key_arn = args.get("kms_key_arn")
@@ -199,12 +202,12 @@ class EmailSender(pulumi.ComponentResource):
             self._publish_dns(name, zone_id, domain, records, region)
 
         reply_to = args.get("reply_to") or ""
-        self.code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
+        self._code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
         parts = lambda_function(
             f"{name}-function",
             handler=SENDER_HANDLER,
             description=f"{args['name_prefix']} order-confirmation sender",
-            code=self.code,
+            code=self._code,
             memory_mb=args["memory_mb"],
             timeout_seconds=args["timeout_seconds"],
             environment={
@@ -262,16 +265,15 @@ class EmailSender(pulumi.ComponentResource):
         self.configuration_set_arn = configuration_set.arn
         self.identity_arn = identity.arn
         self.dns_records = records
-        self.register_outputs({
-            "orders_topic_arn": self.orders_topic_arn,
-            "orders_topic_name": self.orders_topic_name,
-            "send_queue_url": self.send_queue_url,
-            "dead_letter_queue_url": self.dead_letter_queue_url,
-            "function_arn": self.function_arn,
-            "configuration_set_name": self.configuration_set_name,
-            "identity_arn": self.identity_arn,
-            "dns_records": self.dns_records,
-        })
+        self.code_archive = pulumi.Output.from_input(self._code.archive)
+        self.layer_arns = cast(pulumi.Output[list[str]], pulumi.Output.from_input(self._code.layers))
+        self.register_outputs(declared_outputs(self))
+
+    @property
+    def code(self) -> LambdaCode:
+        """Handler archive and dependency layers, for the other components to run the same code (the
+        Python form of `code_archive` and `layer_arns`)."""
+        return self._code
 
     def _publish_dns(
         self, name: str, zone_id: str, domain: str, records: pulumi.Output[list[DnsRecord]],

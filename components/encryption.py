@@ -6,14 +6,14 @@ topics always use this key. With `kms: customer-managed` every table, queue, top
 uses it too.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+
+from order_email.components.cross_language import declared_outputs, python_args
 
 _DATA_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
 
@@ -115,6 +115,7 @@ class EncryptionKey(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:EncryptionKey", name, {}, opts)
+        args = python_args(args, EncryptionKeyArgs)
         child = pulumi.ResourceOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
@@ -135,4 +136,4 @@ class EncryptionKey(pulumi.ComponentResource):
 
         self.key_arn = key.arn
         self.key_id = key.key_id
-        self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id})
+        self.register_outputs(declared_outputs(self))

@@ -6,18 +6,17 @@ status change the Lambda writes reaches the status bus as an `Email Status Chang
 `STATUS_CHANGED_SCHEMA`) through the deliveries table's stream and a pipe (`status_outbox`).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from order_email import handlers
 from order_email.components import policies, queues
+from order_email.components.cross_language import declared_outputs, python_args
 from order_email.components.functions import lambda_code, lambda_function
 from order_email.components.status_outbox import status_outbox
 from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
@@ -76,15 +75,18 @@ class FeedbackLoopArgs(TypedDict):
     """Feedback Lambda memory."""
     timeout_seconds: int
     """Feedback Lambda timeout; the queue's visibility timeout derives from it."""
-    code: NotRequired[pulumi.Archive]
-    """Handler code archive; this package's handlers (`components.packaging`) when absent."""
-    layers: NotRequired[Sequence[pulumi.Input[str]]]
-    """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
+    code: NotRequired[pulumi.Input[pulumi.Archive]]
+    """Handler code archive (`EmailSender.code_archive`); this package's handlers (`components.packaging`)
+    when absent."""
+    layers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Layer ARNs with the handlers' dependencies (`EmailSender.layer_arns`); a layer built by this
+    component when absent."""
     topic_kms_key_arn: pulumi.Input[str]
     """Customer-managed key for the ses-events topic: SES cannot publish to an `aws/sns`-encrypted topic."""
-    publish_dependencies: NotRequired[Sequence[pulumi.Resource]]
+    publish_dependencies: NotRequired[pulumi.Input[Sequence[Any]]]
     """Resources that must exist before SES may publish: the key (or key-policy) resource behind
-    `topic_kms_key_arn`. SES test-publishes to a new event destination when it is created."""
+    `topic_kms_key_arn`. SES test-publishes to a new event destination when it is created. (Typed
+    `Any`: a package schema has no type for "any resource"; pass resources, or references to them.)"""
     kms_key_arn: NotRequired[pulumi.Input[str] | None]
     """Customer-managed key for queues, bus and logs; AWS-managed keys when absent. Its key policy must let
     EventBridge use it for the bus `status_bus_name(name_prefix)` (`EncryptionKey`'s `event_bus_names`)."""
@@ -126,6 +128,7 @@ class FeedbackLoop(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FeedbackLoopArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:FeedbackLoop", name, {}, opts)
+        args = python_args(args, FeedbackLoopArgs)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.get("tags") or {})
         key_arn = args.get("kms_key_arn")
@@ -151,7 +154,7 @@ class FeedbackLoop(pulumi.ComponentResource):
             },
             # SES test-publishes when the destination is created: topic policy and key policy must exist.
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[topic_policy, *args.get("publish_dependencies", [])]),
+                parent=self, depends_on=_with_publish_dependencies(topic_policy, args.get("publish_dependencies"))),
         )
         path = subscribed_queue(
             f"{name}-queue",
@@ -234,11 +237,17 @@ class FeedbackLoop(pulumi.ComponentResource):
         self.outbox_log_group_name = outbox.log_group.name
         self.outbox_dead_letter_queue_name = outbox.dead_letters.name
         self.outbox_dead_letter_queue_url = outbox.dead_letters.url
-        self.register_outputs({
-            "events_topic_arn": self.events_topic_arn,
-            "feedback_queue_url": self.feedback_queue_url,
-            "dead_letter_queue_url": self.dead_letter_queue_url,
-            "function_arn": self.function_arn,
-            "event_bus_name": self.event_bus_name,
-            "outbox_dead_letter_queue_url": self.outbox_dead_letter_queue_url,
-        })
+        self.register_outputs(declared_outputs(self))
+
+
+def _with_publish_dependencies(
+    topic_policy: pulumi.Resource, extra: pulumi.Input[Sequence[Any]] | None
+) -> pulumi.Output[list[pulumi.Resource]]:
+    """`depends_on` for the event destination: the topic policy and `publish_dependencies`.
+
+    From Python these are resources. From another language the provider host hands over an output
+    whose dependencies are those resources (what `depends_on` waits for) and whose items are resources
+    only where their package is loaded here (else a URN or an id, which must not reach `depends_on`).
+    """
+    return pulumi.Output.from_input(extra if extra is not None else []).apply(
+        lambda resources: [topic_policy, *(item for item in resources if isinstance(item, pulumi.Resource))])

@@ -22,15 +22,16 @@ from order_email.components.policies import Document, lambda_assume_role_policy
 class LambdaCode:
     """The handler archive and the layers every function of a component runs with."""
 
-    archive: pulumi.Archive
-    layers: list[pulumi.Input[str]]
+    archive: pulumi.Input[pulumi.Archive]
+    layers: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """A list in Python; an output of a list when another language passes `EmailSender.layer_arns`."""
 
 
 def lambda_code(
     name: str,
     *,
-    archive: pulumi.Archive | None,
-    layers: Sequence[pulumi.Input[str]] | None,
+    archive: pulumi.Input[pulumi.Archive] | None,
+    layers: pulumi.Input[Sequence[pulumi.Input[str]]] | None,
     parent: pulumi.Resource,
 ) -> LambdaCode:
     """What the caller passed, or this package's handlers plus a `<name>-deps` layer built here,
@@ -46,7 +47,8 @@ def lambda_code(
             opts=pulumi.ResourceOptions(parent=parent),
         )
         layers = [layer.arn]
-    return LambdaCode(archive=archive or packaging.handler_code_archive(), layers=list(layers))
+    return LambdaCode(archive=archive or packaging.handler_code_archive(),
+                      layers=list(layers) if isinstance(layers, Sequence) else layers)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ the cause is gone::
         --configuration-set-name <configuration_set_name> --sending-enabled
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -28,6 +26,7 @@ import pulumi_aws as aws
 
 from order_email.components import alarms, dashboard, log_insights
 from order_email.components.alarms import AlarmThresholds
+from order_email.components.cross_language import declared_outputs, python_args
 from order_email.components.packaging import HANDLERS_DIR, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
 from order_email.handlers.shared.telemetry import service_name
 
@@ -102,6 +101,7 @@ class Observability(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:Observability", name, {}, opts)
+        args = python_args(args, ObservabilityArgs)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         env = args["environment"]
@@ -219,16 +219,7 @@ class Observability(pulumi.ComponentResource):
             lambda values: dashboard.dashboard_url(*values)
         )
         self.reputation_guard_function_name = guard_name
-        self.register_outputs(
-            {
-                "alarm_topic_arn": self.alarm_topic_arn,
-                "alarm_arns": self.alarm_arns,
-                "health_alarm_arn": self.health_alarm_arn,
-                "dashboard_name": self.dashboard_name,
-                "dashboard_url": self.dashboard_url,
-                "reputation_guard_function_name": self.reputation_guard_function_name,
-            }
-        )
+        self.register_outputs(declared_outputs(self))
 
     def _reputation_guard(
         self,

@@ -1,7 +1,5 @@
 """The DNS records a sending domain needs: DKIM, MAIL FROM (MX + SPF) and a starting DMARC policy."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import TypedDict
 
@@ -10,10 +8,16 @@ MAIL_FROM_LABEL = "bounce"
 
 
 class DnsRecord(TypedDict):
+    """One DNS record to publish for the sender domain (TXT values unquoted, as SES documents them)."""
+
     name: str
+    """Fully qualified record name."""
     type: str
+    """Record type: `CNAME`, `MX` or `TXT`."""
     value: str
+    """Record value."""
     purpose: str
+    """What the record is for (DKIM, MAIL FROM, SPF, DMARC)."""
 
 
 def mail_from_domain(domain: str) -> str:

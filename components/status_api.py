@@ -6,8 +6,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html); there is no anonym
 (`authorization_type` is never `NONE`).
 """
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
@@ -16,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from order_email.components import policies
+from order_email.components.cross_language import declared_outputs, python_args
 from order_email.components.functions import lambda_code, lambda_function
 from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
@@ -56,10 +55,12 @@ class StatusApiArgs(TypedDict):
     """Lambda memory."""
     timeout_seconds: int
     """Lambda timeout."""
-    code: NotRequired[pulumi.Archive]
-    """Handler code archive; this package's handlers (`components.packaging`) when absent."""
-    layers: NotRequired[Sequence[pulumi.Input[str]]]
-    """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
+    code: NotRequired[pulumi.Input[pulumi.Archive]]
+    """Handler code archive (`EmailSender.code_archive`); this package's handlers (`components.packaging`)
+    when absent."""
+    layers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Layer ARNs with the handlers' dependencies (`EmailSender.layer_arns`); a layer built by this
+    component when absent."""
     mask_recipients: NotRequired[bool]
     """Mask recipient addresses in answers (default True)."""
     kms_key_arn: NotRequired[pulumi.Input[str] | None]
@@ -86,6 +87,7 @@ class StatusApi(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StatusApiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:StatusApi", name, {}, opts)
+        args = python_args(args, StatusApiArgs)
         key_arn = args.get("kms_key_arn")
         parts = lambda_function(
             f"{name}-function",
@@ -129,4 +131,4 @@ class StatusApi(pulumi.ComponentResource):
         self.function_name = parts.function.name
         self.function_arn = parts.function.arn
         self.log_group_name = parts.log_group.name
-        self.register_outputs({"url": self.url, "function_name": self.function_name})
+        self.register_outputs(declared_outputs(self))

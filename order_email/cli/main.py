@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from order_email import __version__
-from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, status_cmd, suppression
+from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, schema_cmd, status_cmd, suppression
 
 app = typer.Typer(
     name="order-email",
@@ -42,6 +42,7 @@ app.command("erase")(erase.erase)
 app.command("resend")(resend.resend)
 app.command("policy")(policy_cmd.policy)
 app.command("local")(local_cmd.local)
+app.command("schema")(schema_cmd.schema)
 
 if __name__ == "__main__":
     app()
