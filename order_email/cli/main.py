@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, status_cmd, suppression
+from order_email.cli.doctor import doctor
 
 app = typer.Typer(
     name="order-email",
@@ -25,6 +26,7 @@ app.command("erase")(erase.erase)
 app.command("resend")(resend.resend)
 app.command("policy")(policy_cmd.policy)
 app.command("local")(local_cmd.local)
+app.command("doctor")(doctor)
 
 if __name__ == "__main__":
     app()

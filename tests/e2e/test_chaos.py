@@ -154,7 +154,7 @@ def test_the_time_compression_is_reported(chaos: tuple[dict[str, Any], list[dict
 
 
 class _FakeSystem:
-    def __init__(self, stack: str, faults: FaultPlan | None = None):
+    def __init__(self, stack: str, project_dir: Any = None, faults: FaultPlan | None = None):
         self.faults = faults
 
     def __enter__(self) -> _FakeSystem:

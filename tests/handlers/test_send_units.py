@@ -13,13 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from order_email.handlers.sender.addresses import delivery_address, mailbox_header, one_line, redact_addresses
+from order_email.handlers.sender.addresses import delivery_address, mailbox_header, one_line
 from order_email.handlers.sender.leases import Verdict, judge_existing
 from order_email.handlers.sender.mailer import SendErrorKind, classify_send_error
 from order_email.handlers.sender.money import CURRENCIES, fits_minor_units, format_money, minor_units
 from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
 from order_email.handlers.sender.rendering import render_order_confirmation
 from order_email.handlers.sender.settings import ConfigurationError, Settings
+from order_email.handlers.shared.masking import redact_addresses
 from tests.fuzzing import fuzz, fuzz_target
 from tests.handlers.send_helpers import ENV, body, order
 
