@@ -93,15 +93,18 @@ STACK_OUTPUTS_ENV = "ORDER_EMAIL_STACK_OUTPUTS"
 Pulumi CLI when set (a CI job without Pulumi, or a local system, see `LocalSystem.cli_environment`)."""
 
 
-def stack_output(stack: str, key: str) -> str | None:
-    """An output of the stack: from `$ORDER_EMAIL_STACK_OUTPUTS` when set, else via the Pulumi CLI, or None."""
+def stack_outputs(stack: str) -> dict[str, Any] | None:
+    """Every output of the stack, from `$ORDER_EMAIL_STACK_OUTPUTS` when set, else via the Pulumi CLI; None
+    when neither is available. An unreadable file or a failing Pulumi CLI leaves with exit 2."""
     if path := os.environ.get(STACK_OUTPUTS_ENV):
         try:
             with open(path, encoding="utf-8") as file:
-                found = json.load(file).get(key)
-        except (OSError, ValueError, AttributeError) as error:
+                document = json.load(file)
+        except (OSError, ValueError) as error:
             fail(f"{STACK_OUTPUTS_ENV}={path}: not a stack-outputs JSON file ({error})", EXIT_USAGE)
-        return str(found) if found else None
+        if not isinstance(document, dict):
+            fail(f"{STACK_OUTPUTS_ENV}={path}: not a stack-outputs JSON file (not an object)", EXIT_USAGE)
+        return document
     pulumi = shutil.which("pulumi")
     if not pulumi:
         return None
@@ -109,7 +112,16 @@ def stack_output(stack: str, key: str) -> str | None:
                                capture_output=True, text=True, timeout=120, check=False)
     if completed.returncode != 0:
         fail(f"pulumi stack output failed: {completed.stderr.strip()[:500]}", EXIT_USAGE)
-    value = json.loads(completed.stdout or "{}").get(key)
+    try:
+        document = json.loads(completed.stdout or "{}")
+    except ValueError as error:
+        fail(f"pulumi stack output printed no JSON ({error})", EXIT_USAGE)
+    return document if isinstance(document, dict) else {}
+
+
+def stack_output(stack: str, key: str) -> str | None:
+    """One output of the stack (see `stack_outputs`), or None."""
+    value = (stack_outputs(stack) or {}).get(key)
     return str(value) if value else None
 
 

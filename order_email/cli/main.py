@@ -8,6 +8,7 @@ import typer
 
 from order_email import __version__
 from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, schema_cmd, status_cmd, suppression
+from order_email.cli.doctor import doctor
 
 app = typer.Typer(
     name="order-email",
@@ -43,6 +44,7 @@ app.command("resend")(resend.resend)
 app.command("policy")(policy_cmd.policy)
 app.command("local")(local_cmd.local)
 app.command("schema")(schema_cmd.schema)
+app.command("doctor")(doctor)
 
 if __name__ == "__main__":
     app()

@@ -13,10 +13,13 @@ MAIL FROM domain) starts PENDING, as in SES, and is then marked verified through
 the stack's DNS records count as published. Event destinations are created there and recorded for
 the SES simulator, which publishes the events (the local SES does not).
 
-Not emulated (moto cannot, or they do not change behaviour locally): IAM, KMS keys (topics and
-queues are left unencrypted), log groups, alarms, dashboards, Lambda functions themselves (they
-become local workers, see `workers`), event-source mappings (become queue pollers), function URLs
-(invoked directly).
+KMS keys and aliases are created, so their ARNs and key state answer as in AWS (`order-email
+doctor` describes the stack's key), but nothing is encrypted with them: topics, queues and tables
+are left unencrypted.
+
+Not emulated (moto cannot, or they do not change behaviour locally): IAM, encryption, log groups,
+alarms, dashboards, Lambda functions themselves (they become local workers, see `workers`),
+event-source mappings (become queue pollers), function URLs (invoked directly).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ PIPE = "aws:pipes/pipe:Pipe"
 FUNCTION = "aws:lambda/function:Function"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
 
 _QUEUE_ATTRIBUTES = {
     "visibilityTimeoutSeconds": "VisibilityTimeout",
@@ -211,7 +216,13 @@ class Provisioner:
 
     def run(self) -> Provisioned:
         handled = {TABLE, TOPIC, TOPIC_POLICY, SUBSCRIPTION, QUEUE, QUEUE_POLICY, EVENT_BUS, CONFIGURATION_SET,
-                   EMAIL_IDENTITY, MAIL_FROM, EVENT_DESTINATION, FUNCTION, FUNCTION_URL, EVENT_SOURCE_MAPPING, PIPE}
+                   EMAIL_IDENTITY, MAIL_FROM, EVENT_DESTINATION, FUNCTION, FUNCTION_URL, EVENT_SOURCE_MAPPING, PIPE,
+                   KMS_KEY, KMS_ALIAS}
+        for resource in self._of(KMS_KEY):
+            self._key(resource)
+        for resource in self._of(KMS_ALIAS):
+            self._client("kms").create_alias(AliasName=_required(resource, "name"),
+                                             TargetKeyId=self._t(_required(resource, "targetKeyId")))
         for resource in self._of(TABLE):
             self._table(resource)
         for resource in self._of(TOPIC):
@@ -315,6 +326,22 @@ class Provisioner:
         self.result.topics[resource.name] = arn
         self.result.translation.add(state.get("arn"), arn)
 
+    def _key(self, resource: RecordedResource) -> None:
+        """The key exists (so its ARN and state answer as in AWS); nothing is encrypted with it locally."""
+        state = resource.state
+        request: dict[str, Any] = {"Description": str(state.get("description") or "")}
+        if state.get("policy"):
+            request["Policy"] = _stringify(state["policy"])
+        tags = [{"TagKey": key, "TagValue": str(value)} for key, value in (state.get("tags") or {}).items()]
+        if tags:
+            request["Tags"] = tags
+        kms = self._client("kms")
+        created = kms.create_key(**request)["KeyMetadata"]
+        if state.get("enableKeyRotation"):
+            kms.enable_key_rotation(KeyId=created["KeyId"])
+        self.result.translation.add(state.get("arn"), created["Arn"])
+        self.result.translation.add(state.get("keyId"), created["KeyId"])
+
     def _queue(self, resource: RecordedResource) -> None:
         state = resource.state
         name = _required(resource, "name")
@@ -361,9 +388,12 @@ class Provisioner:
         identity = _required(resource, "emailIdentity")
         default_set = resource.state.get("configurationSetName") or None
         key_length = (resource.state.get("dkimSigningAttributes") or {}).get("nextSigningKeyLength")
-        self._client("sesv2").create_email_identity(**_sesv2({
+        created = self._client("sesv2").create_email_identity(**_sesv2({
             "emailIdentity": identity, "configurationSetName": default_set,
             "dkimSigningAttributes": {"nextSigningKeyLength": key_length} if key_length else None}))
+        recorded = (resource.state.get("dkimSigningAttributes") or {}).get("tokens") or []
+        for mock_token, token in zip(recorded, created.get("DkimAttributes", {}).get("Tokens") or [], strict=False):
+            self.result.translation.add(mock_token, token)  # the dnsRecords output then names SES's own tokens
         self._verified(identity)
         self.result.identities[identity] = default_set
 

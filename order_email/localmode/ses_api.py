@@ -161,6 +161,13 @@ def _flag(document: Mapping[str, Any], key: str, required: bool = False) -> bool
     return value
 
 
+def _text(document: Mapping[str, Any], key: str) -> str | None:
+    value = document.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} must be null or a string")
+    return value
+
+
 def _limit(document: Mapping[str, Any], key: str, minimum: float) -> float | None:
     value = document.get(key)
     if value is None:
@@ -235,15 +242,17 @@ class SesApi:
         """The control's JSON answer; None when no control has this method and path."""
         verification = _VERIFICATION.fullmatch(route)
         if request.method == "POST" and verification:
-            body = _body_object(request, ("verified", "mailFromVerified"))
+            body = _body_object(request, ("verified", "mailFromVerified", "status", "mailFromStatus"))
             self._ses.set_verification(unquote(verification["identity"]), bool(_flag(body, "verified", True)),
-                                       _flag(body, "mailFromVerified"))
+                                       _flag(body, "mailFromVerified"), status=_text(body, "status"),
+                                       mail_from_status=_text(body, "mailFromStatus"))
         elif request.method == "POST" and route == "limits":
             body = _body_object(request, ("maxSendRate", "max24HourSend"))
             self._ses.set_limits(_limit(body, "maxSendRate", 1e-9), _limit(body, "max24HourSend", 0))
         elif request.method == "POST" and route == "account":
-            body = _body_object(request, ("productionAccess", "suspended"))
-            self._ses.set_account(production_access=_flag(body, "productionAccess"), suspended=_flag(body, "suspended"))
+            body = _body_object(request, ("productionAccess", "suspended", "probation", "reviewStatus"))
+            self._ses.set_account(production_access=_flag(body, "productionAccess"), suspended=_flag(body, "suspended"),
+                                  probation=_flag(body, "probation"), review_status=_text(body, "reviewStatus"))
         elif request.method == "GET" and route == "accepted":
             last, emails = self._ses.accepted(int(request.args.get("after", "0")))
             return {"last": last, "emails": emails}

@@ -2,8 +2,8 @@
 
 What a real account changes by API, it changes by the real SESv2 API (pause/resume a
 configuration set as the reputation guard does, account sending, GetAccount); what AWS or DNS
-decides (identity verification, quotas, the sandbox, suspension) goes to the emulator's control
-endpoints (`ses_api`, under `/_localmode/ses/`). Nothing here reproduces SES itself.
+decides (identity verification, quotas, the sandbox and its review, suspension, probation) goes to
+the emulator's control endpoints (`ses_api`, under `/_localmode/ses/`). Nothing here reproduces SES itself.
 """
 
 from __future__ import annotations
@@ -58,14 +58,18 @@ class SesControls:
 
     # -- through the control endpoints: what AWS or DNS decides ---------------------------------
 
-    def verify_identity(self, verified: bool = True, *, identity: str | None = None,
-                        mail_from: bool | None = None) -> None:
-        """Mark an identity (default: the stack's) verified or pending; `mail_from` sets its MAIL FROM status."""
+    def verify_identity(self, verified: bool = True, *, identity: str | None = None, mail_from: bool | None = None,
+                        status: str | None = None, mail_from_status: str | None = None) -> None:
+        """Mark an identity (default: the stack's) verified or not; `mail_from` sets whether its MAIL FROM is.
+
+        What SES reports for the unverified is PENDING unless `status` (the identity and its DKIM) or
+        `mail_from_status` say FAILED or TEMPORARY_FAILURE."""
         name = identity or self.identity
         if not name:
             raise SesControlError("no identity given and the stack declares none")
         self._request("POST", f"identities/{quote(name, safe='')}/verification",
-                   {"verified": verified, "mailFromVerified": mail_from})
+                      {"verified": verified, "mailFromVerified": mail_from, "status": status,
+                       "mailFromStatus": mail_from_status})
 
     def set_limits(self, max_send_rate: float | None = None, max_24_hour_send: float | None = None) -> None:
         """The account's quotas, None = unlimited; the send-rate bucket starts full."""
@@ -76,7 +80,17 @@ class SesControls:
         self._request("POST", "account", {"productionAccess": enabled})
 
     def suspend(self, suspended: bool = True) -> None:
+        """Shut the account down (EnforcementStatus SHUTDOWN: nothing sends) or lift it."""
         self._request("POST", "account", {"suspended": suspended})
+
+    def set_probation(self, probation: bool = True) -> None:
+        """Put the account under review for its reputation (EnforcementStatus PROBATION: it still sends) or lift it."""
+        self._request("POST", "account", {"probation": probation})
+
+    def review_production_access(self, status: str) -> None:
+        """Decide the account's request for production access (PutAccountDetails): GRANTED leaves the sandbox,
+        DENIED and FAILED leave it there, PENDING reopens the review."""
+        self._request("POST", "account", {"reviewStatus": status})
 
     def accepted(self, after: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(highest sequence so far, the e-mails SES accepted after sequence `after`)."""

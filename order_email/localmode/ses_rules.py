@@ -59,6 +59,21 @@ class Account:
     max_24_hour_send: float | None = None
     """Recipients per trailing 24 hours; None = unlimited."""
     suppressed_reasons: tuple[str, ...] = SUPPRESSION_REASONS
+    probation: bool = False
+    """Under review for its reputation (EnforcementStatus PROBATION); it still sends."""
+    details: tuple[tuple[str, Any], ...] = ()
+    """What PutAccountDetails stored (MailType, WebsiteURL, …), in GetAccount's `Details`."""
+    review_status: str | None = None
+    """The production-access request's review: PENDING, GRANTED, DENIED or FAILED (botocore `ReviewStatus`)."""
+    case_id: str | None = None
+    """The support case of that request."""
+
+    @property
+    def enforcement_status(self) -> str:
+        """GetAccount's EnforcementStatus: SHUTDOWN (suspended), PROBATION (under review) or HEALTHY."""
+        if self.suspended:
+            return "SHUTDOWN"
+        return "PROBATION" if self.probation else "HEALTHY"
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,10 @@ class Identity:
     mail_from_verified: bool = False
     behavior_on_mx_failure: str = "USE_DEFAULT_VALUE"
     tags: tuple[tuple[str, str], ...] = ()
+    unverified_status: str = "PENDING"
+    """The status SES reports while the identity is not verified: PENDING, FAILED or TEMPORARY_FAILURE."""
+    mail_from_unverified_status: str = "PENDING"
+    """The MAIL FROM status while it is not verified: PENDING, FAILED or TEMPORARY_FAILURE."""
 
     @property
     def is_domain(self) -> bool:
@@ -86,14 +105,15 @@ class Identity:
 
     @property
     def verification_status(self) -> str:
-        return "SUCCESS" if self.verified else "PENDING"
+        return "SUCCESS" if self.verified else self.unverified_status
 
     def mail_from_attributes(self) -> dict[str, Any]:
         """As SES answers: only BehaviorOnMxFailure until a MAIL FROM domain is set."""
         attributes: dict[str, Any] = {"BehaviorOnMxFailure": self.behavior_on_mx_failure}
         if self.mail_from_domain:
             attributes.update(MailFromDomain=self.mail_from_domain,
-                              MailFromDomainStatus="SUCCESS" if self.mail_from_verified else "PENDING")
+                              MailFromDomainStatus="SUCCESS" if self.mail_from_verified
+                              else self.mail_from_unverified_status)
         return attributes
 
     def dkim_attributes(self) -> dict[str, Any]:
@@ -103,6 +123,17 @@ class Identity:
             return {**dkim, "SigningEnabled": False, "Status": "NOT_STARTED"}
         return {**dkim, "SigningEnabled": True, "Status": self.verification_status, "Tokens": list(self.dkim_tokens),
                 "CurrentSigningKeyLength": self.signing_key_length}
+
+
+UNVERIFIED_STATUSES = ("PENDING", "FAILED", "TEMPORARY_FAILURE")
+"""Statuses of botocore sesv2 `VerificationStatus` / `DkimStatus` / `MailFromDomainStatus` that are not SUCCESS
+(NOT_STARTED is an address identity's DKIM, which local mode answers by itself)."""
+REVIEW_STATUSES = ("PENDING", "GRANTED", "DENIED", "FAILED")
+"""botocore sesv2 `ReviewStatus`."""
+MAIL_TYPES = ("MARKETING", "TRANSACTIONAL")
+CONTACT_LANGUAGES = ("EN", "JA")
+MAX_ADDITIONAL_CONTACTS = 4
+"""botocore sesv2 `PutAccountDetails` AdditionalContactEmailAddresses: 1 to 4 addresses."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +186,25 @@ def page(items: list[Any], params: Mapping[str, Any], key: str,
     if start + size < len(items):
         answer["NextToken"] = str(start + size)
     return answer
+
+
+def account_details(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """PutAccountDetails' details as GetAccount answers them (ProductionAccessEnabled is the request, not a detail).
+
+    botocore checks the required members and the list's minimum; the enums and the list's maximum are SES's own.
+    """
+    if params.get("MailType") not in MAIL_TYPES:
+        raise SesError("BadRequestException", f"Invalid MailType {params.get('MailType')}.")
+    if params.get("ContactLanguage") not in (None, *CONTACT_LANGUAGES):
+        raise SesError("BadRequestException", f"Invalid ContactLanguage {params.get('ContactLanguage')}.")
+    contacts = list(params.get("AdditionalContactEmailAddresses") or [])
+    if len(contacts) > MAX_ADDITIONAL_CONTACTS:
+        raise SesError("BadRequestException",
+                       f"At most {MAX_ADDITIONAL_CONTACTS} additional contact email addresses are allowed.")
+    check_addresses(contacts)
+    members = ("MailType", "WebsiteURL", "ContactLanguage", "UseCaseDescription", "AdditionalContactEmailAddresses")
+    return tuple((member, tuple(value) if isinstance(value, list) else value)
+                 for member in members if (value := params.get(member)) is not None)
 
 
 def not_verified(identities: Iterable[str], region: str) -> SesError:

@@ -1,7 +1,8 @@
 """`LocalSes`: one Amazon SES (API v2) account in memory, refusing what SES refuses.
 
-Reproduced: account settings (production access, sending, suspension, quotas, suppression
-reasons), email and domain identities (PENDING until verified, default configuration sets, MAIL
+Reproduced: account settings (production access and its request by PutAccountDetails, sending,
+suspension, probation, quotas, suppression reasons), email and domain identities (PENDING until
+verified, or FAILED / TEMPORARY_FAILURE as the controls say; default configuration sets, MAIL
 FROM), configuration sets with sending and suppression options, event destinations (stored), the
 account-level suppression list, and SendEmail with every check of `ses_rules`, SES-shaped message
 ids, the daily quota and the send rate. Accepted e-mails are logged (`accepted`), and mailbox-
@@ -33,10 +34,10 @@ from order_email.localmode.ses_rules import Account, ConfigurationSet, Identity,
 DAY_SECONDS = 24 * 60 * 60
 BEHAVIORS_ON_MX_FAILURE = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")
 IMPLEMENTED = frozenset({
-    "GetAccount", "PutAccountSendingAttributes", "PutAccountSuppressionAttributes", "CreateEmailIdentity",
-    "GetEmailIdentity", "ListEmailIdentities", "DeleteEmailIdentity", "PutEmailIdentityMailFromAttributes",
-    "PutEmailIdentityConfigurationSetAttributes", "CreateConfigurationSet", "GetConfigurationSet",
-    "ListConfigurationSets", "DeleteConfigurationSet", "PutConfigurationSetSendingOptions",
+    "GetAccount", "PutAccountDetails", "PutAccountSendingAttributes", "PutAccountSuppressionAttributes",
+    "CreateEmailIdentity", "GetEmailIdentity", "ListEmailIdentities", "DeleteEmailIdentity",
+    "PutEmailIdentityMailFromAttributes", "PutEmailIdentityConfigurationSetAttributes", "CreateConfigurationSet",
+    "GetConfigurationSet", "ListConfigurationSets", "DeleteConfigurationSet", "PutConfigurationSetSendingOptions",
     "PutConfigurationSetSuppressionOptions", "CreateConfigurationSetEventDestination",
     "GetConfigurationSetEventDestinations", "DeleteConfigurationSetEventDestination", "PutSuppressedDestination",
     "GetSuppressedDestination", "DeleteSuppressedDestination", "ListSuppressedDestinations", "SendEmail"})
@@ -78,8 +79,8 @@ class LocalSes:
     def get_account(self, params: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
             account = self._account
-            return {
-                "EnforcementStatus": "SHUTDOWN" if account.suspended else "HEALTHY",
+            answer: dict[str, Any] = {
+                "EnforcementStatus": account.enforcement_status,
                 "ProductionAccessEnabled": account.production_access,
                 "SendingEnabled": account.sending_enabled and not account.suspended,
                 "SendQuota": {
@@ -89,6 +90,31 @@ class LocalSes:
                 },
                 "SuppressionAttributes": {"SuppressedReasons": list(account.suppressed_reasons)},
             }
+            if account.details or account.review_status:
+                details: dict[str, Any] = {key: list(value) if isinstance(value, tuple) else value
+                                           for key, value in account.details}
+                if account.review_status:
+                    details["ReviewDetails"] = {"Status": account.review_status, "CaseId": account.case_id}
+                answer["Details"] = details
+            return answer
+
+    def put_account_details(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The account's details; with ProductionAccessEnabled, from the sandbox, a request for production access.
+
+        The request waits for review (ReviewDetails PENDING with a case id; `set_account(review_status=…)` decides
+        it) and leaves the account in the sandbox meanwhile; a second request during review is SES's
+        ConflictException.
+        """
+        details = rules.account_details(params)
+        with self._lock:
+            account = self._account
+            if account.review_status == "PENDING":
+                raise SesError("ConflictException", "An account details update is already under review.")
+            account = replace(account, details=details)
+            if params.get("ProductionAccessEnabled") and not account.production_access:
+                account = replace(account, review_status="PENDING", case_id=str(uuid.uuid4().int)[:10])
+            self._account = account
+            return {}
 
     def put_account_sending_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -155,7 +181,8 @@ class LocalSes:
         with self._lock:
             identity = self._identity(params["EmailIdentity"])
             self._store(replace(identity, mail_from_domain=params.get("MailFromDomain") or None,
-                                mail_from_verified=False, behavior_on_mx_failure=behavior))
+                                mail_from_verified=False, mail_from_unverified_status="PENDING",
+                                behavior_on_mx_failure=behavior))
             return {}
 
     def put_email_identity_configuration_set_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -331,12 +358,25 @@ class LocalSes:
 
     # -- local mode's controls (not SES operations) ----------------------------------------------
 
-    def set_verification(self, identity: str, verified: bool, mail_from_verified: bool | None = None) -> None:
-        """What SES decides from DNS: the identity (and DKIM) SUCCESS or PENDING, and its MAIL FROM status."""
+    def set_verification(self, identity: str, verified: bool, mail_from_verified: bool | None = None, *,
+                         status: str | None = None, mail_from_status: str | None = None) -> None:
+        """What SES decides from DNS: the identity (and its DKIM) verified or not, and its MAIL FROM.
+
+        `status` / `mail_from_status` say what SES reports while not verified (PENDING, the default, FAILED or
+        TEMPORARY_FAILURE); either is refused for what is verified. An unverified identity never sends.
+        """
+        for name, value, unverified in (("status", status, not verified),
+                                        ("mailFromStatus", mail_from_status, mail_from_verified is False)):
+            if value is not None and (value not in rules.UNVERIFIED_STATUSES or not unverified):
+                raise ValueError(f"{name} must be one of {list(rules.UNVERIFIED_STATUSES)}, "
+                                 "and is given only for what is not verified")
         with self._lock:
             found = self._identity(identity)
-            self._store(replace(found, verified=verified, mail_from_verified=found.mail_from_verified
-                                if mail_from_verified is None else mail_from_verified))
+            self._store(replace(
+                found, verified=verified, unverified_status=status or "PENDING",
+                mail_from_verified=found.mail_from_verified if mail_from_verified is None else mail_from_verified,
+                mail_from_unverified_status=found.mail_from_unverified_status if mail_from_verified is None
+                else mail_from_status or "PENDING"))
 
     def set_limits(self, max_send_rate: float | None, max_24_hour_send: float | None) -> None:
         """The account's quotas (None = unlimited); the send-rate bucket starts full again."""
@@ -344,11 +384,25 @@ class LocalSes:
             self._account = replace(self._account, max_send_rate=max_send_rate, max_24_hour_send=max_24_hour_send)
             self._bucket = None
 
-    def set_account(self, *, production_access: bool | None = None, suspended: bool | None = None) -> None:
-        """What AWS decides for an account: leave the sandbox, suspend it. Only the values given change."""
+    def set_account(self, *, production_access: bool | None = None, suspended: bool | None = None,
+                    probation: bool | None = None, review_status: str | None = None) -> None:
+        """What AWS decides for an account: leave the sandbox, suspend it, put it on probation, decide a request
+        for production access (GRANTED also leaves the sandbox; leaving the sandbox grants a pending request).
+        Only the values given change."""
+        if review_status is not None and review_status not in rules.REVIEW_STATUSES:
+            raise ValueError(f"reviewStatus must be one of {list(rules.REVIEW_STATUSES)}")
         with self._lock:
-            given: dict[str, Any] = {"production_access": production_access, "suspended": suspended}
-            self._account = replace(self._account, **{key: value for key, value in given.items() if value is not None})
+            account = self._account
+            if review_status is not None and account.review_status is None:
+                raise ValueError("no production access request to review (PutAccountDetails with "
+                                 "ProductionAccessEnabled makes one)")
+            if review_status is None and production_access and account.review_status == "PENDING":
+                review_status = "GRANTED"
+            if review_status == "GRANTED" and production_access is None:
+                production_access = True
+            given: dict[str, Any] = {"production_access": production_access, "suspended": suspended,
+                                     "probation": probation, "review_status": review_status}
+            self._account = replace(account, **{key: value for key, value in given.items() if value is not None})
 
     def accepted(self, after: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(highest sequence, the accepted e-mails with a sequence above `after`)."""

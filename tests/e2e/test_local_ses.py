@@ -50,6 +50,7 @@ def controls(emulator: Emulator, ses: Any) -> Iterator[SesControls]:
     handle.set_limits()
     handle.set_production_access(True)
     handle.suspend(False)
+    handle.set_probation(False)
     handle.set_account_sending(True)
 
 
@@ -89,6 +90,66 @@ def test_controls_change_what_get_account_reports(ses: Any, controls: SesControl
     ses.put_account_suppression_attributes(SuppressedReasons=["COMPLAINT"])
     assert ses.get_account()["SuppressionAttributes"]["SuppressedReasons"] == ["COMPLAINT"]
     ses.put_account_suppression_attributes(SuppressedReasons=["BOUNCE", "COMPLAINT"])
+
+
+def details_request(ses: Any, **changes: Any) -> None:
+    ses.put_account_details(**{"ProductionAccessEnabled": True, "MailType": "TRANSACTIONAL",
+                               "WebsiteURL": "https://shop.example.com", "ContactLanguage": "EN",
+                               "UseCaseDescription": "Order confirmations only.",
+                               "AdditionalContactEmailAddresses": ["ops@example.com"], **changes})
+
+
+def test_put_account_details_requests_production_access_and_waits_for_review(ses: Any,
+                                                                             controls: SesControls) -> None:
+    controls.set_production_access(False)
+    details_request(ses)
+    account = ses.get_account()
+    assert account["ProductionAccessEnabled"] is False  # in the sandbox until AWS decides
+    details = account["Details"]
+    assert {key: details[key] for key in ("MailType", "WebsiteURL", "ContactLanguage", "UseCaseDescription",
+                                          "AdditionalContactEmailAddresses")} == {
+        "MailType": "TRANSACTIONAL", "WebsiteURL": "https://shop.example.com", "ContactLanguage": "EN",
+        "UseCaseDescription": "Order confirmations only.", "AdditionalContactEmailAddresses": ["ops@example.com"]}
+    first_case = details["ReviewDetails"]["CaseId"]
+    assert details["ReviewDetails"]["Status"] == "PENDING" and first_case.isdigit()
+    with pytest.raises(ClientError) as raised:
+        details_request(ses)
+    assert raised.value.response["Error"]["Code"] == "ConflictException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    controls.review_production_access("DENIED")
+    account = ses.get_account()
+    assert account["Details"]["ReviewDetails"]["Status"] == "DENIED" and account["ProductionAccessEnabled"] is False
+    details_request(ses, UseCaseDescription="Order confirmations; bounces suppress the address.")
+    assert ses.get_account()["Details"]["ReviewDetails"]["Status"] == "PENDING"
+    controls.set_production_access(True)  # AWS grants it
+    account = ses.get_account()
+    assert account["ProductionAccessEnabled"] is True and account["Details"]["ReviewDetails"]["Status"] == "GRANTED"
+    details_request(ses, ProductionAccessEnabled=False, MailType="MARKETING")  # details only: no review
+    assert ses.get_account()["Details"]["MailType"] == "MARKETING"
+    assert ses.get_account()["Details"]["ReviewDetails"]["Status"] == "GRANTED"
+
+
+def test_put_account_details_refuses_what_ses_refuses(ses: Any, controls: SesControls) -> None:
+    for changes, message in (({"MailType": "NEWSLETTER"}, "Invalid MailType NEWSLETTER."),
+                             ({"ContactLanguage": "DE"}, "Invalid ContactLanguage DE."),
+                             ({"AdditionalContactEmailAddresses": [f"ops{n}@example.com" for n in range(5)]},
+                              "At most 4 additional contact email addresses are allowed.")):
+        with pytest.raises(ClientError) as raised:
+            details_request(ses, **changes)
+        assert raised.value.response["Error"] == {"Code": "BadRequestException", "Message": message}
+    with pytest.raises(SesControlError, match="reviewStatus must be one of"):
+        controls.review_production_access("MAYBE")
+    with pytest.raises(ValueError, match="no production access request to review"):
+        LocalSes().set_account(review_status="GRANTED")
+
+
+def test_probation_is_reported_and_still_sends(ses: Any, controls: SesControls) -> None:
+    controls.set_probation()
+    account = ses.get_account()
+    assert account["EnforcementStatus"] == "PROBATION" and account["SendingEnabled"] is True
+    send(ses, controls, [f"success@{SIM}"])
+    controls.suspend()
+    assert ses.get_account()["EnforcementStatus"] == "SHUTDOWN"  # a shutdown outranks the review
 
 
 # -- identities --------------------------------------------------------------------------------------
@@ -152,6 +213,28 @@ def test_mail_from_domain(ses: Any, controls: SesControls) -> None:
     controls.verify_identity(mail_from=True)
     assert ses.get_email_identity(EmailIdentity=domain)["MailFromAttributes"]["MailFromDomainStatus"] == "SUCCESS"
     send(ses, controls, [f"success@{SIM}"])
+
+
+def test_verification_failures_are_reported_as_ses_reports_them(ses: Any, controls: SesControls) -> None:
+    domain = controls.identity
+    controls.verify_identity(False, status="FAILED")
+    identity = ses.get_email_identity(EmailIdentity=domain)
+    assert identity["VerificationStatus"] == "FAILED" and identity["DkimAttributes"]["Status"] == "FAILED"
+    assert identity["VerifiedForSendingStatus"] is False
+    assert refusal(ses, controls, [f"success@{SIM}"])[0] == "MessageRejected"
+    controls.verify_identity(False, status="TEMPORARY_FAILURE")
+    assert ses.get_email_identity(EmailIdentity=domain)["DkimAttributes"]["Status"] == "TEMPORARY_FAILURE"
+    ses.put_email_identity_mail_from_attributes(EmailIdentity=domain, MailFromDomain=f"bounce.{domain}")
+    controls.verify_identity(True, mail_from=False, mail_from_status="FAILED")
+    identity = ses.get_email_identity(EmailIdentity=domain)
+    assert identity["VerificationStatus"] == "SUCCESS" and identity["DkimAttributes"]["Status"] == "SUCCESS"
+    assert identity["MailFromAttributes"]["MailFromDomainStatus"] == "FAILED"
+    ses.put_email_identity_mail_from_attributes(EmailIdentity=domain, MailFromDomain=f"bounce.{domain}")
+    assert ses.get_email_identity(EmailIdentity=domain)["MailFromAttributes"]["MailFromDomainStatus"] == "PENDING"
+    for arguments in ({"verified": True, "status": "FAILED"}, {"verified": False, "status": "SUCCESS"},
+                      {"mail_from": True, "mail_from_status": "FAILED"}):
+        with pytest.raises(SesControlError, match=r"HTTP 400.*only for what is not verified"):
+            controls.verify_identity(**arguments)
 
 
 # -- configuration sets ------------------------------------------------------------------------------
