@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from order_email import __version__
+from order_email.cli.doctor import CHECKS
 from order_email.components.packaging import handler_code_files
 from tests.paths import CONSUMER_EXAMPLE, REPO
 
@@ -34,6 +35,7 @@ _NOT_SOURCE = shutil.ignore_patterns(
 _LISTING = """
 import hashlib, json, sys
 from order_email import handlers
+from order_email.cli.doctor import CHECKS
 from order_email.components.packaging import handler_code_files
 json.dump({
     "handlers": handlers.__file__,
@@ -187,4 +189,6 @@ def test_doctor_against_a_local_system(installed: Path, elsewhere: Path, local_s
     environment = local_system.cli_environment()  # type: ignore[attr-defined]
     result = _run(installed, "doctor", "--stack", "dev", "--json", cwd=elsewhere, env=environment)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert (report["stack"], report["ok"], report["counts"]["error"]) == ("dev", True, 0)
+    assert [finding["check"] for finding in report["findings"]] == list(CHECKS)
