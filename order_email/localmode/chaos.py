@@ -52,6 +52,8 @@ MISSING = "MISSING"
 SUPPRESSING = frozenset({Outcome.BOUNCE, Outcome.SUPPRESSION_LIST, Outcome.COMPLAINT})
 """Simulator outcomes whose events put the recipient on the suppression list (hard bounce, abuse)."""
 
+PLACED_AT = "2026-11-23T07:00:00Z"
+"""When every chaos order was placed: a seed fixes every byte of a run's inputs, the clock none."""
 POISON_KINDS = ("not_json", "json_array", "zero_quantity", "unknown_currency", "missing_email", "bad_ses_event")
 """Inputs that can never succeed, used in turn; the last goes to the SES events topic."""
 
@@ -92,7 +94,7 @@ def poison_input(kind: str, index: int, seed: int, rng: random.Random) -> Input:
         return Input(kind, json.dumps([order_id, 1, 2]))
     if kind == "bad_ses_event":  # a Bounce without its bounce object
         return Input(kind, json.dumps({"eventType": "Bounce", "mail": {"messageId": f"unknown-{order_id}"}}))
-    order = make_order(order_id, email, rng)
+    order = make_order(order_id, email, rng, PLACED_AT)
     if kind == "zero_quantity":
         order["items"][0]["quantity"] = 0
     elif kind == "unknown_currency":
@@ -111,14 +113,14 @@ def plan_scenario(orders: int, plan: FaultPlan) -> Scenario:
     scenario.pre_suppressed.append(suppressed_address)
     scenario.suppressed_hashes.add(address_hash(suppressed_address))
     valid: list[Input] = []
-    first = make_order(f"chaos-{plan.seed}-0", suppressed_address, rng)
+    first = make_order(f"chaos-{plan.seed}-0", suppressed_address, rng, PLACED_AT)
     valid.append(Input("suppressed", json.dumps(first), first))
     outcomes = [outcome for outcome, _ in MIX]
     weights = [weight for _, weight in MIX]
     for index in range(1, max(1, orders - poison)):
         outcome = rng.choices(outcomes, weights)[0]
         email = f"{outcome.value}+{index}@{SIMULATOR_DOMAIN}"
-        order = make_order(f"chaos-{plan.seed}-{index}", email, rng)
+        order = make_order(f"chaos-{plan.seed}-{index}", email, rng, PLACED_AT)
         valid.append(Input("order", json.dumps(order), order))
         if outcome in SUPPRESSING:
             scenario.suppressed_hashes.add(address_hash(email))

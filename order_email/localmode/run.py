@@ -41,7 +41,8 @@ class PlannedOrder:
     invalid: bool = False
 
 
-def make_order(order_id: str, email: str, rng: random.Random) -> dict[str, Any]:
+def make_order(order_id: str, email: str, rng: random.Random, placed_at: str | None = None) -> dict[str, Any]:
+    """A valid order drawn from `rng`, placed now unless `placed_at` fixes the moment (seeded plans do)."""
     quantity = rng.randint(1, 3)
     cents = rng.randint(199, 9_999)
     price = f"{cents // 100}.{cents % 100:02d}"
@@ -53,7 +54,7 @@ def make_order(order_id: str, email: str, rng: random.Random) -> dict[str, Any]:
         "items": [{"name": "Stoneware mug", "quantity": quantity, "unitPrice": price, "sku": "MUG-1"}],
         "total": total,
         "currency": "EUR",
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "timestamp": placed_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "metadata": {"channel": "web"},
     }
 
