@@ -33,7 +33,7 @@ from typing import Any
 from order_email.localmode.capture import addresses
 from order_email.localmode.emulator import ACCOUNT_ID, REGION
 from order_email.localmode.mailbox import Outcome, outcome_for
-from order_email.localmode.provision import EventDestination
+from order_email.localmode.provisioned import EventDestination
 
 EVENT_TYPE_ENUM = {
     "Send": "SEND", "Reject": "REJECT", "Bounce": "BOUNCE", "Complaint": "COMPLAINT", "Delivery": "DELIVERY",

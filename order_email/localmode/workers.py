@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from order_email.localmode.emulator import CREDENTIALS
-from order_email.localmode.provision import FunctionSpec, MappingSpec
+from order_email.localmode.provisioned import FunctionSpec, MappingSpec
 
 TIMEOUT_GRACE_SECONDS = 5.0
 """Beyond the function's own timeout before a stuck process is killed (Sandbox.Timedout)."""

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.handlers.conftest import aws, tables
+from tests.support.aws import aws, tables
 
 __all__ = ["aws", "runner", "ses_account_list", "tables"]
 
