@@ -118,3 +118,10 @@ class Provisioned:
     def dead_letter_queues(self) -> list[QueueSpec]:
         targets = {queue.dead_letter_arn for queue in self.queues.values() if queue.dead_letter_arn}
         return [queue for queue in self.queues.values() if queue.arn in targets]
+
+    def stack_ses(self) -> tuple[str | None, str | None]:
+        """The configuration set the sender sends with (else the only one) and the stack's identity."""
+        named = {spec.environment.get("CONFIGURATION_SET", "") for spec in self.functions.values()}
+        sets = sorted(named & self.configuration_sets) or sorted(self.configuration_sets)
+        identities = sorted(self.identities)
+        return (sets[0] if sets else None), (identities[0] if identities else None)

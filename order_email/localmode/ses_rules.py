@@ -21,7 +21,7 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from typing import Any
 
-from order_email.localmode.mailbox import SIMULATOR_DOMAIN, Outcome, outcome_for
+from order_email.localmode.mailbox import SIMULATOR_DOMAIN, SimulatorOutcome, outcome_for
 
 MAX_RECIPIENTS = 50
 """botocore ses `SendEmail` docs: "The message may not include more than 50 recipients, across the To:, CC: and
@@ -427,5 +427,6 @@ def suppressed_recipients(recipients: Iterable[str], suppression_list: Mapping[s
 
 def simulator_suppression(recipient: str, reasons: frozenset[str]) -> str | None:
     """The reason a mailbox-simulator recipient joins the account list once its bounce or complaint arrives."""
-    reason = {Outcome.BOUNCE: "BOUNCE", Outcome.COMPLAINT: "COMPLAINT"}.get(outcome_for(bare_address(recipient)))
+    reasons_by_outcome = {SimulatorOutcome.BOUNCE: "BOUNCE", SimulatorOutcome.COMPLAINT: "COMPLAINT"}
+    reason = reasons_by_outcome.get(outcome_for(bare_address(recipient)))
     return reason if reason in reasons else None
