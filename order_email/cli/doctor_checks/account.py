@@ -48,8 +48,7 @@ def production_access(account: Mapping[str, Any], facts: StackFacts) -> DoctorFi
         remedy = request
     if facts.sandbox_mode:
         return DoctorFinding(check, "warning", detail + " (fine for this stack: sandboxMode is true, every "
-                                                        "recipient is "
-                                                        "rewritten to the mailbox simulator)",
+                                                        "recipient is rewritten to the mailbox simulator)",
                              f"before mailing customers (sandboxMode: false): {remedy}")
     if facts.sandbox_mode is None:
         detail += f" (no Pulumi.{facts.name}.yaml here, so doctor assumes the stack mails customers)"
@@ -62,12 +61,11 @@ def sending(account: Mapping[str, Any]) -> DoctorFinding:
     if enforcement == "SHUTDOWN":
         return DoctorFinding(check, "error", "AWS has stopped the account's sending (enforcement status SHUTDOWN)",
                              "find the cause in AWS's e-mail and the reputation metrics (bounce and complaint "
-                             "rates), fix "
-                             f"it, then ask AWS to resume sending in the case it opened ({ENFORCEMENT_DOCS})")
+                             "rates), fix it, then ask AWS to resume sending in the case it opened "
+                             f"({ENFORCEMENT_DOCS})")
     if account.get("SendingEnabled") is False:
         return DoctorFinding(check, "error", "sending is paused for the whole account (SendingEnabled false, "
-                                             "enforcement "
-                                             f"status {enforcement})",
+                                             f"enforcement status {enforcement})",
                              "once the cause is fixed: aws sesv2 put-account-sending-attributes --sending-enabled")
     if enforcement == "PROBATION":
         return DoctorFinding(check, "warning", "the account is under review for its reputation (enforcement status "
@@ -92,8 +90,7 @@ def quota(account: Mapping[str, Any]) -> DoctorFinding:
     remedy = f"request a higher sending quota for Amazon SES in the Service Quotas console ({QUOTA_DOCS})"
     if sent >= maximum:
         return DoctorFinding(check, "error", f"daily quota used up: {detail}; SES refuses sends (the sender holds "
-                                             "orders) "
-                                             "until the 24-hour window moves on", remedy)
+                                             "orders) until the 24-hour window moves on", remedy)
     if sent >= QUOTA_WARNING_SHARE * maximum:
         return DoctorFinding(check, "warning", f"close to the daily quota: {detail}", remedy)
     return DoctorFinding(check, "ok", detail)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from botocore.exceptions import ClientError
 
 from order_email.components.config import PROJECT
 
 Severity = Literal["ok", "warning", "error"]
+T = TypeVar("T")
 
 READ_PERMISSIONS = ("doctor reads with ses:GetAccount, ses:GetEmailIdentity, ses:ListEmailIdentities, "
                     "ses:GetConfigurationSet, ses:GetConfigurationSetEventDestinations, sns:GetTopicAttributes, "
@@ -94,6 +95,16 @@ def could_not_check(checks: Sequence[str], error: ClientError) -> list[DoctorFin
 
 def not_checked(checks: Sequence[str], reason: str, remedy: str | None = None) -> list[DoctorFinding]:
     return [DoctorFinding(check, "error", f"not checked: {reason}", remedy) for check in checks]
+
+
+def if_exists(read: Callable[[], T]) -> T | None:
+    """SES's answer to `read`, or None when SES answers NotFoundException (other refusals raise)."""
+    try:
+        return read()
+    except ClientError as error:
+        if error_code(error)[0] != "NotFoundException":
+            raise
+        return None
 
 
 def missing(checks: Sequence[str], absent: str, remedy: str, context: str = "") -> list[DoctorFinding]:

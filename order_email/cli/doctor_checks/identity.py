@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from order_email.cli.doctor_checks.findings import (
     VERIFICATION_DOCS,
     DoctorFinding,
     StackFacts,
-    error_code,
+    if_exists,
     missing,
     not_checked,
 )
@@ -59,14 +57,11 @@ def identity_findings(ses: Any, facts: StackFacts) -> list[DoctorFinding]:
     domain, source = sender_domain(ses, facts)
     if domain is None:
         return not_checked(IDENTITY_CHECKS, "doctor cannot tell the stack's sender domain (no dnsRecords output, "
-                                             f"no Pulumi.{facts.name}.yaml with senderDomain here)",
-                            "run doctor in the project directory (or pass --project-dir), after "
-                            f"{facts.command('pulumi up')}")
-    try:
-        identity = ses.get_email_identity(EmailIdentity=domain)
-    except ClientError as error:
-        if error_code(error)[0] != "NotFoundException":
-            raise
+                                            f"no Pulumi.{facts.name}.yaml with senderDomain here)",
+                           "run doctor in the project directory (or pass --project-dir), after "
+                           f"{facts.command('pulumi up')}")
+    identity = if_exists(lambda: ses.get_email_identity(EmailIdentity=domain))
+    if identity is None:
         return missing(IDENTITY_CHECKS, f"SES has no identity {domain}",
                        f"{facts.command('pulumi up')} creates it ({facts.command('pulumi refresh')} first if it was "
                        "deleted outside Pulumi)", f" in {facts.region or 'this region'} (from {source})")
@@ -146,8 +141,7 @@ def published_records(domain: str, identity: Mapping[str, Any], facts: StackFact
                  if "._domainkey." in str(record.get("name") or "")}
     if tokens and published != tokens:
         return DoctorFinding(check, "error", f"the dnsRecords output names {len(published - tokens)} DKIM record(s) "
-                                             "SES "
-                                             f"does not use for {domain}, and misses {len(tokens - published)}",
+                                             f"SES does not use for {domain}, and misses {len(tokens - published)}",
                              f"{facts.command('pulumi refresh')}, then publish "
                              f"`{facts.command('pulumi stack output dnsRecords --json')}` again")
     return DoctorFinding(check, "ok", f"the dnsRecords output lists the {len(published)} DKIM records SES uses for "

@@ -13,6 +13,7 @@ from order_email.cli.doctor_checks.findings import (
     DoctorFinding,
     StackFacts,
     error_code,
+    if_exists,
     missing,
     not_checked,
 )
@@ -47,12 +48,9 @@ def configuration_set_findings(ses: Any, sns: Any, facts: StackFacts) -> list[Do
     name = facts.outputs.get("configurationSetName")
     if not name:
         return not_checked(CONFIGURATION_SET_CHECKS, "the stack has no configurationSetName output",
-                            f"{facts.command('pulumi up')} (the program exports it)")
-    try:
-        found = ses.get_configuration_set(ConfigurationSetName=name)
-    except ClientError as error:
-        if error_code(error)[0] != "NotFoundException":
-            raise
+                           f"{facts.command('pulumi up')} (the program exports it)")
+    found = if_exists(lambda: ses.get_configuration_set(ConfigurationSetName=name))
+    if found is None:
         return missing(CONFIGURATION_SET_CHECKS, f"SES has no configuration set {name}",
                        f"{facts.command('pulumi refresh')}, then {facts.command('pulumi up')} recreates it")
     if (found.get("SendingOptions") or {}).get("SendingEnabled", True) is False:
@@ -139,5 +137,4 @@ def _describe(output: ResourceOutput, value: str, facts: StackFacts, client: Cal
     fix = (f"aws kms cancel-key-deletion --key-id {value} && aws kms enable-key --key-id {value}"
            if state == "PendingDeletion" else f"aws kms enable-key --key-id {value}")
     return DoctorFinding(check, "error", f"KMS key {value.rpartition('/')[2]} is {state}: nothing encrypted with it "
-                                         "can "
-                                         "be published, queued or read", fix)
+                                         "can be published, queued or read", fix)
