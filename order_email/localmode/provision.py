@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from order_email.localmode.provisioned import (
@@ -191,9 +192,7 @@ class Provisioner:
         self.result.queue_by_arn(policy["deadLetterTargetArn"])  # dangling reference → loud error
         self._client("sqs").set_queue_attributes(QueueUrl=queue.url,
                                                  Attributes={"RedrivePolicy": json.dumps(policy)})
-        self.result.queues[resource.name] = QueueSpec(
-            queue.logical_name, queue.name, queue.url, queue.arn,
-            dead_letter_arn=policy["deadLetterTargetArn"], max_receive_count=int(policy["maxReceiveCount"]))
+        self.result.queues[resource.name] = replace(queue, dead_letter_arn=policy["deadLetterTargetArn"])
 
     def _verified(self, identity: str, mail_from: bool | None = None) -> None:
         """Identities start PENDING, as in SES; the stack's DNS records count as published, so SES verifies them."""

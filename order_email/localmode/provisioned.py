@@ -50,13 +50,15 @@ class QueueSpec:
     """The emulator's URL (the graph's is the mock's)."""
     arn: str
     dead_letter_arn: str | None = None
-    """Its redrive target, where it has one: a record moves there after `max_receive_count` receives."""
-    max_receive_count: int | None = None
+    """Its redrive target, where it has one (the emulator's SQS moves records there after maxReceiveCount)."""
 
 
 @dataclass(frozen=True)
 class FunctionSpec:
+    """A Lambda function as its local workers run it."""
+
     logical_name: str
+    """The program's name for the resource; reports and per-function stats use it."""
     name: str
     arn: str
     handler: str
