@@ -27,10 +27,12 @@ VERIFICATION_DOCS = "https://docs.aws.amazon.com/ses/latest/dg/troubleshoot-veri
 ENFORCEMENT_DOCS = "https://docs.aws.amazon.com/ses/latest/dg/faqs-enforcement.html"
 
 
-
 @dataclass(frozen=True)
 class DoctorFinding:
+    """What one of doctor's checks found, and what to do about it (`--json` prints `as_json`)."""
+
     check: str
+    """One of `doctor.CHECKS`."""
     severity: Severity
     detail: str
     remedy: str | None = None
