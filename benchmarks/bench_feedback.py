@@ -129,7 +129,7 @@ def seed(fake: FakeAws, orders: int) -> None:
 def measure(events: int = 2000) -> dict[str, Any]:
     """Calls and CPU per event for a realistic mix, and calls per event for hard bounces."""
     os.environ.update(ENV)
-    from tests.handlers import feedback_samples as s
+    from tests.support import feedback_samples as s
 
     fake = FakeAws()
     processor = build_processor(fake)

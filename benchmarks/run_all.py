@@ -121,7 +121,7 @@ sys.stdout = sink
 """,
     "handlers.ses_feedback": """
 import bench_feedback as b
-from tests.handlers import feedback_samples as s
+from tests.support import feedback_samples as s
 fake = b.FakeAws()
 b.seed(fake, 10)
 processor = b.build_processor(fake)

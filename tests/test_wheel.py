@@ -25,7 +25,7 @@ import pytest
 from order_email import __version__
 from order_email.cli.doctor import CHECKS
 from order_email.components.packaging import handler_code_files
-from tests.paths import CONSUMER_EXAMPLE, REPO
+from tests.support.paths import CONSUMER_EXAMPLE, REPO
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "venv", "build", "dist", ".cache", "*.egg-info", "__pycache__", "*.pyc",

@@ -89,15 +89,7 @@ class Emulator:
         process, self._process = self._process, None
         if process is None:
             return
-        with contextlib.suppress(OSError):
-            if process.stdin:
-                process.stdin.close()
-        process.terminate()  # its state is throw-away: no graceful shutdown needed
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        end_process(process, timeout=5, terminate=True)  # its state is throw-away: no graceful shutdown
 
     def client(self, service: str) -> Any:
         """A boto3 client for the emulator (never real AWS: explicit endpoint and fake credentials)."""
@@ -169,3 +161,18 @@ def serve() -> None:
 
 if __name__ == "__main__":
     serve()
+
+
+def end_process(process: subprocess.Popen[Any], timeout: float, terminate: bool = False) -> None:
+    """Close a child's stdin (a worker's cue to exit), terminate it if asked, and kill it if it is still
+    running after `timeout` seconds."""
+    with contextlib.suppress(OSError):
+        if process.stdin:
+            process.stdin.close()
+    if terminate:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)

@@ -152,6 +152,18 @@ def scaled_environment(environment: dict[str, str], scale: float | None) -> dict
     return changed
 
 
+def compressed_environment(function: str, environment: dict[str, str],
+                           scale: float | None) -> tuple[dict[str, str], dict[str, str]]:
+    """`scaled_environment`, and what it changed: "function VARIABLE" → "declared → local" (pure).
+
+    The change is a visible, recorded deviation; without a scale only the hold backoff is compressed
+    (`LOCAL_HOLD_SCALE`)."""
+    scaled = scaled_environment(environment, scale)
+    changes = {f"{function} {name}": f"{environment[name]} → {scaled[name]}"
+               for name in (*SCALED_VARIABLES, *RATE_VARIABLES) if scaled.get(name) != environment.get(name)}
+    return scaled, changes
+
+
 # -- inside a function's process -------------------------------------------------------------------
 
 
@@ -220,21 +232,19 @@ class FaultInjector:
                               "rest-json")
 
     def _after_send(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
-        if http_response is None or http_response.status_code >= 300 or not parsed.get("MessageId"):
-            return
-        if self._rng.random() >= self._plan.crash_rate:
-            return
-        self.counts["crash.after_send"] += 1
-        self._on_crash()
-        os._exit(CRASH_EXIT_CODE)
+        if http_response is not None and http_response.status_code < 300 and parsed.get("MessageId"):
+            self._crash_at(self._plan.crash_rate, "after_send")
 
     def _after_feedback_write(self, http_response: Any, **_: Any) -> None:
         """The feedback function dies right after a successful write, before anything else happens."""
-        if http_response is None or http_response.status_code >= 300:
+        if http_response is not None and http_response.status_code < 300:
+            self._crash_at(self._plan.feedback_crash_rate, "after_feedback_write")
+
+    def _crash_at(self, rate: float, point: str) -> None:
+        """A share `rate` of the calls kill the process here, as a lost container would (no cleanup)."""
+        if self._rng.random() >= rate:
             return
-        if self._rng.random() >= self._plan.feedback_crash_rate:
-            return
-        self.counts["crash.after_feedback_write"] += 1
+        self.counts[f"crash.{point}"] += 1
         self._on_crash()
         os._exit(CRASH_EXIT_CODE)
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 
 
-class Outcome(StrEnum):
+class SimulatorOutcome(StrEnum):
     SUCCESS = "success"
     BOUNCE = "bounce"
     COMPLAINT = "complaint"
@@ -23,21 +23,21 @@ class Outcome(StrEnum):
 
 
 EXPECTED_STATUS = {
-    Outcome.SUCCESS: "DELIVERED",
-    Outcome.OOTO: "DELIVERED",
-    Outcome.BOUNCE: "BOUNCED",
-    Outcome.SUPPRESSION_LIST: "BOUNCED",
-    Outcome.COMPLAINT: "COMPLAINED",
+    SimulatorOutcome.SUCCESS: "DELIVERED",
+    SimulatorOutcome.OOTO: "DELIVERED",
+    SimulatorOutcome.BOUNCE: "BOUNCED",
+    SimulatorOutcome.SUPPRESSION_LIST: "BOUNCED",
+    SimulatorOutcome.COMPLAINT: "COMPLAINED",
 }
 """The delivery status each simulator outcome must end in."""
 
 
-def outcome_for(address: str) -> Outcome:
+def outcome_for(address: str) -> SimulatorOutcome:
     """The simulator's verdict for an address; non-simulator addresses are delivered (pure)."""
     local, _, domain = address.strip().lower().rpartition("@")
     if domain != SIMULATOR_DOMAIN:
-        return Outcome.SUCCESS
+        return SimulatorOutcome.SUCCESS
     try:
-        return Outcome(local.split("+", 1)[0])
+        return SimulatorOutcome(local.split("+", 1)[0])
     except ValueError:
-        return Outcome.SUCCESS
+        return SimulatorOutcome.SUCCESS

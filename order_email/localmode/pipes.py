@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from order_email.localmode.provision import PIPE, FunctionSpec, Provisioned, ProvisioningError
+from order_email.localmode.provision import PIPE
+from order_email.localmode.provisioned import FunctionSpec, Provisioned, ProvisioningError
 from order_email.mockstack import StackRun
 
 POLL_SECONDS = 0.1

@@ -26,9 +26,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
+from order_email.localmode.provisioned import (
+    EventDestination,
+    FunctionSpec,
+    MappingSpec,
+    Provisioned,
+    ProvisioningError,
+    QueueSpec,
+    Translation,
+)
+from order_email.localmode.resource_requests import (
+    SUBSCRIPTION_ATTRIBUTES,
+    as_int,
+    key_request,
+    queue_attributes,
+    required,
+    sesv2_members,
+    stringify,
+    table_request,
+    time_to_live,
+)
 from order_email.localmode.ses_controls import SesControls
 from order_email.mockstack import RecordedResource, StackRun
 
@@ -51,159 +71,6 @@ EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 KMS_KEY = "aws:kms/key:Key"
 KMS_ALIAS = "aws:kms/alias:Alias"
 
-_QUEUE_ATTRIBUTES = {
-    "visibilityTimeoutSeconds": "VisibilityTimeout",
-    "messageRetentionSeconds": "MessageRetentionPeriod",
-    "delaySeconds": "DelaySeconds",
-    "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
-    "maxMessageSize": "MaximumMessageSize",
-    "fifoQueue": "FifoQueue",
-    "contentBasedDeduplication": "ContentBasedDeduplication",
-    "sqsManagedSseEnabled": "SqsManagedSseEnabled",
-}
-_SUBSCRIPTION_ATTRIBUTES = {
-    "rawMessageDelivery": "RawMessageDelivery",
-    "filterPolicy": "FilterPolicy",
-    "filterPolicyScope": "FilterPolicyScope",
-    "redrivePolicy": "RedrivePolicy",
-}
-
-
-class ProvisioningError(RuntimeError):
-    """The graph declares something local mode cannot wire (a dangling reference, a missing field)."""
-
-
-@dataclass
-class Translation:
-    """Recorded (mock) value → emulator value; applied to strings, nested lists and dicts."""
-
-    values: dict[str, str] = field(default_factory=dict)
-
-    def add(self, recorded: Any, actual: str) -> None:
-        if isinstance(recorded, str) and recorded and recorded != actual:
-            self.values[recorded] = actual
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            if value in self.values:
-                return self.values[value]
-            for recorded in sorted(self.values, key=len, reverse=True):  # longest first: URL before ARN
-                if recorded in value:
-                    value = value.replace(recorded, self.values[recorded])
-            return value
-        if isinstance(value, list):
-            return [self(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self(item) for key, item in value.items()}
-        return value
-
-
-@dataclass(frozen=True)
-class QueueSpec:
-    logical_name: str
-    name: str
-    url: str
-    arn: str
-    dead_letter_arn: str | None = None
-    max_receive_count: int | None = None
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    logical_name: str
-    name: str
-    arn: str
-    handler: str
-    """`module.attribute`, as Lambda's `handler` setting."""
-    environment: dict[str, str]
-    """Exactly the declared variables, values translated to the emulator's."""
-    timeout_seconds: float
-    memory_mb: int
-    runtime: str
-    code: Any = field(default=None, compare=False, repr=False)
-    """The declared deployment package (`pulumi.AssetArchive`/`FileArchive`); see `function_code`."""
-
-
-@dataclass(frozen=True)
-class MappingSpec:
-    """An SQS event-source mapping, as the local poller honours it."""
-
-    function: FunctionSpec
-    queue: QueueSpec
-    batch_size: int
-    maximum_concurrency: int | None
-    report_batch_item_failures: bool
-    batching_window_seconds: float
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class EventDestination:
-    configuration_set: str
-    topic_arn: str
-    event_types: frozenset[str]
-    """SES's enum spelling: SEND, DELIVERY, BOUNCE, COMPLAINT, DELIVERY_DELAY, OPEN, CLICK …"""
-
-
-@dataclass
-class Provisioned:
-    translation: Translation
-    queues: dict[str, QueueSpec] = field(default_factory=dict)
-    topics: dict[str, str] = field(default_factory=dict)
-    tables: dict[str, str] = field(default_factory=dict)
-    functions: dict[str, FunctionSpec] = field(default_factory=dict)
-    mappings: list[MappingSpec] = field(default_factory=list)
-    url_functions: list[FunctionSpec] = field(default_factory=list)
-    event_destinations: list[EventDestination] = field(default_factory=list)
-    identities: dict[str, str | None] = field(default_factory=dict)
-    """SES identity → its default configuration set."""
-    configuration_sets: set[str] = field(default_factory=set)
-    subscriptions: list[tuple[str, str]] = field(default_factory=list)
-    """(topic ARN, endpoint) of every subscription, in the emulator's names."""
-    skipped: dict[str, int] = field(default_factory=dict)
-
-    def queue_by_arn(self, arn: str) -> QueueSpec:
-        for queue in self.queues.values():
-            if queue.arn == arn:
-                return queue
-        raise ProvisioningError(f"no queue with ARN {arn}")
-
-    @property
-    def dead_letter_queues(self) -> list[QueueSpec]:
-        targets = {queue.dead_letter_arn for queue in self.queues.values() if queue.dead_letter_arn}
-        return [queue for queue in self.queues.values() if queue.arn in targets]
-
-
-def _required(resource: RecordedResource, key: str) -> Any:
-    value = resource.state.get(key)
-    if value in (None, ""):
-        raise ProvisioningError(f"{resource.type} {resource.name} has no {key!r} in the graph")
-    return value
-
-
-def _stringify(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
-
-
-def _int(value: Any, default: int | None = None) -> int | None:
-    return default if value in (None, "") else int(float(value))
-
-
-def _sesv2(value: Any) -> Any:
-    """Recorded camelCase inputs as SESv2 request members: PascalCase all the way down, None dropped."""
-    if isinstance(value, dict):
-        return {key[:1].upper() + key[1:]: _sesv2(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_sesv2(item) for item in value]
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 class Provisioner:
     """Walks the graph once per resource kind, in dependency order."""
 
@@ -221,8 +88,8 @@ class Provisioner:
         for resource in self._of(KMS_KEY):
             self._key(resource)
         for resource in self._of(KMS_ALIAS):
-            self._client("kms").create_alias(AliasName=_required(resource, "name"),
-                                             TargetKeyId=self._t(_required(resource, "targetKeyId")))
+            self._client("kms").create_alias(AliasName=required(resource, "name"),
+                                             TargetKeyId=self._t(required(resource, "targetKeyId")))
         for resource in self._of(TABLE):
             self._table(resource)
         for resource in self._of(TOPIC):
@@ -233,7 +100,7 @@ class Provisioner:
         for resource in queues:  # redrive after every queue exists, whatever the declaration order
             self._redrive(resource)
         for resource in self._of(EVENT_BUS):
-            created = self._client("events").create_event_bus(Name=_required(resource, "name"))
+            created = self._client("events").create_event_bus(Name=required(resource, "name"))
             self.result.translation.add(resource.state.get("arn"), created["EventBusArn"])
         for resource in self._of(CONFIGURATION_SET):
             self._configuration_set(resource)
@@ -247,18 +114,18 @@ class Provisioner:
             self._subscription(resource)
         for resource in self._of(QUEUE_POLICY):
             self._client("sqs").set_queue_attributes(
-                QueueUrl=self._t(_required(resource, "queueUrl")),
-                Attributes={"Policy": self._t(_stringify(_required(resource, "policy")))})
+                QueueUrl=self._t(required(resource, "queueUrl")),
+                Attributes={"Policy": self._t(stringify(required(resource, "policy")))})
         for resource in self._of(TOPIC_POLICY):
             self._client("sns").set_topic_attributes(
-                TopicArn=self._t(_required(resource, "arn")), AttributeName="Policy",
-                AttributeValue=self._t(_stringify(_required(resource, "policy"))))
+                TopicArn=self._t(required(resource, "arn")), AttributeName="Policy",
+                AttributeValue=self._t(stringify(required(resource, "policy"))))
         for resource in self._of(FUNCTION):
             self._function(resource)
         for resource in self._of(EVENT_SOURCE_MAPPING):
             self._mapping(resource)
         for resource in self._of(FUNCTION_URL):
-            self.result.url_functions.append(self._function_named(_required(resource, "functionName")))
+            self.result.url_functions.append(self._function_named(required(resource, "functionName")))
         for resource in self._graph.resources:
             if resource.custom and resource.type not in handled:
                 self.result.skipped[resource.type] = self.result.skipped.get(resource.type, 0) + 1
@@ -275,80 +142,41 @@ class Provisioner:
     # -- resources -------------------------------------------------------------------------------
 
     def _table(self, resource: RecordedResource) -> None:
-        state = resource.state
-        name = _required(resource, "name")
-        keys = [{"AttributeName": _required(resource, "hashKey"), "KeyType": "HASH"}]
-        if state.get("rangeKey"):
-            keys.append({"AttributeName": state["rangeKey"], "KeyType": "RANGE"})
-        request: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": keys,
-            "AttributeDefinitions": [{"AttributeName": a["name"], "AttributeType": a["type"]}
-                                     for a in state.get("attributes") or []],
-            "BillingMode": state.get("billingMode") or "PAY_PER_REQUEST",
-        }
-        if request["BillingMode"] == "PROVISIONED":
-            request["ProvisionedThroughput"] = {"ReadCapacityUnits": _int(state.get("readCapacity"), 5),
-                                                "WriteCapacityUnits": _int(state.get("writeCapacity"), 5)}
-        indexes = [self._index(index) for index in state.get("globalSecondaryIndexes") or []]
-        if indexes:
-            request["GlobalSecondaryIndexes"] = indexes
-        if state.get("streamEnabled"):
-            request["StreamSpecification"] = {"StreamEnabled": True,
-                                              "StreamViewType": state.get("streamViewType") or "NEW_AND_OLD_IMAGES"}
+        request = table_request(resource)
+        name = request["TableName"]
         dynamodb = self._client("dynamodb")
         dynamodb.create_table(**request)
-        ttl = state.get("ttl") or {}
-        if ttl.get("enabled") and ttl.get("attributeName"):
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-                "Enabled": True, "AttributeName": ttl["attributeName"]})
+        ttl = time_to_live(resource)
+        if ttl is not None:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         self.result.tables[resource.name] = name
         described = dynamodb.describe_table(TableName=name)["Table"]
-        self.result.translation.add(state.get("streamArn"), described.get("LatestStreamArn") or "")
-        self.result.translation.add(state.get("arn"), described["TableArn"])
-
-    @staticmethod
-    def _index(index: dict[str, Any]) -> dict[str, Any]:
-        keys = [{"AttributeName": index["hashKey"], "KeyType": "HASH"}]
-        if index.get("rangeKey"):
-            keys.append({"AttributeName": index["rangeKey"], "KeyType": "RANGE"})
-        projection: dict[str, Any] = {"ProjectionType": index.get("projectionType") or "ALL"}
-        if index.get("nonKeyAttributes"):
-            projection["NonKeyAttributes"] = list(index["nonKeyAttributes"])
-        return {"IndexName": index["name"], "KeySchema": keys, "Projection": projection}
+        self.result.translation.add(resource.state.get("streamArn"), described.get("LatestStreamArn") or "")
+        self.result.translation.add(resource.state.get("arn"), described["TableArn"])
 
     def _topic(self, resource: RecordedResource) -> None:
         state = resource.state
         attributes = {}
         if state.get("fifoTopic"):
             attributes["FifoTopic"] = "true"
-        arn = self._client("sns").create_topic(Name=_required(resource, "name"), Attributes=attributes)["TopicArn"]
+        arn = self._client("sns").create_topic(Name=required(resource, "name"), Attributes=attributes)["TopicArn"]
         self.result.topics[resource.name] = arn
         self.result.translation.add(state.get("arn"), arn)
 
     def _key(self, resource: RecordedResource) -> None:
         """The key exists (so its ARN and state answer as in AWS); nothing is encrypted with it locally."""
-        state = resource.state
-        request: dict[str, Any] = {"Description": str(state.get("description") or "")}
-        if state.get("policy"):
-            request["Policy"] = _stringify(state["policy"])
-        tags = [{"TagKey": key, "TagValue": str(value)} for key, value in (state.get("tags") or {}).items()]
-        if tags:
-            request["Tags"] = tags
         kms = self._client("kms")
-        created = kms.create_key(**request)["KeyMetadata"]
-        if state.get("enableKeyRotation"):
+        created = kms.create_key(**key_request(resource))["KeyMetadata"]
+        if resource.state.get("enableKeyRotation"):
             kms.enable_key_rotation(KeyId=created["KeyId"])
-        self.result.translation.add(state.get("arn"), created["Arn"])
-        self.result.translation.add(state.get("keyId"), created["KeyId"])
+        self.result.translation.add(resource.state.get("arn"), created["Arn"])
+        self.result.translation.add(resource.state.get("keyId"), created["KeyId"])
 
     def _queue(self, resource: RecordedResource) -> None:
         state = resource.state
-        name = _required(resource, "name")
-        attributes = {aws: _stringify(state[key]) for key, aws in _QUEUE_ATTRIBUTES.items()
-                      if state.get(key) not in (None, "")}
+        name = required(resource, "name")
         sqs = self._client("sqs")
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        url = sqs.create_queue(QueueName=name, Attributes=queue_attributes(resource))["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self.result.translation.add(state.get("url"), url)
         self.result.translation.add(state.get("arn"), arn)
@@ -364,9 +192,7 @@ class Provisioner:
         self.result.queue_by_arn(policy["deadLetterTargetArn"])  # dangling reference → loud error
         self._client("sqs").set_queue_attributes(QueueUrl=queue.url,
                                                  Attributes={"RedrivePolicy": json.dumps(policy)})
-        self.result.queues[resource.name] = QueueSpec(
-            queue.logical_name, queue.name, queue.url, queue.arn,
-            dead_letter_arn=policy["deadLetterTargetArn"], max_receive_count=int(policy["maxReceiveCount"]))
+        self.result.queues[resource.name] = replace(queue, dead_letter_arn=policy["deadLetterTargetArn"])
 
     def _verified(self, identity: str, mail_from: bool | None = None) -> None:
         """Identities start PENDING, as in SES; the stack's DNS records count as published, so SES verifies them."""
@@ -377,18 +203,18 @@ class Provisioner:
 
     def _configuration_set(self, resource: RecordedResource) -> None:
         """No suppressionOptions: the account's reasons apply; an empty list: the account list is not used."""
-        name = _required(resource, "configurationSetName")
+        name = required(resource, "configurationSetName")
         options = ("sendingOptions", "suppressionOptions", "deliveryOptions", "reputationOptions", "trackingOptions",
                    "vdmOptions")
-        self._client("sesv2").create_configuration_set(**_sesv2(
+        self._client("sesv2").create_configuration_set(**sesv2_members(
             {key: resource.state.get(key) for key in ("configurationSetName", *options)}))
         self.result.configuration_sets.add(name)
 
     def _identity(self, resource: RecordedResource) -> None:
-        identity = _required(resource, "emailIdentity")
+        identity = required(resource, "emailIdentity")
         default_set = resource.state.get("configurationSetName") or None
         key_length = (resource.state.get("dkimSigningAttributes") or {}).get("nextSigningKeyLength")
-        created = self._client("sesv2").create_email_identity(**_sesv2({
+        created = self._client("sesv2").create_email_identity(**sesv2_members({
             "emailIdentity": identity, "configurationSetName": default_set,
             "dkimSigningAttributes": {"nextSigningKeyLength": key_length} if key_length else None}))
         recorded = (resource.state.get("dkimSigningAttributes") or {}).get("tokens") or []
@@ -398,36 +224,36 @@ class Provisioner:
         self.result.identities[identity] = default_set
 
     def _mail_from(self, resource: RecordedResource) -> None:
-        identity = _required(resource, "emailIdentity")
-        self._client("sesv2").put_email_identity_mail_from_attributes(**_sesv2({
-            "emailIdentity": identity, "mailFromDomain": _required(resource, "mailFromDomain"),
+        identity = required(resource, "emailIdentity")
+        self._client("sesv2").put_email_identity_mail_from_attributes(**sesv2_members({
+            "emailIdentity": identity, "mailFromDomain": required(resource, "mailFromDomain"),
             "behaviorOnMxFailure": resource.state.get("behaviorOnMxFailure")}))
         self._verified(identity, mail_from=True)
 
     def _event_destination(self, resource: RecordedResource) -> None:
         destination = resource.state.get("eventDestination") or {}
-        self._client("sesv2").create_configuration_set_event_destination(**_sesv2({
-            "configurationSetName": _required(resource, "configurationSetName"),
-            "eventDestinationName": _required(resource, "eventDestinationName"),
+        self._client("sesv2").create_configuration_set_event_destination(**sesv2_members({
+            "configurationSetName": required(resource, "configurationSetName"),
+            "eventDestinationName": required(resource, "eventDestinationName"),
             "eventDestination": self._t(destination)}))
         topic = (destination.get("snsDestination") or {}).get("topicArn")
         if destination.get("enabled") is False or not topic:
             return
         self.result.event_destinations.append(EventDestination(
-            configuration_set=_required(resource, "configurationSetName"),
+            configuration_set=required(resource, "configurationSetName"),
             topic_arn=self._t(topic),
             event_types=frozenset(destination.get("matchingEventTypes") or ()),
         ))
 
     def _subscription(self, resource: RecordedResource) -> None:
         state = resource.state
-        attributes = {aws: _stringify(self._t(state[key])) for key, aws in _SUBSCRIPTION_ATTRIBUTES.items()
+        attributes = {aws: stringify(self._t(state[key])) for key, aws in SUBSCRIPTION_ATTRIBUTES.items()
                       if state.get(key) not in (None, "")}
-        topic, endpoint = self._t(_required(resource, "topic")), self._t(_required(resource, "endpoint"))
+        topic, endpoint = self._t(required(resource, "topic")), self._t(required(resource, "endpoint"))
         self.result.subscriptions.append((topic, endpoint))
         self._client("sns").subscribe(
             TopicArn=topic,
-            Protocol=_required(resource, "protocol"),
+            Protocol=required(resource, "protocol"),
             Endpoint=endpoint,
             Attributes=attributes,
             ReturnSubscriptionArn=True,
@@ -438,12 +264,12 @@ class Provisioner:
         variables = ((state.get("environment") or {}).get("variables")) or {}
         self.result.functions[resource.name] = FunctionSpec(
             logical_name=resource.name,
-            name=_required(resource, "name"),
-            arn=_required(resource, "arn"),
-            handler=_required(resource, "handler"),
-            environment={key: self._t(_stringify(value)) for key, value in variables.items()},
+            name=required(resource, "name"),
+            arn=required(resource, "arn"),
+            handler=required(resource, "handler"),
+            environment={key: self._t(stringify(value)) for key, value in variables.items()},
             timeout_seconds=float(state.get("timeout") or 3),
-            memory_mb=_int(state.get("memorySize"), 128) or 128,
+            memory_mb=as_int(state.get("memorySize"), 128) or 128,
             runtime=str(state.get("runtime") or "python3.12"),
             code=resource.inputs.get("code"),
         )
@@ -457,16 +283,16 @@ class Provisioner:
 
     def _mapping(self, resource: RecordedResource) -> None:
         state = resource.state
-        source = self._t(_required(resource, "eventSourceArn"))
+        source = self._t(required(resource, "eventSourceArn"))
         if ":sqs:" not in source:
             self.result.skipped[f"{resource.type} (non-SQS)"] = 1
             return
         scaling = state.get("scalingConfig") or {}
         self.result.mappings.append(MappingSpec(
-            function=self._function_named(_required(resource, "functionName")),
+            function=self._function_named(required(resource, "functionName")),
             queue=self.result.queue_by_arn(source),
-            batch_size=_int(state.get("batchSize"), 10) or 10,
-            maximum_concurrency=_int(scaling.get("maximumConcurrency")),
+            batch_size=as_int(state.get("batchSize"), 10) or 10,
+            maximum_concurrency=as_int(scaling.get("maximumConcurrency")),
             report_batch_item_failures="ReportBatchItemFailures" in (state.get("functionResponseTypes") or []),
             batching_window_seconds=float(state.get("maximumBatchingWindowInSeconds") or 0),
             enabled=state.get("enabled") is not False,

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from order_email.handlers.shared.order_ids import from_tag_value
-from order_email.localmode.mailbox import EXPECTED_STATUS, SIMULATOR_DOMAIN, Outcome, outcome_for
+from order_email.localmode.mailbox import EXPECTED_STATUS, SIMULATOR_DOMAIN, SimulatorOutcome, outcome_for
 from order_email.localmode.ses_simulator import SimulatorOptions
 
-MIX = ((Outcome.SUCCESS, 0.80), (Outcome.BOUNCE, 0.06), (Outcome.COMPLAINT, 0.04),
-       (Outcome.SUPPRESSION_LIST, 0.04), (Outcome.OOTO, 0.06))
+MIX = ((SimulatorOutcome.SUCCESS, 0.80), (SimulatorOutcome.BOUNCE, 0.06),
+       (SimulatorOutcome.COMPLAINT, 0.04),
+       (SimulatorOutcome.SUPPRESSION_LIST, 0.04), (SimulatorOutcome.OOTO, 0.06))
 """Share of valid orders per simulator outcome."""
 SUPPRESSED = "SUPPRESSED"
 DEAD_LETTERED = "DEAD_LETTERED"

@@ -29,10 +29,18 @@ from typing import Any
 from order_email.localmode import ses_rules as rules
 from order_email.localmode.capture import sent_email
 from order_email.localmode.emulator import REGION
-from order_email.localmode.ses_rules import Account, ConfigurationSet, Identity, SesError
+from order_email.localmode.ses_identities import IdentityOperations
+from order_email.localmode.ses_records import (
+    REVIEW_STATUSES,
+    UNVERIFIED_STATUSES,
+    Account,
+    ConfigurationSet,
+    Identity,
+    SesError,
+    TokenBucket,
+)
 
 DAY_SECONDS = 24 * 60 * 60
-BEHAVIORS_ON_MX_FAILURE = ("USE_DEFAULT_VALUE", "REJECT_MESSAGE")
 IMPLEMENTED = frozenset({
     "GetAccount", "PutAccountDetails", "PutAccountSendingAttributes", "PutAccountSuppressionAttributes",
     "CreateEmailIdentity", "GetEmailIdentity", "ListEmailIdentities", "DeleteEmailIdentity",
@@ -50,7 +58,7 @@ def _epoch(value: Any) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
-class LocalSes:
+class LocalSes(IdentityOperations):
     """The account; every public method holds the one lock. Operation methods take and return botocore dicts."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
@@ -62,7 +70,6 @@ class LocalSes:
         self.region = region
         self._account = Account()
         self._identities: dict[str, Identity] = {}
-        """Lower-case name → identity (SES compares identities case-insensitively)."""
         self._sets: dict[str, ConfigurationSet] = {}
         self._destinations: dict[str, dict[str, dict[str, Any]]] = {}
         self._suppressed: dict[str, dict[str, Any]] = {}
@@ -70,7 +77,7 @@ class LocalSes:
         self._sent: deque[tuple[float, int]] = deque()
         """(clock, recipients) of the sends in the trailing 24 hours, oldest first; `_sent_total` sums them."""
         self._sent_total = 0
-        self._bucket: rules.TokenBucket | None = None
+        self._bucket: TokenBucket | None = None
         self._accepted: list[dict[str, Any]] = []
         self._refused: Counter[str] = Counter()
 
@@ -126,147 +133,6 @@ class LocalSes:
         with self._lock:
             reasons = rules.suppression_reasons(params.get("SuppressedReasons") or [])
             self._account = replace(self._account, suppressed_reasons=reasons)
-            return {}
-
-    # -- identities ------------------------------------------------------------------------------
-
-    def create_email_identity(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        name = str(params["EmailIdentity"])
-        signing = dict(params.get("DkimSigningAttributes") or {})
-        rules.refuse_not_emulated(signing, ["DomainSigningSelector", "DomainSigningPrivateKey"])  # bring-your-own DKIM
-        with self._lock:
-            if name.lower() in self._identities:
-                raise SesError("AlreadyExistsException", f"Email identity {name} already exist.")  # SES's text
-            if params.get("ConfigurationSetName"):
-                self._set(params["ConfigurationSetName"])
-            identity = Identity(
-                name=name, configuration_set=params.get("ConfigurationSetName") or None,
-                dkim_tokens=tuple(uuid.uuid4().hex for _ in range(3)) if "@" not in name else (),
-                signing_key_length=signing.get("NextSigningKeyLength") or "RSA_2048_BIT",
-                tags=tuple((tag["Key"], tag["Value"]) for tag in params.get("Tags") or []))
-            self._identities[name.lower()] = identity
-            return {"IdentityType": identity.identity_type, "VerifiedForSendingStatus": False,
-                    "DkimAttributes": identity.dkim_attributes()}
-
-    def get_email_identity(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            identity = self._identity(params["EmailIdentity"])
-            answer = {
-                "IdentityType": identity.identity_type, "FeedbackForwardingStatus": True,
-                "VerifiedForSendingStatus": identity.verified, "DkimAttributes": identity.dkim_attributes(),
-                "MailFromAttributes": identity.mail_from_attributes(), "Policies": {},
-                "Tags": [{"Key": key, "Value": value} for key, value in identity.tags],
-                "VerificationStatus": identity.verification_status,
-            }
-            if identity.configuration_set:
-                answer["ConfigurationSetName"] = identity.configuration_set
-            return answer
-
-    def list_email_identities(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            items = [{"IdentityType": identity.identity_type, "IdentityName": identity.name,
-                      "SendingEnabled": identity.verified, "VerificationStatus": identity.verification_status}
-                     for identity in self._identities.values()]
-            return rules.page(items, params, "EmailIdentities")
-
-    def delete_email_identity(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            del self._identities[self._identity(params["EmailIdentity"]).name.lower()]
-            return {}
-
-    def put_email_identity_mail_from_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        behavior = params.get("BehaviorOnMxFailure") or "USE_DEFAULT_VALUE"
-        if behavior not in BEHAVIORS_ON_MX_FAILURE:
-            raise SesError("BadRequestException", f"Invalid BehaviorOnMxFailure {behavior}.")
-        with self._lock:
-            identity = self._identity(params["EmailIdentity"])
-            self._store(replace(identity, mail_from_domain=params.get("MailFromDomain") or None,
-                                mail_from_verified=False, mail_from_unverified_status="PENDING",
-                                behavior_on_mx_failure=behavior))
-            return {}
-
-    def put_email_identity_configuration_set_attributes(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            identity = self._identity(params["EmailIdentity"])
-            if params.get("ConfigurationSetName"):
-                self._set(params["ConfigurationSetName"])
-            self._store(replace(identity, configuration_set=params.get("ConfigurationSetName") or None))
-            return {}
-
-    # -- configuration sets ----------------------------------------------------------------------
-
-    def create_configuration_set(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        name = str(params["ConfigurationSetName"])
-        sending, suppression = params.get("SendingOptions"), params.get("SuppressionOptions")
-        with self._lock:
-            if name in self._sets:
-                raise SesError("AlreadyExistsException", f"Configuration set {name} already exists.")
-            self._sets[name] = ConfigurationSet(
-                name=name,
-                sending_enabled=None if sending is None else bool(sending.get("SendingEnabled", False)),
-                suppressed_reasons=None if suppression is None
-                else rules.suppression_reasons(suppression.get("SuppressedReasons") or []),
-                options=tuple((key, value) for key, value in params.items()
-                              if key not in ("ConfigurationSetName", "SendingOptions", "SuppressionOptions")))
-            self._destinations[name] = {}
-            return {}
-
-    def get_configuration_set(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            found = self._set(params["ConfigurationSetName"])
-            answer: dict[str, Any] = {"ConfigurationSetName": found.name, **dict(found.options)}
-            if found.sending_enabled is not None:
-                answer["SendingOptions"] = {"SendingEnabled": found.sending_enabled}
-            if found.suppressed_reasons is not None:
-                answer["SuppressionOptions"] = {"SuppressedReasons": list(found.suppressed_reasons)}
-            return answer
-
-    def list_configuration_sets(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            return rules.page(list(self._sets), params, "ConfigurationSets")
-
-    def delete_configuration_set(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            name = self._set(params["ConfigurationSetName"]).name
-            del self._sets[name], self._destinations[name]
-            return {}
-
-    def put_configuration_set_sending_options(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            found = self._set(params["ConfigurationSetName"])
-            self._sets[found.name] = replace(found, sending_enabled=bool(params.get("SendingEnabled", False)))
-            return {}
-
-    def put_configuration_set_suppression_options(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        rules.refuse_not_emulated(params, ["ValidationOptions"])
-        if params.get("SuppressionScope") not in (None, "ACCOUNT"):
-            raise SesError("BadRequestException", "Tenant suppression scope is not emulated by local mode")
-        with self._lock:
-            found = self._set(params["ConfigurationSetName"])
-            reasons = rules.suppression_reasons(params.get("SuppressedReasons") or [])
-            self._sets[found.name] = replace(found, suppressed_reasons=reasons)
-            return {}
-
-    def create_configuration_set_event_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            destinations = self._destinations_of(params)
-            name = str(params["EventDestinationName"])
-            if name in destinations:
-                raise SesError("AlreadyExistsException", f"Event destination {name} already exists.")
-            destinations[name] = dict(params["EventDestination"])
-            return {}
-
-    def get_configuration_set_event_destinations(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            destinations = self._destinations_of(params)
-            return {"EventDestinations": [{"Name": name, **destination} for name, destination in destinations.items()]}
-
-    def delete_configuration_set_event_destination(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            destinations = self._destinations_of(params)
-            name = str(params["EventDestinationName"])
-            if destinations.pop(name, None) is None:
-                raise SesError("NotFoundException", f"Event destination {name} does not exist.")
             return {}
 
     # -- account-level suppression list ----------------------------------------------------------
@@ -367,8 +233,8 @@ class LocalSes:
         """
         for name, value, unverified in (("status", status, not verified),
                                         ("mailFromStatus", mail_from_status, mail_from_verified is False)):
-            if value is not None and (value not in rules.UNVERIFIED_STATUSES or not unverified):
-                raise ValueError(f"{name} must be one of {list(rules.UNVERIFIED_STATUSES)}, "
+            if value is not None and (value not in UNVERIFIED_STATUSES or not unverified):
+                raise ValueError(f"{name} must be one of {list(UNVERIFIED_STATUSES)}, "
                                  "and is given only for what is not verified")
         with self._lock:
             found = self._identity(identity)
@@ -389,8 +255,8 @@ class LocalSes:
         """What AWS decides for an account: leave the sandbox, suspend it, put it on probation, decide a request
         for production access (GRANTED also leaves the sandbox; leaving the sandbox grants a pending request).
         Only the values given change."""
-        if review_status is not None and review_status not in rules.REVIEW_STATUSES:
-            raise ValueError(f"reviewStatus must be one of {list(rules.REVIEW_STATUSES)}")
+        if review_status is not None and review_status not in REVIEW_STATUSES:
+            raise ValueError(f"reviewStatus must be one of {list(REVIEW_STATUSES)}")
         with self._lock:
             account = self._account
             if review_status is not None and account.review_status is None:
@@ -415,24 +281,6 @@ class LocalSes:
             return {"accepted": len(self._accepted), "refused": dict(self._refused)}
 
     # -- helpers (the caller holds the lock) ------------------------------------------------------
-
-    def _identity(self, name: str) -> Identity:
-        found = self._identities.get(str(name).lower())
-        if found is None:
-            raise SesError("NotFoundException", f"Email identity {name} does not exist.")
-        return found
-
-    def _store(self, identity: Identity) -> None:
-        self._identities[identity.name.lower()] = identity
-
-    def _set(self, name: str) -> ConfigurationSet:
-        found = self._sets.get(str(name))
-        if found is None:
-            raise SesError("NotFoundException", f"Configuration set {name} does not exist.")
-        return found
-
-    def _destinations_of(self, params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        return self._destinations[self._set(params["ConfigurationSetName"]).name]
 
     def _suppress(self, address: str, reason: str, message_id: str | None) -> None:
         entry: dict[str, Any] = {"EmailAddress": address, "Reason": reason,

@@ -32,8 +32,9 @@ from typing import Any
 
 from order_email.localmode.capture import addresses
 from order_email.localmode.emulator import ACCOUNT_ID, REGION
-from order_email.localmode.mailbox import Outcome, outcome_for
-from order_email.localmode.provision import EventDestination
+from order_email.localmode.faults import FaultPlan
+from order_email.localmode.mailbox import SimulatorOutcome, outcome_for
+from order_email.localmode.provisioned import EventDestination
 
 EVENT_TYPE_ENUM = {
     "Send": "SEND", "Reject": "REJECT", "Bounce": "BOUNCE", "Complaint": "COMPLAINT", "Delivery": "DELIVERY",
@@ -58,6 +59,24 @@ class SimulatorOptions:
     """Share of e-mails all of whose events are published only after `very_late_seconds`."""
     very_late_seconds: float = 60.0
     seed: int | None = None
+
+    @classmethod
+    def of_plan(cls, plan: FaultPlan) -> SimulatorOptions:
+        """SES's share of a chaos plan: events reordered, repeated and late (pure)."""
+        return cls(reorder=plan.reorder_events, duplicate_rate=plan.event_duplicate_rate,
+                   late_rate=plan.late_event_rate, late_seconds=plan.late_event_seconds,
+                   very_late_rate=plan.very_late_rate, very_late_seconds=plan.very_late_seconds, seed=plan.seed)
+
+
+def event_message_id(body: str) -> str | None:
+    """The SES message id of an SES event body (raw SNS delivery), or None."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    mail = document.get("mail") if isinstance(document, dict) else None
+    message_id = mail.get("messageId") if isinstance(mail, dict) else None
+    return message_id if isinstance(message_id, str) else None
 
 
 def _iso(moment: datetime) -> str:
@@ -117,23 +136,24 @@ def events_for(email: dict[str, Any], configuration_set: str, identity: str | No
     events: list[dict[str, Any]] = [{"eventType": "Send", "mail": mail, "send": {}}]
     on_account_list = {address.lower() for address in email.get("suppressedRecipients") or []}
     for recipient in mail["destination"]:
-        outcome = Outcome.SUPPRESSION_LIST if recipient.lower() in on_account_list else outcome_for(recipient)
+        outcome = SimulatorOutcome.SUPPRESSION_LIST if recipient.lower() in on_account_list else outcome_for(recipient)
         moment = accepted + timedelta(milliseconds=rng.randint(200, 900))
-        if options.engagement and outcome in (Outcome.SUCCESS, Outcome.OOTO, Outcome.COMPLAINT):
+        if options.engagement and outcome in (SimulatorOutcome.SUCCESS, SimulatorOutcome.OOTO,
+                                              SimulatorOutcome.COMPLAINT):
             events.append({"eventType": "DeliveryDelay", "mail": mail, "deliveryDelay": {
                 "timestamp": _iso(moment), "delayType": "TransientCommunicationFailure",
                 "expirationTime": _iso(moment + timedelta(hours=12)),
                 "delayedRecipients": [{"emailAddress": recipient, "status": "4.4.1",
                                        "diagnosticCode": "smtp; 421 4.4.1 try again later"}]}})
             moment += timedelta(milliseconds=rng.randint(100, 500))
-        if outcome in (Outcome.BOUNCE, Outcome.SUPPRESSION_LIST):
+        if outcome in (SimulatorOutcome.BOUNCE, SimulatorOutcome.SUPPRESSION_LIST):
             events.append(_bounce(mail, recipient, outcome, moment, rng))
             continue
         events.append({"eventType": "Delivery", "mail": mail, "delivery": {
             "timestamp": _iso(moment), "processingTimeMillis": int((moment - accepted).total_seconds() * 1000),
             "recipients": [recipient], "smtpResponse": "250 2.6.0 Message received",
             "reportingMTA": f"a1-1.smtp-out.{REGION}.amazonses.com", "remoteMtaIp": "127.0.0.1"}})
-        if outcome is Outcome.COMPLAINT:
+        if outcome is SimulatorOutcome.COMPLAINT:
             moment += timedelta(milliseconds=rng.randint(100, 900))
             events.append({"eventType": "Complaint", "mail": mail, "complaint": {
                 "feedbackId": _feedback_id(rng), "complaintSubType": None,
@@ -152,9 +172,9 @@ def events_for(email: dict[str, Any], configuration_set: str, identity: str | No
     return events
 
 
-def _bounce(mail: dict[str, Any], recipient: str, outcome: Outcome, moment: datetime,
+def _bounce(mail: dict[str, Any], recipient: str, outcome: SimulatorOutcome, moment: datetime,
             rng: random.Random) -> dict[str, Any]:
-    if outcome is Outcome.SUPPRESSION_LIST:
+    if outcome is SimulatorOutcome.SUPPRESSION_LIST:
         subtype, diagnostic = "OnAccountSuppressionList", (
             "Amazon SES did not send the message to this address because it is on the suppression list "
             "for your account.")

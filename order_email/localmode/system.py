@@ -14,6 +14,9 @@ may compress time (`time_scale`): LEASE_SECONDS and SEND_GRACE_SECONDS in the fu
 environment and the queues' visibility timeout (the retry delay of failed records) are multiplied
 by the scale, so a crash's lease and grace run out in seconds instead of minutes. `time_compression`
 lists every value changed; handler code is untouched.
+
+What the system shows without changing it is `observation.SystemObservation` (a mixin of this
+class); the status API is invoked with the event a function URL builds (`function_url`).
 """
 
 from __future__ import annotations
@@ -26,34 +29,33 @@ import shutil
 import tempfile
 import threading
 import time
-import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from order_email.cli.common import STACK_OUTPUTS_ENV
+from order_email.components.email_sender import ORDER_EVENT_TYPE
 from order_email.handlers.shared.masking import address_hash
 from order_email.localmode.bus_tap import BusTap
-from order_email.localmode.capture import emf_values, parse_emf
-from order_email.localmode.emulator import ACCOUNT_ID, CREDENTIALS, REGION, Emulator
-from order_email.localmode.faults import RATE_VARIABLES, SCALED_VARIABLES, FaultPlan, scaled_environment, scaled_seconds
+from order_email.localmode.capture import parse_emf
+from order_email.localmode.emulator import CREDENTIALS, Emulator
+from order_email.localmode.faults import FaultPlan, compressed_environment, scaled_seconds
 from order_email.localmode.function_code import unpack
+from order_email.localmode.function_url import function_url_event
+from order_email.localmode.observation import SystemObservation
 from order_email.localmode.pipes import PipeRunner, pipe_specs
 from order_email.localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
 from order_email.localmode.roles import Roles, roles_of
 from order_email.localmode.ses_controls import SesControls
 from order_email.localmode.ses_feed import AcceptedFeed
-from order_email.localmode.ses_simulator import SesSimulator, SimulatorOptions
+from order_email.localmode.ses_simulator import SesSimulator, SimulatorOptions, event_message_id
 from order_email.localmode.workers import Activity, FunctionWorker, Invocation, QueuePoller
 from order_email.mockstack import StackRun, run_stack
 
 log = logging.getLogger("localmode")
 
-ORDER_EVENT_TYPE = "order.confirmed"
-LOG_LINES_KEPT = 5_000
 IDLE_CHECKS = 2
 """Consecutive idle observations (IDLE_PAUSE apart) before the system counts as idle."""
 IDLE_PAUSE_SECONDS = 0.15
@@ -67,42 +69,7 @@ class FunctionError(RuntimeError):
     """A function invocation failed (init error, exception, timeout)."""
 
 
-def function_url_event(method: str, path: str, query: Mapping[str, str] | None, function: FunctionSpec,
-                       caller_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:user/localmode") -> dict[str, Any]:
-    """A Lambda function URL request (payload format 2.0, AWS_IAM auth), as Lambda would build it."""
-    url_id = function.name.replace("-", "")[:32].lower()
-    now = datetime.now(UTC)
-    query = dict(query or {})
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "&".join(f"{key}={value}" for key, value in query.items()),
-        "headers": {"host": f"{url_id}.lambda-url.{REGION}.on.aws", "user-agent": "localmode",
-                    "accept": "application/json", "x-amzn-trace-id": f"Root=1-{uuid.uuid4().hex[:8]}"},
-        "requestContext": {
-            "accountId": ACCOUNT_ID,
-            "apiId": url_id,
-            "authorizer": {"iam": {"accessKey": "ASIALOCALMODE", "accountId": ACCOUNT_ID,
-                                   "callerId": "AIDALOCALMODE", "userArn": caller_arn, "userId": "AIDALOCALMODE"}},
-            "domainName": f"{url_id}.lambda-url.{REGION}.on.aws",
-            "domainPrefix": url_id,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                     "userAgent": "localmode"},
-            "requestId": str(uuid.uuid4()),
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    return event
-
-
-class LocalSystem:
+class LocalSystem(SystemObservation):
     """The whole system on moto: start with `with`, drive with publish_* and run_until_idle."""
 
     def __init__(self, stack: str = "dev", *, project_dir: Path | str | None = None, graph: StackRun | None = None,
@@ -116,6 +83,7 @@ class LocalSystem:
         `faults` injects a chaos plan (SES event faults come from it unless `simulator` is given);
         `time_scale` (default: the plan's) compresses lease, grace and visibility timeouts, and then
         replaces `retry_delay` with each queue's scaled visibility timeout."""
+        super().__init__()
         self.stack = stack
         self.project_dir = project_dir
         self._graph = graph
@@ -125,7 +93,7 @@ class LocalSystem:
         self.time_scale = time_scale if time_scale is not None else (faults.time_scale if faults else None)
         self.time_compression: dict[str, str] = {}
         """What the time scale changed: "function VARIABLE" / "queue visibility" → "declared → local"."""
-        self._simulator_options = simulator or (_simulator_options(faults) if faults else SimulatorOptions())
+        self._simulator_options = simulator or (SimulatorOptions.of_plan(faults) if faults else SimulatorOptions())
         self._echo = echo_logs
         self.emulator = Emulator()
         self.resources: Provisioned | None = None
@@ -147,14 +115,6 @@ class LocalSystem:
         """Which provisioned resource is the orders topic, the deliveries table, … (`localmode.roles`)."""
         self.ses: SesControls | None = None
         """The local SES's controls: pause()/resume(), verify_identity(), set_limits(), delay_events(), …"""
-        self._calls: Counter[str] = Counter()
-        self._calls_by_function: dict[str, Counter[str]] = {}
-        self._sent: list[dict[str, Any]] = []
-        self._errors: list[dict[str, Any]] = []
-        self._emf: list[dict[str, Any]] = []
-        self._logs: deque[tuple[str, str, str]] = deque(maxlen=LOG_LINES_KEPT)
-        self._invocations: Counter[str] = Counter()
-        self._faults: Counter[str] = Counter()
         self.published_at: dict[str, float] = {}
         """orderId → when `publish_order` published it (first time)."""
         self.feedback_done_at: dict[str, float] = {}
@@ -178,7 +138,7 @@ class LocalSystem:
             self.roles = roles_of(self.resources)
             self._simulator = SesSimulator(self.resources.event_destinations, self._publish_batch,
                                            self._simulator_options)
-            self.ses.configuration_set, self.ses.identity = self._stack_ses(self.resources)
+            self.ses.configuration_set, self.ses.identity = self.resources.stack_ses()
             self._write_outputs(self.resources)
             self._feed = AcceptedFeed(self.ses, self._accepted, self._stop)
             self._feed.start()
@@ -222,19 +182,6 @@ class LocalSystem:
         return SesControls(self.emulator.endpoint, self.client("sesv2"), configuration_set=None, identity=None,
                            on_delay_events=lambda seconds: simulator().delay_events(seconds))
 
-    def _simulator_hook(self) -> SesSimulator:
-        if self._simulator is None:
-            raise RuntimeError("LocalSystem is not started")
-        return self._simulator
-
-    @staticmethod
-    def _stack_ses(resources: Provisioned) -> tuple[str | None, str | None]:
-        """The configuration set the sender sends with (else the only one) and the stack's identity."""
-        named = {spec.environment.get("CONFIGURATION_SET", "") for spec in resources.functions.values()}
-        sets = sorted(named & resources.configuration_sets) or sorted(resources.configuration_sets)
-        identities = sorted(resources.identities)
-        return (sets[0] if sets else None), (identities[0] if identities else None)
-
     def _worker(self, spec: FunctionSpec, instance: int, faults: str | None = None) -> FunctionWorker:
         worker = FunctionWorker(spec, self.emulator.endpoint, self.emulator.region, self._output,
                                 self._task_root(spec), instance, faults)
@@ -260,13 +207,9 @@ class LocalSystem:
                                              self._observe, self._activity, self._stop, retry_delay))
 
     def _compressed(self, spec: FunctionSpec) -> FunctionSpec:
-        """The function with its declared durations and rates scaled (a visible, recorded deviation);
-        without a time scale only the hold backoff is compressed (`faults.LOCAL_HOLD_SCALE`)."""
-        environment = scaled_environment(spec.environment, self.time_scale)
-        for name in (*SCALED_VARIABLES, *RATE_VARIABLES):
-            if environment.get(name) != spec.environment.get(name):
-                self.time_compression[f"{spec.logical_name} {name}"] = \
-                    f"{spec.environment[name]} → {environment[name]}"
+        """The function as local mode runs it (`faults.compressed_environment`); changes go to time_compression."""
+        environment, changes = compressed_environment(spec.logical_name, spec.environment, self.time_scale)
+        self.time_compression.update(changes)
         return replace(spec, environment=environment)
 
     def _compressed_visibility(self, mapping: MappingSpec) -> int:
@@ -311,22 +254,9 @@ class LocalSystem:
     def _write_outputs(self, resources: Provisioned) -> None:
         """The program's outputs, plus the ones the CLI reads derived from the graph (a consumer
         program may export none of them, or under other names)."""
-        assert self._workdir is not None and self.roles is not None
-        outputs = {**self.roles.as_outputs(), **resources.translation(self._graph_outputs())}
+        assert self._workdir is not None and self.roles is not None and self._graph is not None
+        outputs = {**self.roles.as_outputs(), **resources.translation(self._graph.outputs)}
         (self._workdir / "stack-outputs.json").write_text(json.dumps(outputs, indent=2, default=str))
-
-    def client(self, service: str) -> Any:
-        """A client of the emulator (shared; boto3 clients are thread-safe)."""
-        with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self.emulator.client(service)
-            return self._clients[service]
-
-    @property
-    def _resources(self) -> Provisioned:
-        if self.resources is None:
-            raise RuntimeError("LocalSystem is not started")
-        return self.resources
 
     # -- what the workers report -----------------------------------------------------------------
 
@@ -362,7 +292,7 @@ class LocalSystem:
         for record in records:
             if record["messageId"] in failed_ids:
                 continue
-            message_id = _ses_message_id(record.get("body") or "")
+            message_id = event_message_id(record.get("body") or "")
             if message_id:
                 with self._lock:
                     self.feedback_done_at[message_id] = done_at
@@ -406,6 +336,15 @@ class LocalSystem:
         if not topics:
             raise RuntimeError("the graph declares no SES event destination")
         self._publish_batch(topics[0], [body])
+
+    def suppress(self, address: str, reason: str = "MANUAL") -> None:
+        """Put an address on the suppression list up front, as an operator would."""
+        from order_email.handlers.shared.masking import mask_address
+        from order_email.handlers.shared.schema import iso, utc_now
+
+        self.client("dynamodb").put_item(TableName=self._roles.suppression_table, Item={
+            "addressHash": {"S": address_hash(address)}, "maskedAddress": {"S": mask_address(address)},
+            "reason": {"S": reason}, "suppressedAt": {"S": iso(utc_now())}, "source": {"S": "localmode"}})
 
     def in_flight(self) -> int:
         """Messages waiting or being processed in the mapped queues, plus batches being handled."""
@@ -456,184 +395,3 @@ class LocalSystem:
     def deliveries(self, order_id: str) -> Any:
         """The status API's JSON for GET /orders/{order_id} (404 answers come back as their JSON)."""
         return self.status_api(f"/orders/{order_id}")[1]
-
-    @property
-    def _roles(self) -> Roles:
-        if self.roles is None:
-            raise RuntimeError("LocalSystem is not started")
-        return self.roles
-
-    def _graph_outputs(self) -> dict[str, Any]:
-        graph = self._graph
-        if graph is None:
-            raise RuntimeError("LocalSystem is not started")
-        return graph.outputs
-
-    def is_suppressed(self, address: str) -> bool:
-        item = self.client("dynamodb").get_item(
-            TableName=self._roles.suppression_table, Key={"addressHash": {"S": address_hash(address)}},
-            ConsistentRead=True).get("Item")
-        if not item:
-            return False
-        expires = item.get("expiresAt", {}).get("N")
-        return expires is None or float(expires) > time.time()
-
-    def suppress(self, address: str, reason: str = "MANUAL") -> None:
-        """Put an address on the suppression list up front, as an operator would."""
-        from order_email.handlers.shared.masking import mask_address
-        from order_email.handlers.shared.schema import iso, utc_now
-
-        self.client("dynamodb").put_item(TableName=self._roles.suppression_table, Item={
-            "addressHash": {"S": address_hash(address)}, "maskedAddress": {"S": mask_address(address)},
-            "reason": {"S": reason}, "suppressedAt": {"S": iso(utc_now())}, "source": {"S": "localmode"}})
-
-    def delivery_items(self) -> list[dict[str, Any]]:
-        """Every delivery item (a table scan, for summaries; not something the system itself does)."""
-        return self._scan(self._roles.deliveries_table)
-
-    def suppression_items(self) -> list[dict[str, Any]]:
-        """Every suppression item, soft-bounce counters included (a scan, for invariant checks)."""
-        return self._scan(self._roles.suppression_table)
-
-    def _scan(self, table: str) -> list[dict[str, Any]]:
-        from boto3.dynamodb.types import TypeDeserializer
-
-        deserializer = TypeDeserializer()
-        items: list[dict[str, Any]] = []
-        paginator = self.client("dynamodb").get_paginator("scan")
-        for page in paginator.paginate(TableName=table, ConsistentRead=True):
-            items.extend({key: deserializer.deserialize(value) for key, value in item.items()}
-                         for item in page.get("Items", []))
-        return items
-
-    def very_late_message_ids(self) -> set[str]:
-        """E-mails whose SES events the simulator held back past lease + grace (chaos's `very_late_rate`)."""
-        return set(self._simulator_hook().very_late_message_ids)
-
-    def deliveries_stream(self) -> list[dict[str, Any]]:
-        """Every record of the deliveries table's stream so far, read from the oldest (as a new reader)."""
-        table = self._roles.deliveries_table
-        arn = self.client("dynamodb").describe_table(TableName=table)["Table"].get("LatestStreamArn")
-        if not arn:
-            return []
-        streams = self.client("dynamodbstreams")
-        records: list[dict[str, Any]] = []
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            while iterator:
-                answer = streams.get_records(ShardIterator=iterator)
-                records.extend(answer.get("Records") or [])
-                iterator = answer.get("NextShardIterator") if answer.get("Records") else None
-        return records
-
-    def status_events(self) -> list[dict[str, Any]]:
-        """Every event the status bus received (as a subscriber's rule would see it), oldest first."""
-        return [event for tap in self._taps.values() for event in tap.events()]
-
-    def dead_letters(self) -> dict[str, list[dict[str, Any]]]:
-        """{DLQ name: [{"body", "attributes"}]} for every dead-letter queue (the pipes' too); messages stay."""
-        sqs = self.client("sqs")
-        result: dict[str, list[dict[str, Any]]] = {}
-        pipe_letters = {pipe.spec.dead_letter_url for pipe in self._pipes} - {None}
-        queues = [*self._resources.dead_letter_queues,
-                  *(queue for queue in self._resources.queues.values() if queue.url in pipe_letters)]
-        for queue in queues:
-            seen: dict[str, dict[str, Any]] = {}
-            handles: list[str] = []
-            while True:
-                messages = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=30,
-                                               MessageAttributeNames=["All"]).get("Messages") or []
-                if not messages:
-                    break
-                for message in messages:
-                    handles.append(message["ReceiptHandle"])
-                    seen[message["MessageId"]] = {
-                        "body": message.get("Body"),
-                        "attributes": {name: value.get("StringValue")
-                                       for name, value in (message.get("MessageAttributes") or {}).items()},
-                    }
-            for start in range(0, len(handles), 10):
-                sqs.change_message_visibility_batch(QueueUrl=queue.url, Entries=[
-                    {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                    for index, handle in enumerate(handles[start:start + 10])])
-            result[queue.name] = list(seen.values())
-        return result
-
-    def sent_emails(self) -> list[dict[str, Any]]:
-        """What SES accepted: message id, from, to, subject, html, text, tags, headers, configuration set."""
-        with self._lock:
-            return sorted((dict(email) for email in self._sent), key=lambda email: email["acceptedAt"])
-
-    def metrics(self) -> dict[str, float]:
-        """EMF metrics the handlers emitted: name → sum of values."""
-        totals: dict[str, float] = {}
-        for name, values in self.metric_values().items():
-            totals[name] = sum(values)
-        return totals
-
-    def metric_values(self) -> dict[str, list[float]]:
-        with self._lock:
-            documents = list(self._emf)
-        values: dict[str, list[float]] = {}
-        for document in documents:
-            for name, items in emf_values(document).items():
-                values.setdefault(name, []).extend(items)
-        return values
-
-    def emf_documents(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._emf)
-
-    def aws_calls(self, function: str | None = None) -> dict[str, int]:
-        """{"service.Operation": count} made by the handlers (one function's, by logical name, if given)."""
-        with self._lock:
-            calls = self._calls if function is None else self._calls_by_function.get(function, Counter())
-            return dict(calls)
-
-    def invocations(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._invocations)
-
-    def faults_injected(self) -> dict[str, int]:
-        """{"dynamodb.InternalServerError": n, "sesv2.TooManyRequestsException": n, "crash.after_send": n, …}
-        — injected inside the functions, plus the SES simulator's late events."""
-        with self._lock:
-            counts = dict(self._faults)
-        if self._simulator is not None:
-            counts["ses.late_events"] = self._simulator.late_published
-            counts["ses.duplicated_events"] = self._simulator.duplicated
-            counts["ses.very_late_emails"] = len(self._simulator.very_late_message_ids)
-        return dict(sorted(counts.items()))
-
-    def errors(self) -> list[dict[str, Any]]:
-        """Failed invocations: function, errorType, errorMessage — a wiring mistake shows up here."""
-        with self._lock:
-            return list(self._errors)
-
-    def logs(self, function: str | None = None) -> list[str]:
-        with self._lock:
-            return [line for name, _, line in self._logs if function is None or name == function]
-
-    def function_names(self) -> dict[str, str]:
-        """Logical name → handler, for reports."""
-        return {spec.logical_name: spec.handler for spec in self._resources.functions.values()}
-
-
-def _simulator_options(plan: FaultPlan) -> SimulatorOptions:
-    """SES's share of a chaos plan: events reordered, repeated and late (pure)."""
-    return SimulatorOptions(reorder=plan.reorder_events, duplicate_rate=plan.event_duplicate_rate,
-                            late_rate=plan.late_event_rate, late_seconds=plan.late_event_seconds,
-                            very_late_rate=plan.very_late_rate, very_late_seconds=plan.very_late_seconds,
-                            seed=plan.seed)
-
-
-def _ses_message_id(body: str) -> str | None:
-    """The SES message id of an SES event body (raw SNS delivery), or None."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    mail = document.get("mail") if isinstance(document, dict) else None
-    message_id = mail.get("messageId") if isinstance(mail, dict) else None
-    return message_id if isinstance(message_id, str) else None

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from order_email.localmode.emulator import CREDENTIALS
-from order_email.localmode.provision import FunctionSpec, MappingSpec
+from order_email.localmode.emulator import CREDENTIALS, end_process
+from order_email.localmode.provisioned import FunctionSpec, MappingSpec
 
 TIMEOUT_GRACE_SECONDS = 5.0
 """Beyond the function's own timeout before a stuck process is killed (Sandbox.Timedout)."""
@@ -168,14 +168,7 @@ class FunctionWorker:
         process, self._process = self._process, None
         if process is None:
             return
-        with contextlib.suppress(OSError):
-            if process.stdin:
-                process.stdin.close()
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=3)
+        end_process(process, timeout=3)
         if self._responses is not None:
             with contextlib.suppress(OSError):
                 self._responses.close()

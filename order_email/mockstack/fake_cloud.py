@@ -15,6 +15,17 @@ ACCOUNT_ID = "123456789012"
 """The account every mocked stack runs in."""
 
 
+REGIONAL_ARNS = {
+    "aws:dynamodb/table:Table": ("dynamodb", "table/"),
+    "aws:kms/alias:Alias": ("kms", ""),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:"),
+    "aws:lambda/function:Function": ("lambda", "function:"),
+    "aws:cloudwatch/eventBus:EventBus": ("events", "event-bus/"),
+}
+"""Type → (ARN service, resource prefix) of the resources whose ARN is `arn:aws:<service>:<region>:<account>:
+<prefix><physical name>`; the rest are built below."""
+
+
 def short_hash(text: str) -> str:
     """Stable 7-character suffix, like the engine's auto-naming but deterministic across runs."""
     return hashlib.sha256(text.encode()).hexdigest()[:7]
@@ -36,6 +47,9 @@ class FakeCloud(pulumi.runtime.Mocks):
         state: dict[str, Any] = {"name": physical, **inputs}
         identifier: str = physical
         service = args.typ.split(":")[1].split("/")[0]
+        if args.typ in REGIONAL_ARNS:
+            arn_service, resource = REGIONAL_ARNS[args.typ]
+            state["arn"] = f"{arn_prefix.format(arn_service)}:{resource}{physical}"
         match args.typ:
             case "aws:sns/topic:Topic":
                 identifier = state["arn"] = f"{arn_prefix.format('sns')}:{physical}"
@@ -43,7 +57,6 @@ class FakeCloud(pulumi.runtime.Mocks):
                 state["arn"] = f"{arn_prefix.format('sqs')}:{physical}"
                 identifier = state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{physical}"
             case "aws:dynamodb/table:Table":
-                state["arn"] = f"{arn_prefix.format('dynamodb')}:table/{physical}"
                 state["streamArn"] = f"{state['arn']}/stream/2026-01-01T00:00:00.000"
             case "aws:iam/role:Role":
                 state["arn"] = f"arn:aws:iam::{self.account_id}:role/{physical}"
@@ -52,12 +65,7 @@ class FakeCloud(pulumi.runtime.Mocks):
             case "aws:kms/key:Key":
                 identifier = state["keyId"] = f"0000{short_hash(args.name)}-0000-0000-0000-000000000000"[:36]
                 state["arn"] = f"{arn_prefix.format('kms')}:key/{identifier}"
-            case "aws:kms/alias:Alias":
-                state["arn"] = f"{arn_prefix.format('kms')}:{physical}"
-            case "aws:cloudwatch/logGroup:LogGroup":
-                state["arn"] = f"{arn_prefix.format('logs')}:log-group:{physical}"
             case "aws:lambda/function:Function":
-                state["arn"] = f"{arn_prefix.format('lambda')}:function:{physical}"
                 state["invokeArn"] = f"arn:aws:apigateway:{self.region}:lambda:path/functions/{state['arn']}"
                 state["qualifiedArn"] = f"{state['arn']}:$LATEST"
             case "aws:lambda/layerVersion:LayerVersion":
@@ -78,8 +86,6 @@ class FakeCloud(pulumi.runtime.Mocks):
             case "aws:sesv2/configurationSet:ConfigurationSet":
                 identifier = inputs["configurationSetName"]
                 state["arn"] = f"{arn_prefix.format('ses')}:configuration-set/{identifier}"
-            case "aws:cloudwatch/eventBus:EventBus":
-                state["arn"] = f"{arn_prefix.format('events')}:event-bus/{physical}"
             case "aws:cloudwatch/metricAlarm:MetricAlarm" | "aws:cloudwatch/compositeAlarm:CompositeAlarm":
                 physical = inputs.get("alarmName", physical)
                 state["arn"] = f"{arn_prefix.format('cloudwatch')}:alarm:{physical}"

@@ -1,4 +1,4 @@
-"""The CLI tests reuse the handler fixtures: moto with fake credentials, and the two tables.
+"""The CLI tests run on the handler tests' moto and tables (`tests.support.aws`).
 
 moto's SESv2 has no suppressed-destination API, so in these in-process tests SES's account-level
 list is a set the commands' `forget_in_ses` calls remove from; the real API is exercised against
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.handlers.conftest import aws, tables
+from tests.support.aws import aws, tables
 
 __all__ = ["aws", "runner", "ses_account_list", "tables"]
 

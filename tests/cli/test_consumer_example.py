@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from order_email.cli.main import app
-from tests.paths import CONSUMER_EXAMPLE
+from tests.support.paths import CONSUMER_EXAMPLE
 
 CLI = Path(sys.executable).parent / "order-email"
 EXAMPLE = str(CONSUMER_EXAMPLE)

@@ -15,7 +15,7 @@ from order_email.cli.dead_letters import masked_body
 from order_email.cli.dlq import message_view
 from order_email.cli.main import app
 from order_email.handlers.shared.sqs_batch import DeadLetters
-from tests.handlers.conftest import REGION
+from tests.support.aws import REGION
 
 DLQ_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/send-dlq"
 DLQ_ARN = "arn:aws:sqs:eu-west-1:123456789012:send-dlq"

@@ -14,7 +14,9 @@ import pytest
 from botocore.stub import Stubber
 
 from order_email.cli import doctor
-from order_email.cli.doctor import CHECKS, READ_PERMISSIONS, Finding, StackFacts, examine
+from order_email.cli.doctor import CHECKS, examine
+from order_email.cli.doctor_checks.findings import READ_PERMISSIONS, DoctorFinding, StackFacts
+from order_email.cli.doctor_checks.identity import sender_domain
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -104,7 +106,7 @@ def expect_stack(stubs: dict[str, Stubber], *, ses_account: dict[str, Any] | Non
                                                                "KeyState": key_state}}, {"KeyId": KEY})
 
 
-def by_check(findings: list[Finding]) -> dict[str, Finding]:
+def by_check(findings: list[DoctorFinding]) -> dict[str, DoctorFinding]:
     assert [finding.check for finding in findings] == list(CHECKS)
     return {finding.check: finding for finding in findings}
 
@@ -163,5 +165,5 @@ def test_the_sender_domain_comes_from_the_identity_listing_without_records_or_co
     ses.add_response("list_email_identities", {"EmailIdentities": [{"IdentityType": "DOMAIN", "IdentityName": DOMAIN}]},
                      {"NextToken": "page-2"})
     ses.add_response("get_email_identity", identity(), {"EmailIdentity": DOMAIN})
-    domain, source = doctor.sender_domain(stubs["sesv2"].client, facts)
+    domain, source = sender_domain(stubs["sesv2"].client, facts)
     assert (domain, source) == (DOMAIN, "the identity whose default configuration set is order-email-prod")

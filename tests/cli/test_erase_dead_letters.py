@@ -18,10 +18,10 @@ from order_email.cli.main import app
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.statuses import Status
-from tests.handlers import feedback_samples as s
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.send_helpers import order
-from tests.handlers.status_api_support import put_delivery
+from tests.support import feedback_samples as s
+from tests.support.aws import REGION, Tables
+from tests.support.send_helpers import order
+from tests.support.status_api_support import put_delivery
 
 IDN = "xn--bcher-kva.example"
 TYPED = "JANE@BÜCHER.EXAMPLE"

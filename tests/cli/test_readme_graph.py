@@ -6,7 +6,7 @@ import re
 
 from order_email.cli.architecture import architecture, to_mermaid
 from order_email.mockstack import run_stack
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 
 def test_readme_diagram_matches_the_resource_graph() -> None:

@@ -32,7 +32,7 @@ from order_email.localmode import LocalSystem
 from order_email.mockstack import Project, StackRun, run_stack
 from order_email.mockstack.fake_cloud import ACCOUNT_ID
 from order_email.policy.parliament_check import PolicyDocument, findings
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 START, END = "<!-- walkthrough:start -->", "<!-- walkthrough:end -->"
 AWS_GLOBAL_OPTIONS = {"--region", "--profile", "--output", "--query"}

@@ -15,8 +15,8 @@ from order_email.cli.status_cmd import timeline
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.statuses import Status
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.status_api_support import put_delivery
+from tests.support.aws import REGION, Tables
+from tests.support.status_api_support import put_delivery
 
 ADDRESS = "jane.doe@example.com"
 

@@ -19,7 +19,7 @@ import pytest
 from order_email.cli.common import STACK_OUTPUTS_ENV
 from order_email.localmode import LocalSystem
 from order_email.localmode.run import tagged_order
-from tests.paths import CONSUMER_EXAMPLE
+from tests.support.paths import CONSUMER_EXAMPLE
 
 CLI = Path(sys.executable).parent / "order-email"
 AUDIT_FUNCTION = "shop-audit-function"

@@ -24,8 +24,8 @@ from order_email.cli.common import STACK_OUTPUTS_ENV
 from order_email.cli.doctor import CHECKS
 from order_email.cli.main import app
 from order_email.localmode import LocalSystem
-from tests.e2e.test_local_system import SIM, order
-from tests.paths import REPO
+from tests.support.local_system import SIM, order
+from tests.support.paths import REPO
 
 CLI = Path(sys.executable).parent / "order-email"
 FINDING_KEYS = {"check", "ok", "severity", "detail", "remedy"}

@@ -4,39 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from order_email.localmode import LocalSystem, run_local
 from order_email.mockstack import run_stack
-
-SIM = "simulator.amazonses.com"
-
-
-def order(order_id: str, email: str, **changes: Any) -> dict[str, Any]:
-    document = {
-        "orderId": order_id,
-        "customerEmail": email,
-        "customerName": "Jane Doe",
-        "items": [{"name": "Mug", "quantity": 2, "unitPrice": "9.50", "sku": "MUG-1"}],
-        "total": "19.00",
-        "currency": "EUR",
-        "timestamp": "2026-01-01T10:00:00Z",
-        "metadata": {"channel": "web"},
-    }
-    document.update(changes)
-    return document
-
-
-def status(system: LocalSystem, order_id: str) -> str | None:
-    answer = system.deliveries(order_id)
-    emails = answer.get("emails") or []
-    return emails[0]["status"] if emails else None
-
-
-def dlq(system: LocalSystem, role: str) -> list[dict[str, Any]]:
-    return next(letters for name, letters in system.dead_letters().items() if role in name)
+from tests.support.local_system import SIM, dlq, order, status
 
 
 @pytest.fixture(scope="module")

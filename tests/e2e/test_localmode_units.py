@@ -9,8 +9,9 @@ import pytest
 
 from order_email.handlers.feedback.events import EventKind, parse_event
 from order_email.localmode.capture import emf_values, parse_emf, sent_email
-from order_email.localmode.mailbox import Outcome, outcome_for
-from order_email.localmode.provision import FunctionSpec, Translation
+from order_email.localmode.mailbox import SimulatorOutcome as Outcome
+from order_email.localmode.mailbox import outcome_for
+from order_email.localmode.provisioned import FunctionSpec, Translation
 from order_email.localmode.run import percentile, plan_orders
 from order_email.localmode.ses_simulator import SimulatorOptions, events_for
 from order_email.localmode.workers import Invocation, failed_message_ids, runtime_environment, sqs_record

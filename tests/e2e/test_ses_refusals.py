@@ -15,7 +15,7 @@ import pytest
 
 from order_email.localmode import LocalSystem
 from order_email.localmode.run import tagged_order
-from tests.e2e.test_local_system import SIM, dlq, order, status
+from tests.support.local_system import SIM, dlq, order, status
 
 ORDERS = 6
 

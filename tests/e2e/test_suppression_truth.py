@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from order_email.cli.main import app
 from order_email.localmode import LocalSystem
 from order_email.localmode.capture import addresses
-from tests.e2e.test_local_system import SIM, order, status
+from tests.support.local_system import SIM, order, status
 
 
 @pytest.fixture(scope="module")

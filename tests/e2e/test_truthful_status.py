@@ -14,7 +14,7 @@ from order_email.localmode import LocalSystem
 from order_email.localmode.chaos import status_events_delivered
 from order_email.localmode.faults import FaultPlan
 from order_email.localmode.mailbox import EXPECTED_STATUS, outcome_for
-from tests.e2e.test_local_system import SIM, order, status
+from tests.support.local_system import SIM, order, status
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,9 @@ from order_email.handlers.shared.masking import (
 )
 from order_email.handlers.shared.statuses import Status
 from order_email.handlers.status_api.views import email_view, scrub_addresses
-from tests.handlers import feedback_samples as s
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.send_helpers import World, body, order
+from tests.support import feedback_samples as s
+from tests.support.aws import REGION, Tables
+from tests.support.send_helpers import World, body, order
 
 IDN = "xn--bcher-kva.example"
 """`bücher.example` as IDNA A-labels: what SES sends to and reports."""

@@ -12,8 +12,8 @@ from order_email.handlers.feedback.events import FeedbackEvent, parse_event
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.statuses import Status
 from order_email.handlers.shared.telemetry import MetricName
-from tests.handlers import feedback_samples as s
-from tests.handlers.feedback_rig import Rig, rig_fixture  # noqa: F401 - the fixture
+from tests.support import feedback_samples as s
+from tests.support.feedback_rig import Rig, rig_fixture  # noqa: F401 - the fixture
 
 OURS = "order-email-dev"  # the rig's CONFIGURATION_SET, and the samples' ses:configuration-set tag
 

@@ -19,8 +19,8 @@ from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.statuses import Status
 from order_email.handlers.shared.telemetry import MetricName
-from tests.handlers import feedback_samples as s
-from tests.handlers.feedback_rig import ENV, Rig, rig_fixture  # noqa: F401 - the fixture
+from tests.support import feedback_samples as s
+from tests.support.feedback_rig import ENV, Rig, rig_fixture  # noqa: F401 - the fixture
 
 # --- status updates ------------------------------------------------------------------------------
 

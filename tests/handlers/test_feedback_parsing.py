@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from order_email.handlers.feedback.envelopes import Ignored, Invalid, Payload, inbound_records, unwrap
 from order_email.handlers.feedback.events import EventKind, FeedbackEvent, parse_event
-from tests.fuzzing import fuzz, fuzz_target
-from tests.handlers import feedback_samples as s
+from tests.support import feedback_samples as s
+from tests.support.fuzzing import fuzz, fuzz_target
 
 ALL_TYPES = [
     "Send",

@@ -15,7 +15,7 @@ from order_email.handlers.feedback.suppression import tally_soft_bounces
 from order_email.handlers.feedback.transitions import incoming_status, transition
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.statuses import RANK, Status
-from tests.handlers import feedback_samples as s
+from tests.support import feedback_samples as s
 
 NOW = s.T0 + timedelta(hours=1)
 

@@ -19,10 +19,10 @@ import pytest
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.telemetry import MetricName
 from order_email.mockstack import StackRun, run_stack
-from tests.handlers import feedback_samples as samples
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.send_helpers import ENV as SENDER_ENV
-from tests.handlers.send_helpers import FROM_DOMAIN, FakeContext, SesTap, body, order, sqs_event
+from tests.support import feedback_samples as samples
+from tests.support.aws import REGION, Tables
+from tests.support.send_helpers import ENV as SENDER_ENV
+from tests.support.send_helpers import FROM_DOMAIN, FakeContext, SesTap, body, order, sqs_event
 
 Metric = tuple[str, str, frozenset[tuple[str, str]]]
 """(namespace, metric name, dimensions as name/value pairs)."""

@@ -11,8 +11,8 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
 from order_email.handlers.shared import schema
-from tests.fuzzing import fuzz, fuzz_target
-from tests.handlers.send_helpers import body, order
+from tests.support.fuzzing import fuzz, fuzz_target
+from tests.support.send_helpers import body, order
 
 _AWARE = TypeAdapter(AwareDatetime)
 

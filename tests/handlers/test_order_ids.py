@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from order_email.handlers.sender.order import InvalidOrder, parse_order
 from order_email.handlers.shared.order_ids import MAX_LENGTH, from_tag_value, is_order_id, to_tag_value
 from order_email.localmode.ses_rules import SesError, check_tags
-from tests.fuzzing import fuzz, fuzz_target
-from tests.handlers.send_helpers import order
+from tests.support.fuzzing import fuzz, fuzz_target
+from tests.support.send_helpers import order
 
 PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
 ANY_TEXT = st.one_of(st.text(PRINTABLE, min_size=0, max_size=MAX_LENGTH + 5),

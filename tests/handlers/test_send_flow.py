@@ -12,7 +12,7 @@ import pytest
 from order_email.handlers.shared.masking import address_hash, mask_address
 from order_email.handlers.shared.statuses import RANK, Status
 from order_email.localmode.emulator import atomic_dynamodb
-from tests.handlers.send_helpers import (
+from tests.support.send_helpers import (
     FROM_DOMAIN,
     GRACE_SECONDS,
     LEASE_SECONDS,

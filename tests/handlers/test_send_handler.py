@@ -14,8 +14,8 @@ import boto3
 import pytest
 
 from order_email.handlers.sender.settings import ConfigurationError
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.send_helpers import ENV, FROM_DOMAIN, FakeContext, body, order, sqs_event
+from tests.support.aws import REGION, Tables
+from tests.support.send_helpers import ENV, FROM_DOMAIN, FakeContext, body, order, sqs_event
 
 
 @pytest.fixture

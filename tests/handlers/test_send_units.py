@@ -21,8 +21,8 @@ from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
 from order_email.handlers.sender.rendering import render_order_confirmation
 from order_email.handlers.sender.settings import ConfigurationError, Settings
 from order_email.handlers.shared.masking import redact_addresses
-from tests.fuzzing import fuzz, fuzz_target
-from tests.handlers.send_helpers import ENV, body, order
+from tests.support.fuzzing import fuzz, fuzz_target
+from tests.support.send_helpers import ENV, body, order
 
 # -- order model --------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from order_email.handlers.sender.deferrals import DEFERRALS, DEFERRED_SINCE
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.order_ids import from_tag_value
 from order_email.handlers.shared.statuses import Status
-from tests.handlers.send_helpers import START, World, body, failed_ids, order, sqs_event
+from tests.support.send_helpers import START, World, body, failed_ids, order, sqs_event
 
 PAUSED = ("SendingPausedException", "Sending paused for this configuration set.")
 THROTTLE = ("TooManyRequestsException", "Maximum sending rate exceeded.")

@@ -14,8 +14,8 @@ from order_email.handlers import delivery_status
 from order_email.handlers.shared.statuses import Status
 from order_email.handlers.status_api.app import build_resolver
 from order_email.handlers.status_api.queries import DeliveriesReader
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.status_api_support import body, fake_context, put_delivery, url_event
+from tests.support.aws import REGION, Tables
+from tests.support.status_api_support import body, fake_context, put_delivery, url_event
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ADDRESS = "jane.doe@example.com"

@@ -32,9 +32,9 @@ from order_email.handlers.status_api.params import (
     parse_since,
 )
 from order_email.handlers.status_api.queries import DeliveriesReader
-from tests.fuzzing import fuzz, fuzz_target
-from tests.handlers.conftest import REGION, Tables
-from tests.handlers.status_api_support import body, fake_context, put_delivery, url_event
+from tests.support.aws import REGION, Tables
+from tests.support.fuzzing import fuzz, fuzz_target
+from tests.support.status_api_support import body, fake_context, put_delivery, url_event
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 OLDEST = NOW - MAX_WINDOW

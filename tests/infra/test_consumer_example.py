@@ -15,7 +15,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from order_email.mockstack import StackRun, run_stack
-from tests.paths import CONSUMER_EXAMPLE, REPO
+from tests.support.paths import CONSUMER_EXAMPLE, REPO
 
 PROJECT_PACKAGES = ("components", "handlers")
 LAMBDA_PROVIDED = {"boto3", "botocore"}

@@ -14,7 +14,7 @@ from order_email.components.encryption import key_policy
 from order_email.components.feedback_loop import status_bus_name
 from order_email.components.status_api import reader_grants
 from order_email.mockstack import ACCOUNT_ID, RecordedResource, StackRun, run_stack
-from tests.infra.conftest import policy_of, statements
+from tests.support.stacks import policy_of, statements
 
 PERMISSION = "aws:lambda/permission:Permission"
 SUPPORT_CONSOLE = "arn:aws:iam::123456789012:role/support-console"

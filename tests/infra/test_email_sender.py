@@ -7,7 +7,7 @@ import json
 from order_email.components.email_sender import SUBSCRIPTION_FILTER, claim_lease_seconds
 from order_email.components.queues import DLQ_RETENTION_SECONDS, maximum_concurrency, visibility_timeout
 from order_email.mockstack import ACCOUNT_ID, StackRun
-from tests.infra.conftest import policy_of, statements
+from tests.support.stacks import policy_of, statements
 
 SENDER = "order-email-sender"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from order_email.components.feedback_loop import matching_event_types
 from order_email.mockstack import ACCOUNT_ID, StackRun
-from tests.infra.conftest import policy_of, statements
+from tests.support.stacks import policy_of, statements
 
 FEEDBACK = "order-email-feedback"
 

@@ -7,7 +7,7 @@ import json
 from order_email.components.status_outbox import source_parameters, target_parameters
 from order_email.handlers.feedback.outbox import DETAIL_TYPE, SOURCE, STREAM_FILTER
 from order_email.mockstack import StackRun
-from tests.infra.conftest import policy_of, statements
+from tests.support.stacks import policy_of, statements
 
 PIPE = "order-email-feedback-outbox"
 

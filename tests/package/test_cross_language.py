@@ -18,8 +18,8 @@ from order_email.components import EncryptionKey, FeedbackLoop
 from order_email.components.cross_language import python_args
 from order_email.components.observability import ObservabilityArgs
 from order_email.mockstack import StackRun, run_program
-from tests.package import yaml_runner
-from tests.package.support import yaml_example
+from tests.support import yaml_runner
+from tests.support.package_files import yaml_example
 
 CONFIG = {"senderDomain": "mail.example-shop.test", "fromAddress": "orders@mail.example-shop.test",
           "alarmEmail": "alerts@example-shop.test"}

@@ -21,7 +21,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from order_email import __version__
-from tests.package.support import PROVIDER_DIR, REGENERATE, committed_schema
+from tests.support.package_files import PROVIDER_DIR, REGENERATE, committed_schema
 
 STARTUP_LIMIT_SECONDS = 120
 """How long to wait for the port line before calling the start failed (a hang guard, not a measurement)."""

@@ -18,8 +18,8 @@ from order_email.cli.main import app
 from order_email.cli.schema_cmd import package_schema
 from order_email.components.package import COMPONENTS, PACKAGE_NAME
 from order_email.mockstack import StackRun, run_stack
-from tests.package.support import REGENERATE, SCHEMA_FILE, committed_schema
-from tests.package.yaml_runner import python_names
+from tests.support.package_files import REGENERATE, SCHEMA_FILE, committed_schema
+from tests.support.yaml_runner import python_names
 
 
 def test_the_committed_schema_is_what_the_command_prints() -> None:

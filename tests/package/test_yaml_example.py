@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from order_email.components.package import PACKAGE_NAME
-from tests.package.support import YAML_EXAMPLE, committed_schema, yaml_example
-from tests.package.yaml_program import schema_problems
+from tests.support.package_files import YAML_EXAMPLE, committed_schema, yaml_example
+from tests.support.yaml_program import schema_problems
 
 
 def test_the_example_fits_the_schema() -> None:

@@ -1,18 +1,19 @@
-"""The real stacks, run once under mocks per session, and the violations the pack finds in them."""
+"""The real stacks, run once under mocks per session (`tests.support.stacks`), and the violations the pack finds in them."""
 
 from __future__ import annotations
 
 import pytest
 
 from order_email.cli.policy_run import stack_pack_config
-from order_email.mockstack import Project, StackRun, run_stack
+from order_email.mockstack import Project, StackRun
 from order_email.policy.check import Violation, check_resources
-from tests.paths import REPO
+from tests.support.paths import REPO
+from tests.support.stacks import recorded_stack
 
 
 @pytest.fixture(scope="session")
 def runs() -> dict[str, StackRun]:
-    return {stack: run_stack(stack, project_dir=REPO) for stack in ("dev", "prod")}
+    return {stack: recorded_stack(stack) for stack in ("dev", "prod")}
 
 
 @pytest.fixture(scope="session")

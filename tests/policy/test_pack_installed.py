@@ -24,7 +24,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from order_email.policy.rules import PACK_NAME, POLICIES
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 PACK = REPO / "policy"
 START_TIMEOUT_SECONDS = 60

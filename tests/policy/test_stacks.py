@@ -18,7 +18,7 @@ from order_email.policy.check import Violation, has_mandatory
 from order_email.policy.parliament_allowlist import ALLOWED_FINDINGS
 from order_email.policy.rules import POLICIES
 from order_email.policy.stack_rules import REQUIRED_SES_EVENT_TYPES
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 STACKS = ("dev", "prod")
 

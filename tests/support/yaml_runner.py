@@ -20,7 +20,7 @@ import pulumi
 from pulumi.provider.experimental.component import ComponentProvider
 
 from order_email.components.package import COMPONENTS, PACKAGE_NAME
-from tests.package.yaml_program import REFERENCE, whole_reference
+from tests.support.yaml_program import REFERENCE, whole_reference
 
 Lookup = Callable[[str, str], Any]
 """(resource name, schema output name) → that output of the constructed resource."""

@@ -17,8 +17,8 @@ from order_email.handlers.feedback.outbox import details_from_stream
 from order_email.handlers.feedback.settings import FeedbackSettings
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
-from tests.handlers import feedback_samples as s
-from tests.handlers.conftest import Tables
+from tests.support import feedback_samples as s
+from tests.support.aws import Tables
 
 __all__ = ["ENV", "RecordingMetrics", "Rig", "rig_fixture"]
 

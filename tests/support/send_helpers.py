@@ -24,7 +24,7 @@ from order_email.handlers.sender.process import BatchSender
 from order_email.handlers.sender.settings import Settings
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address
-from tests.handlers.conftest import REGION, Tables
+from tests.support.aws import REGION, Tables
 
 FROM_DOMAIN = "shop.example.com"
 START = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from tests.paths import REPO
+from tests.support.paths import REPO
 
 SCHEMA_FILE = REPO / "order_email" / "schema.json"
 PROVIDER_DIR = REPO / "provider"

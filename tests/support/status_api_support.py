@@ -13,7 +13,7 @@ import boto3
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address
 from order_email.handlers.shared.statuses import RANK, Status
-from tests.handlers.conftest import REGION
+from tests.support.aws import REGION
 
 
 @dataclass

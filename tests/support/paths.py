@@ -2,5 +2,5 @@
 
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONSUMER_EXAMPLE = REPO / "examples" / "consumer"

@@ -1,0 +1,25 @@
+"""The real stacks' recorded graphs, each run under mocks once per session, and readers of what they declare."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from order_email.mockstack import StackRun, run_stack
+from tests.support.paths import REPO
+
+
+@functools.cache
+def recorded_stack(stack: str) -> StackRun:
+    """This checkout's program run for `stack` (once per session; shared, so read it and never change it)."""
+    return run_stack(stack, project_dir=REPO)
+
+
+def policy_of(run: StackRun, name: str, field: str = "policy") -> dict[str, Any]:
+    """A recorded policy input, parsed from the JSON string the engine receives."""
+    return json.loads(run.named(name).inputs[field])
+
+
+def statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {statement.get("Sid", str(index)): statement for index, statement in enumerate(document["Statement"])}
