@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-
 SES_REVIEW_BOUNCE_RATE_PERCENT = 5.0
 """SES puts an account under review at a 5% bounce rate; our reputation alarm must fire before."""
 SES_REVIEW_COMPLAINT_RATE_PERCENT = 0.1

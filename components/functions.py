@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from order_email.components import packaging
 from order_email.components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from order_email.components.policies import Document, lambda_assume_role_policy
+from order_email.components.policies import LAMBDA_SERVICE, Document, service_assume_role_policy
 from order_email.components.wiring import applied_json
 
 
@@ -99,8 +99,8 @@ def lambda_function(
         tags=tags,
         opts=child,
     )
-    role = lambda_role(f"{name}-role", description=f"Least-privilege role of {description}", tags=tags,
-                       parent=parent)
+    role = service_role(f"{name}-role", LAMBDA_SERVICE, description=f"Least-privilege role of {description}",
+                        tags=tags, parent=parent)
     role_policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
@@ -130,14 +130,14 @@ def lambda_function(
     return LambdaParts(function=function, role=role, log_group=log_group)
 
 
-def lambda_role(
-    name: str, *, description: str, tags: pulumi.Input[Mapping[str, str]], parent: pulumi.Resource
+def service_role(
+    name: str, service: str, *, description: str, tags: pulumi.Input[Mapping[str, str]], parent: pulumi.Resource
 ) -> aws.iam.Role:
-    """A role only Lambda, acting for this account, may assume (`policies.lambda_assume_role_policy`)."""
+    """A role only `service`, acting for this account, may assume (`policies.service_assume_role_policy`)."""
     account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
     return aws.iam.Role(
         name,
-        assume_role_policy=applied_json(lambda_assume_role_policy, account_id=account_id),
+        assume_role_policy=applied_json(service_assume_role_policy, service=service, account_id=account_id),
         description=description,
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),

@@ -48,8 +48,7 @@ def service_assume_role_policy(service: str, account_id: str) -> Document:
     })
 
 
-def lambda_assume_role_policy(account_id: str) -> Document:
-    return service_assume_role_policy("lambda.amazonaws.com", account_id)
+LAMBDA_SERVICE = "lambda.amazonaws.com"
 
 
 def publisher_principals(configured: Sequence[str], account_id: str) -> list[str]:

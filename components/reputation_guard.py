@@ -14,7 +14,6 @@ OK does not mean the cause is gone::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
