@@ -9,29 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from order_email.components.alarms import (
-    FILTERED_OUT_METRICS,
-    GREATER,
-    GREATER_OR_EQUAL,
-    IGNORE,
-    LAMBDA_NAMESPACE,
-    MAX_ALARM_METRICS,
-    NOT_BREACHING,
-    REPUTATION_BOUNCE_RATE,
-    REPUTATION_COMPLAINT_RATE,
-    SES_NAMESPACE,
-    SES_REVIEW_BOUNCE_RATE_PERCENT,
-    SES_REVIEW_COMPLAINT_RATE_PERCENT,
-    SNS_NAMESPACE,
-    SQS_NAMESPACE,
-    AlarmSpec,
-    AlarmThresholds,
-    MetricStat,
-    rate_expression,
-    reputation_fraction,
-    seconds_to_ms,
-    sum_expression,
-)
+from order_email.components import alarms
+from order_email.components.alarms import AlarmSpec, AlarmThresholds, MetricStat
 from order_email.handlers.shared.telemetry import NAMESPACE, MetricName, service_name
 
 _ROLE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -75,7 +54,7 @@ def _ours(metric: MetricName, environment: str, stat: str, period: int) -> Metri
 
 
 def _alarm(environment: str, key: str, meaning: str, action: str, threshold: float, *,
-           comparison: str = GREATER_OR_EQUAL, periods: int = 1, treat_missing_data: str = NOT_BREACHING,
+           comparison: str = alarms.GREATER_OR_EQUAL, periods: int = 1, treat_missing_data: str = alarms.NOT_BREACHING,
            **watches: Any) -> AlarmSpec:
     """One alarm of the stack: named `<service>-<key>`, in ALARM when `periods` periods in a row breach.
 
@@ -91,7 +70,7 @@ def _rate_alarm(key: str, environment: str, bad: MetricName, percent: float, min
     # No e-mails sent in the hour: there is no rate to judge, and the expression yields no
     # data. Silence is not a deliverability problem (a stopped pipeline is the queue-age alarm's).
     return _alarm(environment, key, meaning, action, percent,
-                  expression=rate_expression("bad", "sent", minimum_volume),
+                  expression=alarms.rate_expression("bad", "sent", minimum_volume),
                   inputs={"sent": _ours(MetricName.EMAILS_SENT, environment, "Sum", RATE_PERIOD),
                           "bad": _ours(bad, environment, "Sum", RATE_PERIOD)})
 
@@ -101,19 +80,20 @@ def _reputation_alarm(key: str, environment: str, metric_name: str, percent: flo
     # SES publishes reputation only while it has enough recent volume to compute it. A gap says
     # nothing about the reputation, so keep the last state instead of flipping a bad reputation
     # to OK (which would also tell the on-call it is fixed).
-    return _alarm(environment, key, meaning, action, reputation_fraction(percent, review), treat_missing_data=IGNORE,
-                  metric=MetricStat(SES_NAMESPACE, metric_name, "Maximum", RATE_PERIOD), pauses_sending=True)
+    return _alarm(environment, key, meaning, action, alarms.reputation_fraction(percent, review),
+                  treat_missing_data=alarms.IGNORE,
+                  metric=MetricStat(alarms.SES_NAMESPACE, metric_name, "Maximum", RATE_PERIOD), pauses_sending=True)
 
 
 def filtered_out_inputs(topic_names: Sequence[Any]) -> dict[str, MetricStat]:
-    """Every `FILTERED_OUT_METRICS` count of every topic, by metric-math id (`nomatch0`, ...)."""
-    if len(topic_names) * len(FILTERED_OUT_METRICS) > MAX_ALARM_METRICS:
-        raise ValueError(f"at most {MAX_ALARM_METRICS // len(FILTERED_OUT_METRICS)} orders topics: "
-                         f"a metric math alarm may use {MAX_ALARM_METRICS} metrics")
+    """Every `alarms.FILTERED_OUT_METRICS` count of every topic, by metric-math id (`nomatch0`, ...)."""
+    if len(topic_names) * len(alarms.FILTERED_OUT_METRICS) > alarms.MAX_ALARM_METRICS:
+        raise ValueError(f"at most {alarms.MAX_ALARM_METRICS // len(alarms.FILTERED_OUT_METRICS)} orders topics: "
+                         f"a metric math alarm may use {alarms.MAX_ALARM_METRICS} metrics")
     return {
-        f"{metric_id}{index}": MetricStat(SNS_NAMESPACE, metric_name, "Sum", FAST_PERIOD, {"TopicName": topic})
+        f"{metric_id}{index}": MetricStat(alarms.SNS_NAMESPACE, metric_name, "Sum", FAST_PERIOD, {"TopicName": topic})
         for index, topic in enumerate(topic_names)
-        for metric_id, metric_name in FILTERED_OUT_METRICS.items()
+        for metric_id, metric_name in alarms.FILTERED_OUT_METRICS.items()
     }
 
 
@@ -129,7 +109,7 @@ def _filtered_out_alarm(environment: str, topic_names: Sequence[Any]) -> AlarmSp
         "Find the publisher (CloudTrail sns:Publish on the topic, or the order service's own "
         "logs), fix its eventType attribute and have it publish those orders again; they cannot be "
         "redriven from here. The counts are the topic's: another subscription's filter counts too.",
-        1, expression=sum_expression(list(inputs)), inputs=inputs,
+        1, expression=alarms.sum_expression(list(inputs)), inputs=inputs,
     )
 
 
@@ -140,7 +120,7 @@ def _queue_alarms(env: str, t: AlarmThresholds, watched: Watched) -> list[AlarmS
     included) keeps reporting them. So missing data means empty: not breaching.
     """
     def sqs(metric_name: str, queue: Any) -> MetricStat:
-        return MetricStat(SQS_NAMESPACE, metric_name, "Maximum", FAST_PERIOD, {"QueueName": queue})
+        return MetricStat(alarms.SQS_NAMESPACE, metric_name, "Maximum", FAST_PERIOD, {"QueueName": queue})
 
     dead_letters = [
         _alarm(env, f"dlq-{role}",
@@ -156,7 +136,8 @@ def _queue_alarms(env: str, t: AlarmThresholds, watched: Watched) -> list[AlarmS
                "latency objective: the consumer is failing, throttled or too slow.",
                f"Check the {role} function's errors and throttles and the event source mapping "
                "(enabled? concurrency?).",
-               t["oldest_message_age_seconds"], comparison=GREATER, metric=sqs("ApproximateAgeOfOldestMessage", queue))
+               t["oldest_message_age_seconds"], comparison=alarms.GREATER,
+               metric=sqs("ApproximateAgeOfOldestMessage", queue))
         for role, queue in watched.queue_names.items()
     ]
     return dead_letters + ages
@@ -171,7 +152,7 @@ def _function_alarms(env: str, t: AlarmThresholds, watched: Watched) -> list[Ala
                "Run the saved 'errors' query for the stack trace; for throttles check account "
                "concurrency and the event source mapping's maximum concurrency.",
                t["error_threshold"],
-               metric=MetricStat(LAMBDA_NAMESPACE, metric, "Sum", FAST_PERIOD, {"FunctionName": function}))
+               metric=MetricStat(alarms.LAMBDA_NAMESPACE, metric, "Sum", FAST_PERIOD, {"FunctionName": function}))
         for role, function in watched.function_names.items()
         for metric, what in (("Errors", "failed (unhandled error or timeout)"), ("Throttles", "were throttled"))
     ]
@@ -195,19 +176,20 @@ def _deliverability_alarms(env: str, t: AlarmThresholds) -> list[AlarmSpec]:
             "(DuplicatesSkipped should rise, not EmailsSent).",
         ),
         _reputation_alarm(
-            "ses-reputation-bounce-rate", env, REPUTATION_BOUNCE_RATE, t["reputation_bounce_rate_percent"],
-            SES_REVIEW_BOUNCE_RATE_PERCENT,
+            "ses-reputation-bounce-rate", env, alarms.REPUTATION_BOUNCE_RATE, t["reputation_bounce_rate_percent"],
+            alarms.SES_REVIEW_BOUNCE_RATE_PERCENT,
             f"The SES account bounce rate reached {t['reputation_bounce_rate_percent']}% "
-            f"(SES reviews the account at {SES_REVIEW_BOUNCE_RATE_PERCENT}%). Account-wide: every "
+            f"(SES reviews the account at {alarms.SES_REVIEW_BOUNCE_RATE_PERCENT}%). Account-wide: every "
             "sender on this account counts.",
             "Find the sender causing it (this stack's bounce-rate alarm, other apps); with the "
             "reputation guard on, sending on the configuration set is paused — resume it when fixed.",
         ),
         _reputation_alarm(
-            "ses-reputation-complaint-rate", env, REPUTATION_COMPLAINT_RATE, t["reputation_complaint_rate_percent"],
-            SES_REVIEW_COMPLAINT_RATE_PERCENT,
+            "ses-reputation-complaint-rate", env, alarms.REPUTATION_COMPLAINT_RATE,
+            t["reputation_complaint_rate_percent"],
+            alarms.SES_REVIEW_COMPLAINT_RATE_PERCENT,
             f"The SES account complaint rate reached {t['reputation_complaint_rate_percent']}% "
-            f"(SES reviews the account at {SES_REVIEW_COMPLAINT_RATE_PERCENT}%). Account-wide.",
+            f"(SES reviews the account at {alarms.SES_REVIEW_COMPLAINT_RATE_PERCENT}%). Account-wide.",
             "Stop the source of complaints first; with the reputation guard on, sending on the "
             "configuration set is paused — resume it when fixed.",
         ),
@@ -243,7 +225,7 @@ def _send_path_alarms(env: str, t: AlarmThresholds) -> list[AlarmSpec]:
             "from send to the recipient's mail server accepting them.",
             "Check the Delays metric and SES DeliveryDelay events; a single receiving domain "
             "deferring mail is the usual cause.",
-            seconds_to_ms(t["delivery_latency_p95_seconds"]), comparison=GREATER, periods=2,
+            alarms.seconds_to_ms(t["delivery_latency_p95_seconds"]), comparison=alarms.GREATER, periods=2,
             metric=_ours(MetricName.DELIVERY_LATENCY, env, "p95", 900),
         ),
     ]
