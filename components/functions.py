@@ -58,9 +58,10 @@ class LambdaParts:
     log_group: aws.cloudwatch.LogGroup
 
 
-TEXT_LOGS: Mapping[str, str] = {"log_format": "Text"}
+TEXT_LOGS: aws.lambda_.FunctionLoggingConfigArgsDict = {"log_format": "Text"}
 """Powertools writes its own structured lines: Lambda passes them through as text."""
-JSON_LOGS: Mapping[str, str] = {"log_format": "JSON", "application_log_level": "INFO", "system_log_level": "WARN"}
+JSON_LOGS: aws.lambda_.FunctionLoggingConfigArgsDict = {
+    "log_format": "JSON", "application_log_level": "INFO", "system_log_level": "WARN"}
 """A handler with the standard library's logging only: Lambda structures and filters its lines."""
 
 
@@ -81,7 +82,7 @@ def lambda_function(
     tags: pulumi.Input[Mapping[str, str]],
     parent: pulumi.Resource,
     function_name: str | None = None,
-    logging: Mapping[str, str] = TEXT_LOGS,
+    logging: aws.lambda_.FunctionLoggingConfigArgsDict = TEXT_LOGS,
     encrypt_environment: bool = True,
 ) -> LambdaParts:
     """Declare `<name>-logs`, `<name>-role`, `<name>-policy` and `<name>` under `parent`.
@@ -108,6 +109,7 @@ def lambda_function(
         opts=child,
     )
     variables: dict[str, Any] = dict(environment)
+    logging_config: aws.lambda_.FunctionLoggingConfigArgsDict = {**logging, "log_group": log_group.name}
     function = aws.lambda_.Function(
         name,
         name=function_name,
@@ -121,7 +123,7 @@ def lambda_function(
         timeout=timeout_seconds,
         role=role.arn,
         environment={"variables": variables},
-        logging_config={**logging, "log_group": log_group.name},
+        logging_config=logging_config,
         kms_key_arn=kms_key_arn if encrypt_environment else None,
         tags=tags,
         # The policy must exist before the function runs, or its first invocations fail on access.

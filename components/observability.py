@@ -95,7 +95,10 @@ class Observability(pulumi.ComponentResource):
         args = python_args(args, ObservabilityArgs)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
-        region = pulumi.Output.from_input(args.get("region") or aws.get_region_output(opts=invoke).region)
+        region: pulumi.Output[str] = (
+            pulumi.Output.from_input(args["region"]) if args.get("region")
+            else aws.get_region_output(opts=invoke).region
+        )
         topic = self._alarm_topic(name, args, account_id, region)
         watched = Watched(args["environment"], args["function_names"], args["queue_names"],
                           args["dead_letter_queue_names"], list(args.get("orders_topic_names") or []))

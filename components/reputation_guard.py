@@ -27,7 +27,9 @@ from order_email.handlers.shared.telemetry import service_name
 
 GUARD_HANDLER = HANDLERS_DIR / "reputation_guard.py"
 """Packaged alone: it needs only boto3 and the standard library (no layer)."""
-EVENT_RETRY_POLICY = {"maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600}
+EVENT_RETRY_POLICY: aws.cloudwatch.EventTargetRetryPolicyArgsDict = {
+    "maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600}
+"""EventBridge retries a failed invocation for an hour: a pause that comes late still helps."""
 
 
 def guard_event_pattern(alarm_arns: Sequence[str]) -> dict[str, Any]:

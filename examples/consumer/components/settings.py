@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import pulumi
 
-_STAGE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
-_ADDRESS = re.compile(r"^[^@\s]+@([a-z0-9.-]+)$")
-
 
 class SettingsError(ValueError):
     """A `shop-mail:*` key has a value we cannot deploy; the message names the key."""
+
+
+_STAGE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+_ADDRESS = re.compile(r"^[^@\s]+@([a-z0-9.-]+)$")
 
 
 @dataclass(frozen=True)
