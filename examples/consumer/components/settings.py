@@ -15,10 +15,6 @@ class SettingsError(ValueError):
     """A `shop-mail:*` key has a value we cannot deploy; the message names the key."""
 
 
-_STAGE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
-_ADDRESS = re.compile(r"^[^@\s]+@([a-z0-9.-]+)$")
-
-
 @dataclass(frozen=True)
 class ShopSettings:
     stage: str
@@ -52,6 +48,10 @@ class ShopSettings:
     @property
     def tags(self) -> dict[str, str]:
         return {"app": "shop-mail", "environment": self.stage, "team": "web-shop", "cost-center": self.cost_center}
+
+
+_STAGE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+_ADDRESS = re.compile(r"^[^@\s]+@([a-z0-9.-]+)$")
 
 
 def load_settings(config: pulumi.Config | None = None) -> ShopSettings:
