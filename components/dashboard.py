@@ -105,33 +105,33 @@ def _line(label: str, value: float) -> dict[str, Any]:
 # --- widgets -----------------------------------------------------------------------------------
 
 
-SEND_PATH_COUNTS = (
-    (MetricName.ORDERS_RECEIVED, "Orders received"),
-    (MetricName.EMAILS_SENT, "Sent"),
-    (MetricName.SUPPRESSED, "Suppressed (not sent)"),
-    (MetricName.INVALID_ORDERS, "Invalid orders"),
-    (MetricName.DUPLICATES_SKIPPED, "Duplicates skipped"),
-    (MetricName.SEND_FAILURES, "Send failures (order refused)"),
-)
-WAITING_COUNTS = (
-    (MetricName.HELD_ORDERS, "Held (account or stack refusal)"),
-    (MetricName.SEND_THROTTLED, "SES throttled (backing off)"),
-    (MetricName.DEFERRED, "Re-enqueued with a delay"),
-    (MetricName.HELD_TOO_LONG, "Waited too long (to the DLQ)"),
-)
-FEEDBACK_PATH_COUNTS = (
-    (MetricName.OPENS, "Opens"),
-    (MetricName.CLICKS, "Clicks"),
-    (MetricName.SUPPRESSIONS_ADDED, "Suppressions added"),
-    (MetricName.UNKNOWN_MESSAGE_EVENTS, "Events for unknown messages"),
-    (MetricName.FOREIGN_EVENTS, "Events for another message (record unchanged)"),
-    (MetricName.INVALID_EVENTS, "Invalid events"),
-)
-"""The counters of each path's chart, as (metric, label), in the legend's order."""
+SEND_PATH_COUNTS = {
+    MetricName.ORDERS_RECEIVED: "Orders received",
+    MetricName.EMAILS_SENT: "Sent",
+    MetricName.SUPPRESSED: "Suppressed (not sent)",
+    MetricName.INVALID_ORDERS: "Invalid orders",
+    MetricName.DUPLICATES_SKIPPED: "Duplicates skipped",
+    MetricName.SEND_FAILURES: "Send failures (order refused)",
+}
+WAITING_COUNTS = {
+    MetricName.HELD_ORDERS: "Held (account or stack refusal)",
+    MetricName.SEND_THROTTLED: "SES throttled (backing off)",
+    MetricName.DEFERRED: "Re-enqueued with a delay",
+    MetricName.HELD_TOO_LONG: "Waited too long (to the DLQ)",
+}
+FEEDBACK_PATH_COUNTS = {
+    MetricName.OPENS: "Opens",
+    MetricName.CLICKS: "Clicks",
+    MetricName.SUPPRESSIONS_ADDED: "Suppressions added",
+    MetricName.UNKNOWN_MESSAGE_EVENTS: "Events for unknown messages",
+    MetricName.FOREIGN_EVENTS: "Events for another message (record unchanged)",
+    MetricName.INVALID_EVENTS: "Invalid events",
+}
+"""The counters of each path's chart and their labels, in the legend's order."""
 
 
-def _counts(inputs: DashboardInputs, rows: Sequence[tuple[MetricName, str]]) -> list[list[Any]]:
-    return [_ours(inputs.environment, name, label) for name, label in rows]
+def _counts(inputs: DashboardInputs, rows: Mapping[MetricName, str]) -> list[list[Any]]:
+    return [_ours(inputs.environment, name, label) for name, label in rows.items()]
 
 
 def _percentiles(inputs: DashboardInputs, name: MetricName) -> list[list[Any]]:

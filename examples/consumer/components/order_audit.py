@@ -113,19 +113,14 @@ class OrderAudit(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.sqs.QueuePolicy(
-            f"{name}-queue-policy",
-            queue_url=queue.url,
-            policy=applied_json(policies.queue_from_topic_policy, queue_arn=queue.arn,
-                                topic_arn=args["orders_topic_arn"]),
-            opts=child,
-        )
-        aws.sqs.QueuePolicy(
-            f"{name}-dlq-policy",
-            queue_url=dead_letters.url,
-            policy=applied_json(policies.tls_only_queue_policy, queue_arn=dead_letters.arn),
-            opts=child,
-        )
+        # Only the orders topic may send to our queue, nobody but SQS's redrive to the DLQ; TLS only.
+        queue_policies = {
+            "queue": (queue, applied_json(policies.queue_from_topic_policy, queue_arn=queue.arn,
+                                          topic_arn=args["orders_topic_arn"])),
+            "dlq": (dead_letters, applied_json(policies.tls_only_queue_policy, queue_arn=dead_letters.arn)),
+        }
+        for purpose, (policed, document) in queue_policies.items():
+            aws.sqs.QueuePolicy(f"{name}-{purpose}-policy", queue_url=policed.url, policy=document, opts=child)
         aws.sns.TopicSubscription(
             f"{name}-subscription",
             topic=args["orders_topic_arn"],
