@@ -65,11 +65,11 @@ class Violation:
 class Recorded:
     """The part of `mockstack.RecordedResource` the checks read (tests build these by hand too)."""
 
-    type: str
-    name: str
     urn: str
     """What a violation names, so `pulumi preview --policy-pack` and `order-email policy` point at one resource."""
     parent: str | None
+    type: str
+    name: str
     inputs: Mapping[str, Any]
     """What the resource rules judge (the engine sends inputs before anything exists)."""
     state: Mapping[str, Any]
