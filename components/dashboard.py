@@ -105,49 +105,57 @@ def _line(label: str, value: float) -> dict[str, Any]:
 # --- widgets -----------------------------------------------------------------------------------
 
 
+SEND_PATH_COUNTS = {
+    MetricName.ORDERS_RECEIVED: "Orders received",
+    MetricName.EMAILS_SENT: "Sent",
+    MetricName.SUPPRESSED: "Suppressed (not sent)",
+    MetricName.INVALID_ORDERS: "Invalid orders",
+    MetricName.DUPLICATES_SKIPPED: "Duplicates skipped",
+    MetricName.SEND_FAILURES: "Send failures (order refused)",
+}
+WAITING_COUNTS = {
+    MetricName.HELD_ORDERS: "Held (account or stack refusal)",
+    MetricName.SEND_THROTTLED: "SES throttled (backing off)",
+    MetricName.DEFERRED: "Re-enqueued with a delay",
+    MetricName.HELD_TOO_LONG: "Waited too long (to the DLQ)",
+}
+FEEDBACK_PATH_COUNTS = {
+    MetricName.OPENS: "Opens",
+    MetricName.CLICKS: "Clicks",
+    MetricName.SUPPRESSIONS_ADDED: "Suppressions added",
+    MetricName.UNKNOWN_MESSAGE_EVENTS: "Events for unknown messages",
+    MetricName.FOREIGN_EVENTS: "Events for another message (record unchanged)",
+    MetricName.INVALID_EVENTS: "Invalid events",
+}
+"""The counters of each path's chart and their labels, in the legend's order."""
+
+
+def _counts(inputs: DashboardInputs, rows: Mapping[MetricName, str]) -> list[list[Any]]:
+    return [_ours(inputs.environment, name, label) for name, label in rows.items()]
+
+
+def _percentiles(inputs: DashboardInputs, name: MetricName) -> list[list[Any]]:
+    return [_ours(inputs.environment, name, stat, stat=stat) for stat in ("p50", "p95", "p99")]
+
+
 def pipeline_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
     env = inputs.environment
-    send = metric_widget(
-        inputs,
-        "Send path (count per 5 min)",
-        [
-            _ours(env, MetricName.ORDERS_RECEIVED, "Orders received"),
-            _ours(env, MetricName.EMAILS_SENT, "Sent"),
-            _ours(env, MetricName.SUPPRESSED, "Suppressed (not sent)"),
-            _ours(env, MetricName.INVALID_ORDERS, "Invalid orders"),
-            _ours(env, MetricName.DUPLICATES_SKIPPED, "Duplicates skipped"),
-            _ours(env, MetricName.SEND_FAILURES, "Send failures (order refused)"),
-        ],
-        width=8,
-    )
-    waiting = metric_widget(
-        inputs,
-        "Waiting orders (count per 5 min)",
-        [
-            _ours(env, MetricName.HELD_ORDERS, "Held (account or stack refusal)"),
-            _ours(env, MetricName.SEND_THROTTLED, "SES throttled (backing off)"),
-            _ours(env, MetricName.DEFERRED, "Re-enqueued with a delay"),
-            _ours(env, MetricName.HELD_TOO_LONG, "Waited too long (to the DLQ)"),
-        ],
-        width=8,
-        annotations=[_line("Held-orders alarm", 1)],
-    )
-    outcomes = metric_widget(
-        inputs,
-        "Delivery outcomes (count per 5 min)",
-        [
-            _ours(env, MetricName.DELIVERIES, "Delivered"),
-            expression("hard + soft", "Bounced (hard + soft)", "bounced"),
-            _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hard"),
-            _ours(env, MetricName.SOFT_BOUNCES, "Soft bounces", id="soft"),
-            _ours(env, MetricName.COMPLAINTS, "Complaints"),
-            _ours(env, MetricName.REJECTS, "Rejected by SES"),
-            _ours(env, MetricName.DELAYS, "Delivery delays"),
-            _ours(env, MetricName.RENDERING_FAILURES, "Rendering failures"),
-        ],
-        width=8,
-    )
-    return [send, waiting, outcomes]
+    outcomes = [
+        _ours(env, MetricName.DELIVERIES, "Delivered"),
+        expression("hard + soft", "Bounced (hard + soft)", "bounced"),
+        _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hard"),
+        _ours(env, MetricName.SOFT_BOUNCES, "Soft bounces", id="soft"),
+        _ours(env, MetricName.COMPLAINTS, "Complaints"),
+        _ours(env, MetricName.REJECTS, "Rejected by SES"),
+        _ours(env, MetricName.DELAYS, "Delivery delays"),
+        _ours(env, MetricName.RENDERING_FAILURES, "Rendering failures"),
+    ]
+    return [
+        metric_widget(inputs, "Send path (count per 5 min)", _counts(inputs, SEND_PATH_COUNTS), width=8),
+        metric_widget(inputs, "Waiting orders (count per 5 min)", _counts(inputs, WAITING_COUNTS), width=8,
+                      annotations=[_line("Held-orders alarm", 1)]),
+        metric_widget(inputs, "Delivery outcomes (count per 5 min)", outcomes, width=8),
+    ]
 
 
 FILTERED_OUT_LABELS = {
@@ -189,52 +197,24 @@ def rate_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
             _ours(env, MetricName.HARD_BOUNCES, "Hard bounces", id="hardr", visible=False),
             _ours(env, MetricName.COMPLAINTS, "Complaints", id="complr", visible=False),
         ],
-        width=8,
-        period=3600,
-        y_label="%",
-        annotations=[
-            _line("Bounce-rate alarm", t["bounce_rate_percent"]),
-            _line("Complaint-rate alarm", t["complaint_rate_percent"]),
-        ],
+        width=8, period=3600, y_label="%",
+        annotations=[_line("Bounce-rate alarm", t["bounce_rate_percent"]),
+                     _line("Complaint-rate alarm", t["complaint_rate_percent"])],
     )
-    send_latency = metric_widget(
-        inputs,
-        "Send latency (ms)",
-        [_ours(env, MetricName.SEND_LATENCY, f"{stat}", stat=stat) for stat in ("p50", "p95", "p99")],
-        width=8,
-        stat="p95",
-        y_label="ms",
-    )
+    send_latency = metric_widget(inputs, "Send latency (ms)", _percentiles(inputs, MetricName.SEND_LATENCY),
+                                 width=8, stat="p95", y_label="ms")
     delivery_latency = metric_widget(
-        inputs,
-        "Delivery latency, send → delivered (ms)",
-        [_ours(env, MetricName.DELIVERY_LATENCY, f"{stat}", stat=stat) for stat in ("p50", "p95", "p99")],
-        width=8,
-        stat="p95",
-        period=900,
-        y_label="ms",
-        annotations=[
-            _line("p95 alarm", seconds_to_ms(t["delivery_latency_p95_seconds"])),
-        ],
+        inputs, "Delivery latency, send → delivered (ms)", _percentiles(inputs, MetricName.DELIVERY_LATENCY),
+        width=8, stat="p95", period=900, y_label="ms",
+        annotations=[_line("p95 alarm", seconds_to_ms(t["delivery_latency_p95_seconds"]))],
     )
     return [rates, send_latency, delivery_latency]
 
 
 def feedback_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
-    env, t = inputs.environment, inputs.thresholds
-    housekeeping = metric_widget(
-        inputs,
-        "Feedback path (count per 5 min)",
-        [
-            _ours(env, MetricName.OPENS, "Opens"),
-            _ours(env, MetricName.CLICKS, "Clicks"),
-            _ours(env, MetricName.SUPPRESSIONS_ADDED, "Suppressions added"),
-            _ours(env, MetricName.UNKNOWN_MESSAGE_EVENTS, "Events for unknown messages"),
-            _ours(env, MetricName.FOREIGN_EVENTS, "Events for another message (record unchanged)"),
-            _ours(env, MetricName.INVALID_EVENTS, "Invalid events"),
-        ],
-        width=12,
-    )
+    t = inputs.thresholds
+    housekeeping = metric_widget(inputs, "Feedback path (count per 5 min)", _counts(inputs, FEEDBACK_PATH_COUNTS),
+                                 width=12)
     reputation = metric_widget(
         inputs,
         "SES account reputation (%)",
@@ -290,30 +270,15 @@ def queue_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
             metric(SQS_NAMESPACE, name, {"QueueName": queue}, label=f"{role}{suffix}") for role, queue in names.items()
         ]
 
+    depth, age = "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"
+    objective = inputs.thresholds["oldest_message_age_seconds"]
     return [
-        metric_widget(
-            inputs,
-            "Queue depth (visible messages)",
-            rows(inputs.queue_names, "ApproximateNumberOfMessagesVisible"),
-            width=8,
-            stat="Maximum",
-        ),
-        metric_widget(
-            inputs,
-            "Age of oldest message (s)",
-            rows(inputs.queue_names, "ApproximateAgeOfOldestMessage"),
-            width=8,
-            stat="Maximum",
-            annotations=[_line("Latency objective", inputs.thresholds["oldest_message_age_seconds"])],
-        ),
-        metric_widget(
-            inputs,
-            "Dead-letter queues (messages)",
-            rows(inputs.dead_letter_queue_names, "ApproximateNumberOfMessagesVisible", " DLQ"),
-            width=8,
-            stat="Maximum",
-            annotations=[_line("Alarm", 1)],
-        ),
+        metric_widget(inputs, "Queue depth (visible messages)", rows(inputs.queue_names, depth), width=8,
+                      stat="Maximum"),
+        metric_widget(inputs, "Age of oldest message (s)", rows(inputs.queue_names, age), width=8, stat="Maximum",
+                      annotations=[_line("Latency objective", objective)]),
+        metric_widget(inputs, "Dead-letter queues (messages)", rows(inputs.dead_letter_queue_names, depth, " DLQ"),
+                      width=8, stat="Maximum", annotations=[_line("Alarm", 1)]),
     ]
 
 

@@ -6,18 +6,18 @@ to the send queue, whose event source mapping feeds the sender Lambda in batches
 """
 
 import functools
-import json
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from order_email.components import policies, queues
 from order_email.components.cross_language import declared_outputs, python_args
-from order_email.components.functions import LambdaCode, lambda_code, lambda_function
+from order_email.components.functions import LambdaCode, LambdaParts, lambda_code, lambda_function
 from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_domain
-from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
+from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
+from order_email.components.wiring import applied, applied_json
 from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
 ORDER_EVENT_TYPE = "order.confirmed"
@@ -133,37 +133,68 @@ class EmailSender(pulumi.ComponentResource):
     def __init__(self, name: str, args: EmailSenderArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:EmailSender", name, {}, opts)
         args = python_args(args, EmailSenderArgs)
-        child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.get("tags") or {})
-        key_arn = args.get("kms_key_arn")
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=invoke).account_id
         region = aws.get_region_output(opts=invoke).region
-
-        topic = aws.sns.Topic(f"{name}-orders", kms_master_key_id=key_arn or "alias/aws/sns", tags=tags, opts=child)
-        configured_publishers = list(args.get("publisher_principals") or [])
-        aws.sns.TopicPolicy(
-            f"{name}-orders-policy",
-            arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, account_id).apply(
-                lambda values: json.dumps(policies.orders_topic_policy(
-                    values[0], policies.publisher_principals(configured_publishers, values[1])))
-            ),
-            opts=child,
-        )
-
+        topic = self._orders_topic(name, args, aws.get_caller_identity_output(opts=invoke).account_id, tags)
         path = subscribed_queue(
             f"{name}-queue",
             topic_arn=topic.arn,
             consumer_timeout_seconds=args["timeout_seconds"],
             max_receive_count=args["max_receive_count"],
-            kms_key_arn=key_arn,
+            kms_key_arn=args.get("kms_key_arn"),
             tags=tags,
             parent=self,
             filter_policy=SUBSCRIPTION_FILTER,
         )
-        queue, dead_letters = path.queue, path.dead_letters
+        configuration_set, identity = self._ses_identity(name, args, tags)
+        records = applied(_identity_dns_records, domain=args["sender_domain"],
+                          dkim=identity.dkim_signing_attributes, region=region)
+        if zone_id := args.get("route53_zone_id"):
+            self._publish_dns(name, zone_id, args["sender_domain"], records, region)
+        self._code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
+        parts = self._sender_function(name, args, path, configuration_set, identity, tags)
 
+        self.orders_topic_arn = topic.arn
+        self.orders_topic_name = topic.name
+        self.send_queue_url = path.queue.url
+        self.send_queue_arn = path.queue.arn
+        self.send_queue_name = path.queue.name
+        self.dead_letter_queue_url = path.dead_letters.url
+        self.dead_letter_queue_name = path.dead_letters.name
+        self.function_arn = parts.function.arn
+        self.function_name = parts.function.name
+        self.log_group_name = parts.log_group.name
+        self.configuration_set_name = configuration_set.configuration_set_name
+        self.configuration_set_arn = configuration_set.arn
+        self.identity_arn = identity.arn
+        self.dns_records = records
+        self.code_archive = pulumi.Output.from_input(self._code.archive)
+        self.layer_arns = cast(pulumi.Output[list[str]], pulumi.Output.from_input(self._code.layers))
+        self.register_outputs(declared_outputs(self))
+
+    def _orders_topic(
+        self, name: str, args: EmailSenderArgs, account_id: pulumi.Output[str], tags: dict[str, str]
+    ) -> aws.sns.Topic:
+        """Where publishers send orders: encrypted, only the configured publishers, TLS only."""
+        topic = aws.sns.Topic(f"{name}-orders", kms_master_key_id=args.get("kms_key_arn") or "alias/aws/sns",
+                              tags=tags, opts=pulumi.ResourceOptions(parent=self))
+        configured_publishers = list(args.get("publisher_principals") or [])
+        aws.sns.TopicPolicy(
+            f"{name}-orders-policy",
+            arn=topic.arn,
+            policy=applied_json(
+                lambda topic_arn, account_id: policies.orders_topic_policy(
+                    topic_arn, policies.publisher_principals(configured_publishers, account_id)),
+                topic_arn=topic.arn, account_id=account_id),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return topic
+
+    def _ses_identity(
+        self, name: str, args: EmailSenderArgs, tags: dict[str, str]
+    ) -> tuple[aws.sesv2.ConfigurationSet, aws.sesv2.EmailIdentity]:
+        """The configuration set every e-mail goes through, and the domain identity with its MAIL FROM."""
         domain = args["sender_domain"]
         configuration_set = aws.sesv2.ConfigurationSet(
             f"{name}-configuration-set",
@@ -178,7 +209,7 @@ class EmailSender(pulumi.ComponentResource):
             sending_options={"sending_enabled": True},
             tags=tags,
             # The reputation guard pauses sending at run time (PutConfigurationSetSendingOptions); without
-            # this, `pulumi refresh` then `up` would re-enable it. Resume by hand (see `observability`).
+            # this, `pulumi refresh` then `up` would re-enable it. Resume by hand (see `reputation_guard`).
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["sendingOptions"]),
         )
         identity = aws.sesv2.EmailIdentity(
@@ -187,22 +218,24 @@ class EmailSender(pulumi.ComponentResource):
             configuration_set_name=configuration_set.configuration_set_name,
             dkim_signing_attributes={"next_signing_key_length": "RSA_2048_BIT"},
             tags=tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         aws.sesv2.EmailIdentityMailFromAttributes(
             f"{name}-mail-from",
             email_identity=identity.email_identity,
             mail_from_domain=mail_from_domain(domain),
             behavior_on_mx_failure="USE_DEFAULT_VALUE",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        records = pulumi.Output.all(identity.dkim_signing_attributes, region).apply(
-            lambda values: dns_records(domain, (values[0] or {}).get("tokens") or [], values[1]))
-        if zone_id := args.get("route53_zone_id"):
-            self._publish_dns(name, zone_id, domain, records, region)
+        return configuration_set, identity
 
+    def _sender_function(
+        self, name: str, args: EmailSenderArgs, path: SubscribedQueue, configuration_set: aws.sesv2.ConfigurationSet,
+        identity: aws.sesv2.EmailIdentity, tags: dict[str, str],
+    ) -> LambdaParts:
+        """The sender Lambda, least privilege, fed by the send queue at a concurrency the SES quota allows."""
+        queue, dead_letters, key_arn = path.queue, path.dead_letters, args.get("kms_key_arn")
         reply_to = args.get("reply_to") or ""
-        self._code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
         parts = lambda_function(
             f"{name}-function",
             handler=SENDER_HANDLER,
@@ -233,13 +266,13 @@ class EmailSender(pulumi.ComponentResource):
             log_group_name=f"/order-email/{args['name_prefix']}/sender",
             log_retention_days=args["log_retention_days"],
             kms_key_arn=key_arn,
-            policy=lambda log_group_arn: pulumi.Output.all(
-                identity.arn, configuration_set.arn, args["deliveries_table_arn"], args["suppression_table_arn"],
-                queue.arn, dead_letters.arn, key_arn,
-            ).apply(lambda values: policies.sender_policy(
-                identity_arn=values[0], configuration_set_arn=values[1], from_address=args["from_address"],
-                deliveries_table_arn=values[2], suppression_table_arn=values[3], queue_arn=values[4],
-                dead_letter_arn=values[5], log_group_arn=log_group_arn, kms_key_arn=values[6])),
+            policy=functools.partial(policies.sender_policy, from_address=args["from_address"]),
+            policy_inputs={
+                "identity_arn": identity.arn, "configuration_set_arn": configuration_set.arn,
+                "deliveries_table_arn": args["deliveries_table_arn"],
+                "suppression_table_arn": args["suppression_table_arn"], "queue_arn": queue.arn,
+                "dead_letter_arn": dead_letters.arn, "kms_key_arn": key_arn,
+            },
             tags=tags,
             parent=self,
         )
@@ -250,24 +283,7 @@ class EmailSender(pulumi.ComponentResource):
             maximum_concurrency=queues.maximum_concurrency(args["ses_max_send_rate"]),
             parent=self,
         )
-
-        self.orders_topic_arn = topic.arn
-        self.orders_topic_name = topic.name
-        self.send_queue_url = queue.url
-        self.send_queue_arn = queue.arn
-        self.send_queue_name = queue.name
-        self.dead_letter_queue_url = dead_letters.url
-        self.dead_letter_queue_name = dead_letters.name
-        self.function_arn = parts.function.arn
-        self.function_name = parts.function.name
-        self.log_group_name = parts.log_group.name
-        self.configuration_set_name = configuration_set.configuration_set_name
-        self.configuration_set_arn = configuration_set.arn
-        self.identity_arn = identity.arn
-        self.dns_records = records
-        self.code_archive = pulumi.Output.from_input(self._code.archive)
-        self.layer_arns = cast(pulumi.Output[list[str]], pulumi.Output.from_input(self._code.layers))
-        self.register_outputs(declared_outputs(self))
+        return parts
 
     @property
     def code(self) -> LambdaCode:
@@ -305,6 +321,10 @@ class EmailSender(pulumi.ComponentResource):
                 records=[records.apply(functools.partial(_txt_value, name=record_name))],
                 opts=child,
             )
+
+
+def _identity_dns_records(domain: str, dkim: dict[str, Any] | None, region: str) -> list[DnsRecord]:
+    return dns_records(domain, (dkim or {}).get("tokens") or [], region)
 
 
 def _nth(index: int, records: list[DnsRecord]) -> DnsRecord:

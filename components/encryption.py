@@ -6,7 +6,6 @@ topics always use this key. With `kms: customer-managed` every table, queue, top
 uses it too.
 """
 
-import json
 from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
@@ -14,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from order_email.components.cross_language import declared_outputs, python_args
+from order_email.components.wiring import applied_json
 
 _DATA_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
 
@@ -116,13 +116,10 @@ class EncryptionKey(pulumi.ComponentResource):
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:EncryptionKey", name, {}, opts)
         args = python_args(args, EncryptionKeyArgs)
-        child = pulumi.ResourceOptions(parent=self)
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        bus_names = list(args.get("event_bus_names") or [])
-        policy = pulumi.Output.all(identity.account_id, region.region).apply(
-            lambda values: json.dumps(key_policy(values[0], values[1], bus_names))
-        )
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        policy = applied_json(key_policy, account_id=aws.get_caller_identity_output(opts=invoke).account_id,
+                              region=aws.get_region_output(opts=invoke).region,
+                              event_bus_names=list(args.get("event_bus_names") or []))
         key = aws.kms.Key(
             f"{name}-key",
             description=f"order-email data at rest ({args['alias']})",
@@ -130,9 +127,10 @@ class EncryptionKey(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=policy,
             tags=args.get("tags") or {},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.kms.Alias(f"{name}-alias", name=f"alias/{args['alias']}", target_key_id=key.key_id, opts=child)
+        aws.kms.Alias(f"{name}-alias", name=f"alias/{args['alias']}", target_key_id=key.key_id,
+                      opts=pulumi.ResourceOptions(parent=self))
 
         self.key_arn = key.arn
         self.key_id = key.key_id

@@ -6,7 +6,6 @@ status change the Lambda writes reaches the status bus as an `Email Status Chang
 `STATUS_CHANGED_SCHEMA`) through the deliveries table's stream and a pipe (`status_outbox`).
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -17,9 +16,10 @@ import pulumi_aws as aws
 from order_email import handlers
 from order_email.components import policies, queues
 from order_email.components.cross_language import declared_outputs, python_args
-from order_email.components.functions import lambda_code, lambda_function
+from order_email.components.functions import LambdaCode, LambdaParts, lambda_code, lambda_function
 from order_email.components.status_outbox import status_outbox
-from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
+from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
+from order_email.components.wiring import applied_json
 from order_email.handlers.shared.schema import HISTORY_LIMIT
 from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
@@ -129,33 +129,9 @@ class FeedbackLoop(pulumi.ComponentResource):
     def __init__(self, name: str, args: FeedbackLoopArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:FeedbackLoop", name, {}, opts)
         args = python_args(args, FeedbackLoopArgs)
-        child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.get("tags") or {})
         key_arn = args.get("kms_key_arn")
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-
-        topic = aws.sns.Topic(f"{name}-ses-events", kms_master_key_id=args["topic_kms_key_arn"], tags=tags,
-                              opts=child)
-        topic_policy = aws.sns.TopicPolicy(
-            f"{name}-ses-events-policy",
-            arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, account_id, args["configuration_set_arn"]).apply(
-                lambda values: json.dumps(policies.ses_events_topic_policy(values[0], values[1], values[2]))),
-            opts=child,
-        )
-        aws.sesv2.ConfigurationSetEventDestination(
-            f"{name}-event-destination",
-            configuration_set_name=args["configuration_set_name"],
-            event_destination_name="delivery-events",
-            event_destination={
-                "enabled": True,
-                "matching_event_types": matching_event_types(args["track_opens_and_clicks"]),
-                "sns_destination": {"topic_arn": topic.arn},
-            },
-            # SES test-publishes when the destination is created: topic policy and key policy must exist.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=_with_publish_dependencies(topic_policy, args.get("publish_dependencies"))),
-        )
+        topic = self._ses_events_topic(name, args, tags)
         path = subscribed_queue(
             f"{name}-queue",
             topic_arn=topic.arn,
@@ -167,49 +143,10 @@ class FeedbackLoop(pulumi.ComponentResource):
         )
         bus = aws.cloudwatch.EventBus(
             f"{name}-status-bus", name=status_bus_name(args["name_prefix"]), kms_key_identifier=key_arn, tags=tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-
         code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
-        parts = lambda_function(
-            f"{name}-function",
-            handler=FEEDBACK_HANDLER,
-            description=f"{args['name_prefix']} SES feedback consumer",
-            code=code,
-            memory_mb=args["memory_mb"],
-            timeout_seconds=args["timeout_seconds"],
-            environment={
-                "DELIVERIES_TABLE": args["deliveries_table_name"],
-                "SUPPRESSION_TABLE": args["suppression_table_name"],
-                "DLQ_URL": path.dead_letters.url,
-                "CONFIGURATION_SET": args["configuration_set_name"],
-                "SOFT_BOUNCE_COUNT": str(args["soft_bounce_count"]),
-                "SOFT_BOUNCE_WINDOW_DAYS": str(args["soft_bounce_window_days"]),
-                "HISTORY_LIMIT": str(HISTORY_LIMIT),
-                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
-                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
-            log_group_name=f"/order-email/{args['name_prefix']}/feedback",
-            log_retention_days=args["log_retention_days"],
-            kms_key_arn=key_arn,
-            policy=lambda log_group_arn: pulumi.Output.all(
-                args["deliveries_table_arn"], args["suppression_table_arn"], path.queue.arn, path.dead_letters.arn,
-                key_arn,
-            ).apply(lambda values: policies.feedback_policy(
-                deliveries_table_arn=values[0], suppression_table_arn=values[1], queue_arn=values[2],
-                dead_letter_arn=values[3], log_group_arn=log_group_arn, kms_key_arn=values[4])),
-            tags=tags,
-            parent=self,
-        )
-        queue_consumer(
-            f"{name}-mapping",
-            queue_arn=path.queue.arn,
-            function_arn=parts.function.arn,
-            maximum_concurrency=queues.feedback_concurrency(args["ses_max_send_rate"]),
-            parent=self,
-        )
-
+        parts = self._feedback_function(name, args, code, path, tags)
         outbox = status_outbox(
             f"{name}-outbox",
             name_prefix=args["name_prefix"],
@@ -238,6 +175,79 @@ class FeedbackLoop(pulumi.ComponentResource):
         self.outbox_dead_letter_queue_name = outbox.dead_letters.name
         self.outbox_dead_letter_queue_url = outbox.dead_letters.url
         self.register_outputs(declared_outputs(self))
+
+    def _ses_events_topic(self, name: str, args: FeedbackLoopArgs, tags: dict[str, str]) -> aws.sns.Topic:
+        """The topic only SES, for this account and configuration set, may publish to, and the event
+        destination that makes the configuration set publish there."""
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        topic = aws.sns.Topic(f"{name}-ses-events", kms_master_key_id=args["topic_kms_key_arn"], tags=tags,
+                              opts=pulumi.ResourceOptions(parent=self))
+        topic_policy = aws.sns.TopicPolicy(
+            f"{name}-ses-events-policy",
+            arn=topic.arn,
+            policy=applied_json(policies.ses_events_topic_policy, topic_arn=topic.arn, account_id=account_id,
+                                configuration_set_arn=args["configuration_set_arn"]),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.sesv2.ConfigurationSetEventDestination(
+            f"{name}-event-destination",
+            configuration_set_name=args["configuration_set_name"],
+            event_destination_name="delivery-events",
+            event_destination={
+                "enabled": True,
+                "matching_event_types": matching_event_types(args["track_opens_and_clicks"]),
+                "sns_destination": {"topic_arn": topic.arn},
+            },
+            # SES test-publishes when the destination is created: topic policy and key policy must exist.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=_with_publish_dependencies(topic_policy, args.get("publish_dependencies"))),
+        )
+        return topic
+
+    def _feedback_function(
+        self, name: str, args: FeedbackLoopArgs, code: LambdaCode, path: SubscribedQueue, tags: dict[str, str]
+    ) -> LambdaParts:
+        """The feedback Lambda, least privilege, fed by the feedback queue."""
+        key_arn = args.get("kms_key_arn")
+        parts = lambda_function(
+            f"{name}-function",
+            handler=FEEDBACK_HANDLER,
+            description=f"{args['name_prefix']} SES feedback consumer",
+            code=code,
+            memory_mb=args["memory_mb"],
+            timeout_seconds=args["timeout_seconds"],
+            environment={
+                "DELIVERIES_TABLE": args["deliveries_table_name"],
+                "SUPPRESSION_TABLE": args["suppression_table_name"],
+                "DLQ_URL": path.dead_letters.url,
+                "CONFIGURATION_SET": args["configuration_set_name"],
+                "SOFT_BOUNCE_COUNT": str(args["soft_bounce_count"]),
+                "SOFT_BOUNCE_WINDOW_DAYS": str(args["soft_bounce_window_days"]),
+                "HISTORY_LIMIT": str(HISTORY_LIMIT),
+                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
+                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+            log_group_name=f"/order-email/{args['name_prefix']}/feedback",
+            log_retention_days=args["log_retention_days"],
+            kms_key_arn=key_arn,
+            policy=policies.feedback_policy,
+            policy_inputs={
+                "deliveries_table_arn": args["deliveries_table_arn"],
+                "suppression_table_arn": args["suppression_table_arn"], "queue_arn": path.queue.arn,
+                "dead_letter_arn": path.dead_letters.arn, "kms_key_arn": key_arn,
+            },
+            tags=tags,
+            parent=self,
+        )
+        queue_consumer(
+            f"{name}-mapping",
+            queue_arn=path.queue.arn,
+            function_arn=parts.function.arn,
+            maximum_concurrency=queues.feedback_concurrency(args["ses_max_send_rate"]),
+            parent=self,
+        )
+        return parts
 
 
 def _with_publish_dependencies(

@@ -5,7 +5,6 @@ A wiring helper for the components (each calls it with `parent=self`), not a com
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,8 @@ import pulumi_aws as aws
 
 from order_email.components import packaging
 from order_email.components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from order_email.components.policies import Document, lambda_assume_role_policy
+from order_email.components.policies import LAMBDA_SERVICE, Document, service_assume_role_policy
+from order_email.components.wiring import applied_json
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,13 @@ class LambdaParts:
     log_group: aws.cloudwatch.LogGroup
 
 
+TEXT_LOGS: aws.lambda_.FunctionLoggingConfigArgsDict = {"log_format": "Text"}
+"""Powertools writes its own structured lines: Lambda passes them through as text."""
+JSON_LOGS: aws.lambda_.FunctionLoggingConfigArgsDict = {
+    "log_format": "JSON", "application_log_level": "INFO", "system_log_level": "WARN"}
+"""A handler with the standard library's logging only: Lambda structures and filters its lines."""
+
+
 def lambda_function(
     name: str,
     *,
@@ -70,16 +77,21 @@ def lambda_function(
     log_group_name: str,
     log_retention_days: int,
     kms_key_arn: pulumi.Input[str] | None,
-    policy: Callable[[str], pulumi.Input[Document]],
+    policy: Callable[..., Document],
+    policy_inputs: Mapping[str, pulumi.Input[Any]] | None = None,
     tags: pulumi.Input[Mapping[str, str]],
     parent: pulumi.Resource,
+    function_name: str | None = None,
+    logging: aws.lambda_.FunctionLoggingConfigArgsDict = TEXT_LOGS,
+    encrypt_environment: bool = True,
 ) -> LambdaParts:
     """Declare `<name>-logs`, `<name>-role`, `<name>-policy` and `<name>` under `parent`.
 
-    `policy` receives the log group ARN and returns the role's inline policy document.
+    The role's inline policy is `policy(log_group_arn=..., **policy_inputs)` once those are known.
+    `function_name` fixes the physical name (Pulumi picks one when absent); `encrypt_environment=False`
+    leaves the environment under Lambda's own key even when `kms_key_arn` encrypts the logs.
     """
     child = pulumi.ResourceOptions(parent=parent)
-    account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         name=log_group_name,
@@ -88,22 +100,19 @@ def lambda_function(
         tags=tags,
         opts=child,
     )
-    role = aws.iam.Role(
-        f"{name}-role",
-        assume_role_policy=account_id.apply(lambda account: json.dumps(lambda_assume_role_policy(account))),
-        description=f"Least-privilege role of {description}",
-        tags=tags,
-        opts=child,
-    )
+    role = service_role(f"{name}-role", LAMBDA_SERVICE, description=f"Least-privilege role of {description}",
+                        tags=tags, parent=parent)
     role_policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
-        policy=pulumi.Output.json_dumps(log_group.arn.apply(policy)),
+        policy=applied_json(policy, log_group_arn=log_group.arn, **(policy_inputs or {})),
         opts=child,
     )
     variables: dict[str, Any] = dict(environment)
+    logging_config: aws.lambda_.FunctionLoggingConfigArgsDict = {**logging, "log_group": log_group.name}
     function = aws.lambda_.Function(
         name,
+        name=function_name,
         description=description,
         runtime=LAMBDA_RUNTIME,
         architectures=[LAMBDA_ARCHITECTURE],
@@ -114,11 +123,24 @@ def lambda_function(
         timeout=timeout_seconds,
         role=role.arn,
         environment={"variables": variables},
-        logging_config={"log_format": "Text", "log_group": log_group.name},
-        kms_key_arn=kms_key_arn,
+        logging_config=logging_config,
+        kms_key_arn=kms_key_arn if encrypt_environment else None,
         tags=tags,
         # The policy must exist before the function runs, or its first invocations fail on access.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
     )
     return LambdaParts(function=function, role=role, log_group=log_group)
 
+
+def service_role(
+    name: str, service: str, *, description: str, tags: pulumi.Input[Mapping[str, str]], parent: pulumi.Resource
+) -> aws.iam.Role:
+    """A role only `service`, acting for this account, may assume (`policies.service_assume_role_policy`)."""
+    account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
+    return aws.iam.Role(
+        name,
+        assume_role_policy=applied_json(service_assume_role_policy, service=service, account_id=account_id),
+        description=description,
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

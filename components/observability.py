@@ -1,19 +1,10 @@
 """`Observability`: dashboard, alarms, the composite health alarm, the alarm topic, saved log queries,
-and (optionally) the reputation guard.
+and (optionally) the reputation guard (`components.reputation_guard`).
 
 It watches resources by name, so it works alone: give it function, queue and log group names from
-any project. Thresholds and metric math come from `components.alarms`, the dashboard body from
-`components.dashboard`, the queries from `components.log_insights`; this file only wires resources.
-
-Reputation guard (``reputation_guard=True``): when an SES reputation alarm (account bounce or
-complaint rate) enters ALARM, an EventBridge rule invokes a small Lambda
-(`handlers/reputation_guard.py`) that pauses sending on the configuration set. Sends through it
-are then rejected by SES and retried from the send queue until its messages reach the DLQ. Resume by
-hand once the cause is fixed — deliberately not automatic, because the alarm going OK does not mean
-the cause is gone::
-
-    aws sesv2 put-configuration-set-sending-options \\
-        --configuration-set-name <configuration_set_name> --sending-enabled
+any project. Thresholds and metric math come from `components.alarms`, the alarm catalogue from
+`components.alarm_catalog`, the dashboard body from `components.dashboard`, the queries from
+`components.log_insights`; this file only wires resources.
 """
 
 import hashlib
@@ -24,14 +15,14 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from order_email.components import alarms, dashboard, log_insights
-from order_email.components.alarms import AlarmThresholds
+from order_email.components import alarm_catalog, alarms, dashboard, log_insights, policies
+from order_email.components.alarm_catalog import Watched
+from order_email.components.alarms import AlarmSpec, AlarmThresholds
 from order_email.components.cross_language import declared_outputs, python_args
-from order_email.components.packaging import HANDLERS_DIR, LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+from order_email.components.functions import LambdaParts
+from order_email.components.reputation_guard import reputation_guard
+from order_email.components.wiring import applied
 from order_email.handlers.shared.telemetry import service_name
-
-GUARD_HANDLER = HANDLERS_DIR / "reputation_guard.py"
-"""Packaged alone: it needs only boto3 and the standard library (no layer)."""
 
 
 class ObservabilityArgs(TypedDict):
@@ -102,50 +93,68 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:Observability", name, {}, opts)
         args = python_args(args, ObservabilityArgs)
-        child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        env = args["environment"]
-        tags = args.get("tags") or {}
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         region: pulumi.Output[str] = (
-            pulumi.Output.from_input(args["region"])
-            if args.get("region")
+            pulumi.Output.from_input(args["region"]) if args.get("region")
             else aws.get_region_output(opts=invoke).region
         )
+        topic = self._alarm_topic(name, args, account_id, region)
+        watched = Watched(args["environment"], args["function_names"], args["queue_names"],
+                          args["dead_letter_queue_names"], list(args.get("orders_topic_names") or []))
+        specs = alarm_catalog.alarm_specs(watched, args["thresholds"])
+        metric_alarms = {
+            spec.key: aws.cloudwatch.MetricAlarm(
+                f"{name}-{spec.key}", **alarms.metric_alarm_args(spec, topic.arn, args.get("tags") or {}),
+                opts=pulumi.ResourceOptions(parent=self))
+            for spec in specs
+        }
+        health = self._health_alarm(name, args["environment"], specs, metric_alarms, topic, args.get("tags") or {})
+        board = self._dashboard(name, args, watched, specs, [*(a.arn for a in metric_alarms.values()), health.arn],
+                                region)
+        log_groups: dict[str, pulumi.Input[str]] = dict(args["log_group_names"])
+        guard_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if args.get("reputation_guard"):
+            guard = self._reputation_guard(name, args, specs, metric_alarms, account_id, region)
+            guard_name = guard.function.name.apply(lambda value: value)
+            log_groups["reputation-guard"] = guard.log_group.name
+        self._saved_queries(name, args["environment"], log_groups)
 
-        # Alarm topic: encrypted, publishable only by this account's alarms, TLS only.
-        topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args["kms_key_arn"], tags=tags, opts=child)
+        self.alarm_topic_arn = topic.arn
+        self.alarm_arns = pulumi.Output.all(**{key: alarm.arn for key, alarm in metric_alarms.items()})
+        self.health_alarm_arn = health.arn
+        self.dashboard_name = board.dashboard_name
+        self.dashboard_url = applied(dashboard.dashboard_url, region=region, dashboard_name=board.dashboard_name)
+        self.reputation_guard_function_name = guard_name
+        self.register_outputs(declared_outputs(self))
+
+    def _alarm_topic(
+        self, name: str, args: ObservabilityArgs, account_id: pulumi.Output[str], region: pulumi.Output[str]
+    ) -> aws.sns.Topic:
+        """Encrypted, publishable only by this account's alarms, TLS only; with its e-mail subscribers."""
+        child = pulumi.ResourceOptions(parent=self)
+        topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args["kms_key_arn"], tags=args.get("tags") or {},
+                              opts=child)
         aws.sns.TopicPolicy(
             f"{name}-alarms-policy",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, account_id, region).apply(
-                lambda values: _json(alarms.alarm_topic_policy(*values))
-            ),
+            policy=applied(policies.alarm_topic_policy, topic_arn=topic.arn, account_id=account_id,
+                           region=region).apply(_json),
             opts=child,
         )
         for address in args.get("subscribers") or []:
-            aws.sns.TopicSubscription(
-                f"{name}-subscriber-{_subscriber_suffix(address)}",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=address,
-                opts=child,
-            )
+            aws.sns.TopicSubscription(f"{name}-subscriber-{_subscriber_suffix(address)}", topic=topic.arn,
+                                      protocol="email", endpoint=address, opts=child)
+        return topic
 
-        # Metric alarms, then the composite that summarises them.
-        topic_names = list(args.get("orders_topic_names") or [])
-        watched = alarms.Watched(env, args["function_names"], args["queue_names"], args["dead_letter_queue_names"],
-                                 topic_names)
-        specs = alarms.alarm_specs(watched, args["thresholds"])
-        metric_alarms = {
-            spec.key: aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.key}", **alarms.metric_alarm_args(spec, topic.arn, tags), opts=child
-            )
-            for spec in specs
-        }
-        health = aws.cloudwatch.CompositeAlarm(
+    def _health_alarm(
+        self, name: str, environment: str, specs: list[AlarmSpec],
+        metric_alarms: dict[str, aws.cloudwatch.MetricAlarm], topic: aws.sns.Topic, tags: Any,
+    ) -> aws.cloudwatch.CompositeAlarm:
+        """The composite that summarises every metric alarm."""
+        return aws.cloudwatch.CompositeAlarm(
             f"{name}-system-health",
-            alarm_name=alarms.health_alarm_name(env),
+            alarm_name=alarm_catalog.health_alarm_name(environment),
             alarm_description="order-email is unhealthy: at least one of its alarms is in ALARM. "
             "See the dashboard's runbook for that alarm.",
             alarm_rule=alarms.composite_rule([spec.name for spec in specs]),
@@ -155,161 +164,55 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(metric_alarms.values())),
         )
 
-        # Dashboard.
-        dashboard_name = service_name(env)
-        body = pulumi.Output.all(
+    def _dashboard(
+        self, name: str, args: ObservabilityArgs, watched: Watched, specs: list[AlarmSpec],
+        alarm_arns: list[pulumi.Output[str]], region: pulumi.Output[str],
+    ) -> aws.cloudwatch.Dashboard:
+        """The dashboard body, once every watched name and alarm ARN is known."""
+
+        def body(**resolved: Any) -> str:
+            return _json(dashboard.dashboard_body(dashboard.DashboardInputs(
+                environment=watched.environment, thresholds=args["thresholds"], alarm_specs=specs, **resolved)))
+
+        return aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=service_name(watched.environment),
+            dashboard_body=applied(
+                body, region=region, function_names=dict(watched.function_names),
+                queue_names=dict(watched.queue_names), dead_letter_queue_names=dict(watched.dead_letter_queue_names),
+                orders_topic_names=list(watched.orders_topic_names), alarm_arns=alarm_arns),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _reputation_guard(
+        self, name: str, args: ObservabilityArgs, specs: list[AlarmSpec],
+        metric_alarms: dict[str, aws.cloudwatch.MetricAlarm], account_id: pulumi.Output[str],
+        region: pulumi.Output[str],
+    ) -> LambdaParts:
+        """The guard on the alarms that pause sending (`AlarmSpec.pauses_sending`)."""
+        if not args.get("configuration_set_name"):
+            raise ValueError("Observability: reputation_guard needs configuration_set_name")
+        return reputation_guard(
+            f"{name}-guard",
+            environment=args["environment"],
+            configuration_set_name=args["configuration_set_name"],
+            guarded_alarms={spec.name: metric_alarms[spec.key] for spec in specs if spec.pauses_sending},
             region=region,
-            functions=dict(args["function_names"]),
-            queues=dict(args["queue_names"]),
-            dlqs=dict(args["dead_letter_queue_names"]),
-            topics=topic_names,
-            arns=[*(alarm.arn for alarm in metric_alarms.values()), health.arn],
-        ).apply(
-            lambda resolved: _json(
-                dashboard.dashboard_body(
-                    dashboard.DashboardInputs(
-                        environment=env,
-                        region=resolved["region"],
-                        function_names=resolved["functions"],
-                        queue_names=resolved["queues"],
-                        dead_letter_queue_names=resolved["dlqs"],
-                        orders_topic_names=resolved["topics"],
-                        thresholds=args["thresholds"],
-                        alarm_specs=specs,
-                        alarm_arns=resolved["arns"],
-                    )
-                )
-            )
-        )
-        board = aws.cloudwatch.Dashboard(
-            f"{name}-dashboard", dashboard_name=dashboard_name, dashboard_body=body, opts=child
+            account_id=account_id,
+            log_retention_days=args.get("log_retention_days", 30),
+            logs_kms_key_arn=args.get("logs_kms_key_arn"),
+            tags=args.get("tags") or {},
+            parent=self,
         )
 
-        log_groups: dict[str, pulumi.Input[str]] = dict(args["log_group_names"])
-        guard_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
-        if args.get("reputation_guard"):
-            guarded = [spec for spec in specs if spec.pauses_sending]
-            guard_name, guard_log_group = self._reputation_guard(
-                name,
-                args,
-                [metric_alarms[spec.key] for spec in guarded],
-                [spec.name for spec in guarded],
-                account_id,
-                region,
-                tags,
-            )
-            log_groups["reputation-guard"] = guard_log_group
-
-        # Saved Logs Insights queries.
-        for query in log_insights.saved_queries(env, list(log_groups)):
+    def _saved_queries(self, name: str, environment: str, log_groups: dict[str, pulumi.Input[str]]) -> None:
+        """Saved Logs Insights queries over the log groups (each query names the roles it searches)."""
+        for query in log_insights.saved_queries(environment, list(log_groups)):
             roles = query.log_group_roles or tuple(log_groups)
             aws.cloudwatch.QueryDefinition(
                 f"{name}-query-{query.key}",
                 name=query.name,
                 query_string=query.query,
                 log_group_names=[log_groups[role] for role in roles],
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
-
-        self.alarm_topic_arn = topic.arn
-        self.alarm_arns = pulumi.Output.all(**{key: alarm.arn for key, alarm in metric_alarms.items()})
-        self.health_alarm_arn = health.arn
-        self.dashboard_name = board.dashboard_name
-        self.dashboard_url = pulumi.Output.all(region, board.dashboard_name).apply(
-            lambda values: dashboard.dashboard_url(*values)
-        )
-        self.reputation_guard_function_name = guard_name
-        self.register_outputs(declared_outputs(self))
-
-    def _reputation_guard(
-        self,
-        name: str,
-        args: ObservabilityArgs,
-        guarded_alarms: list[aws.cloudwatch.MetricAlarm],
-        guarded_names: list[str],
-        account_id: pulumi.Output[str],
-        region: pulumi.Output[str],
-        tags: Any,
-    ) -> tuple[pulumi.Output[str | None], pulumi.Output[str]]:
-        """EventBridge rule (reputation alarm → ALARM) → guard Lambda → SESv2 pause; least privilege.
-
-        Returns the function's name and its log group's name (which the saved queries also search).
-        """
-        if not args.get("configuration_set_name"):
-            raise ValueError("Observability: reputation_guard needs configuration_set_name")
-        child = pulumi.ResourceOptions(parent=self)
-        config_set = args["configuration_set_name"]
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-guard-logs",
-            name=f"/order-email/{service_name(args['environment'])}/reputation-guard",
-            retention_in_days=args.get("log_retention_days", 30),
-            kms_key_id=args.get("logs_kms_key_arn"),
-            tags=tags,
-            opts=child,
-        )
-        role = aws.iam.Role(
-            f"{name}-guard-role",
-            assume_role_policy=_json(alarms.lambda_assume_role_policy()),
-            tags=tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-guard-policy",
-            role=role.id,
-            policy=pulumi.Output.all(region, account_id, config_set, log_group.arn).apply(
-                lambda values: _json(
-                    alarms.guard_role_policy(alarms.configuration_set_arn(values[0], values[1], values[2]), values[3])
-                )
-            ),
-            opts=child,
-        )
-        function = aws.lambda_.Function(
-            f"{name}-guard",
-            name=f"{service_name(args['environment'])}-reputation-guard",
-            runtime=LAMBDA_RUNTIME,
-            architectures=[LAMBDA_ARCHITECTURE],
-            handler="reputation_guard.handler",
-            code=pulumi.AssetArchive({"reputation_guard.py": pulumi.FileAsset(str(GUARD_HANDLER))}),
-            role=role.arn,
-            timeout=30,
-            memory_size=128,
-            environment={
-                "variables": {
-                    "CONFIGURATION_SET_NAME": config_set,
-                    "GUARDED_ALARM_NAMES": ",".join(guarded_names),
-                }
-            },
-            logging_config={
-                "log_format": "JSON",
-                "log_group": log_group.name,
-                "application_log_level": "INFO",
-                "system_log_level": "WARN",
-            },
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
-        )
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-guard-rule",
-            description="An SES reputation alarm entered ALARM: pause sending on the configuration set",
-            event_pattern=pulumi.Output.all(*(alarm.arn for alarm in guarded_alarms)).apply(
-                lambda arns: _json(alarms.guard_event_pattern(arns))
-            ),
-            tags=tags,
-            opts=child,
-        )
-        permission = aws.lambda_.Permission(
-            f"{name}-guard-invoke",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-guard-target",
-            rule=rule.name,
-            arn=function.arn,
-            retry_policy={"maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
-        )
-        return function.name.apply(lambda value: value), log_group.name

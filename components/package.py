@@ -7,23 +7,16 @@ register from Python, and a TypeScript `new EmailSender(...)` is the resource a 
 schema.
 """
 
+import inspect
+
 import pulumi
 
-from order_email.components.delivery_store import DeliveryStore
-from order_email.components.email_sender import EmailSender
-from order_email.components.encryption import EncryptionKey
-from order_email.components.feedback_loop import FeedbackLoop
-from order_email.components.observability import Observability
-from order_email.components.status_api import StatusApi
+from order_email import COMPONENT_API, components
 
 PACKAGE_NAME = "order-email"
 
-COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (
-    DeliveryStore,
-    EmailSender,
-    EncryptionKey,
-    FeedbackLoop,
-    Observability,
-    StatusApi,
+COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = tuple(
+    item for item in (getattr(components, name) for name in COMPONENT_API)
+    if inspect.isclass(item) and issubclass(item, pulumi.ComponentResource)
 )
 """Every public component (those `order_email.components` exports), in the schema's order."""

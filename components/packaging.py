@@ -34,6 +34,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import TypedDict, Unpack
 
 import pulumi
 
@@ -183,31 +184,37 @@ def default_layer_cache_dir() -> Path:
     return root / ".cache" / "layers"
 
 
-def layer_zip_path(
-    runtime: str = LAMBDA_RUNTIME,
-    cache_dir: Path | None = None,
-    *,
-    architecture: str = LAMBDA_ARCHITECTURE,
-    requirements: Path = HANDLERS_REQUIREMENTS,
-) -> Path:
+class LayerInputs(TypedDict, total=False):
+    """What a dependency layer is built from; each defaults to what the components deploy."""
+
+    runtime: str
+    """`LAMBDA_RUNTIME` by default."""
+    architecture: str
+    """`LAMBDA_ARCHITECTURE` by default."""
+    requirements: Path
+    """`HANDLERS_REQUIREMENTS` by default."""
+
+
+def _layer_inputs(inputs: LayerInputs) -> tuple[str, str, Path]:
+    return (inputs.get("runtime", LAMBDA_RUNTIME), inputs.get("architecture", LAMBDA_ARCHITECTURE),
+            inputs.get("requirements", HANDLERS_REQUIREMENTS))
+
+
+def layer_zip_path(cache_dir: Path | None = None, **inputs: Unpack[LayerInputs]) -> Path:
     """Where the layer for these inputs is (or would be) cached; builds nothing."""
+    runtime, architecture, requirements = _layer_inputs(inputs)
     python_version = python_version_of(runtime)
     platform = wheel_platform(architecture)
     key = layer_cache_key(requirements.read_bytes(), platform, python_version)
     return (cache_dir or default_layer_cache_dir()) / f"deps-py{python_version}-{platform}-{key[:24]}.zip"
 
 
-def dependency_layer_zip(
-    runtime: str = LAMBDA_RUNTIME,
-    cache_dir: Path | None = None,
-    *,
-    architecture: str = LAMBDA_ARCHITECTURE,
-    requirements: Path = HANDLERS_REQUIREMENTS,
-) -> Path:
+def dependency_layer_zip(cache_dir: Path | None = None, **inputs: Unpack[LayerInputs]) -> Path:
     """The layer zip for these inputs: from the cache, or built with pip and cached atomically."""
-    destination = layer_zip_path(runtime, cache_dir, architecture=architecture, requirements=requirements)
+    destination = layer_zip_path(cache_dir, **inputs)
     if destination.is_file():
         return destination
+    runtime, architecture, requirements = _layer_inputs(inputs)
     pins = parse_pins(requirements.read_text())
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=destination.parent) as staging:
@@ -220,18 +227,13 @@ def dependency_layer_zip(
     return destination
 
 
-def layer_archive(
-    runtime: str = LAMBDA_RUNTIME,
-    cache_dir: Path | None = None,
-    *,
-    architecture: str = LAMBDA_ARCHITECTURE,
-) -> pulumi.FileArchive:
+def layer_archive(cache_dir: Path | None = None, **inputs: Unpack[LayerInputs]) -> pulumi.FileArchive:
     """The layer as `LayerVersion(code=...)` wants it; honours `ORDER_EMAIL_LAYER_BUILD` (module docs)."""
     mode = os.environ.get(LAYER_BUILD_ENV, "auto").strip().lower() or "auto"
     if mode not in LAYER_BUILD_MODES:
         raise ValueError(f"{LAYER_BUILD_ENV}={mode!r}: must be one of {', '.join(LAYER_BUILD_MODES)}")
     locate = dependency_layer_zip if mode == "auto" else layer_zip_path
-    return pulumi.FileArchive(str(locate(runtime, cache_dir, architecture=architecture)))
+    return pulumi.FileArchive(str(locate(cache_dir, **inputs)))
 
 
 def _pip_install(target: Path, requirements: Path, platform: str, python_version: str) -> None:

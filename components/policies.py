@@ -6,9 +6,20 @@ Every statement names its resources; the few `"*"` resources are where AWS requi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 Document = dict[str, Any]
+
+
+class ConsumerArns(TypedDict):
+    """What both queue consumers' roles (sender, feedback) are granted on, besides their own actions."""
+
+    deliveries_table_arn: str
+    suppression_table_arn: str
+    queue_arn: str
+    dead_letter_arn: str
+    log_group_arn: str
+    kms_key_arn: str | None
 
 
 def _document(*statements: Document) -> Document:
@@ -37,8 +48,7 @@ def service_assume_role_policy(service: str, account_id: str) -> Document:
     })
 
 
-def lambda_assume_role_policy(account_id: str) -> Document:
-    return service_assume_role_policy("lambda.amazonaws.com", account_id)
+LAMBDA_SERVICE = "lambda.amazonaws.com"
 
 
 def publisher_principals(configured: Sequence[str], account_id: str) -> list[str]:
@@ -135,16 +145,7 @@ def _key_use(kms_key_arn: str | None) -> list[Document]:
 
 
 def sender_policy(
-    *,
-    identity_arn: str,
-    configuration_set_arn: str,
-    from_address: str,
-    deliveries_table_arn: str,
-    suppression_table_arn: str,
-    queue_arn: str,
-    dead_letter_arn: str,
-    log_group_arn: str,
-    kms_key_arn: str | None,
+    *, identity_arn: str, configuration_set_arn: str, from_address: str, **arns: Unpack[ConsumerArns]
 ) -> Document:
     """The sender: send as the one From address, claim/record deliveries, read suppressions."""
     return _document(
@@ -159,31 +160,24 @@ def sender_policy(
             "Sid": "ClaimAndRecordDeliveries",
             "Effect": "Allow",
             "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
-            "Resource": deliveries_table_arn,
+            "Resource": arns["deliveries_table_arn"],
         },
         {
             "Sid": "ReadSuppressions",
             "Effect": "Allow",
             "Action": ["dynamodb:BatchGetItem"],
-            "Resource": suppression_table_arn,
+            "Resource": arns["suppression_table_arn"],
         },
-        *_consume_queue(queue_arn, dead_letter_arn),
+        *_consume_queue(arns["queue_arn"], arns["dead_letter_arn"]),
         # Orders that must wait (held, throttled) are re-enqueued on the queue itself with a delay.
-        {"Sid": "ReenqueueWaitingOrders", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_arn},
-        *_key_use(kms_key_arn),
-        _logs(log_group_arn),
+        {"Sid": "ReenqueueWaitingOrders", "Effect": "Allow", "Action": "sqs:SendMessage",
+         "Resource": arns["queue_arn"]},
+        *_key_use(arns["kms_key_arn"]),
+        _logs(arns["log_group_arn"]),
     )
 
 
-def feedback_policy(
-    *,
-    deliveries_table_arn: str,
-    suppression_table_arn: str,
-    queue_arn: str,
-    dead_letter_arn: str,
-    log_group_arn: str,
-    kms_key_arn: str | None,
-) -> Document:
+def feedback_policy(**arns: Unpack[ConsumerArns]) -> Document:
     """The feedback consumer: update deliveries, find them by message id, maintain suppressions.
 
     It publishes nothing: status changes reach the bus through the table's stream (`outbox_pipe_policy`).
@@ -194,23 +188,23 @@ def feedback_policy(
             "Sid": "UpdateDeliveries",
             "Effect": "Allow",
             "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-            "Resource": deliveries_table_arn,
+            "Resource": arns["deliveries_table_arn"],
         },
         {
             "Sid": "FindDeliveryByMessageId",
             "Effect": "Allow",
             "Action": "dynamodb:Query",
-            "Resource": f"{deliveries_table_arn}/index/bySesMessageId",
+            "Resource": f"{arns['deliveries_table_arn']}/index/bySesMessageId",
         },
         {
             "Sid": "MaintainSuppressions",
             "Effect": "Allow",
             "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-            "Resource": suppression_table_arn,
+            "Resource": arns["suppression_table_arn"],
         },
-        *_consume_queue(queue_arn, dead_letter_arn),
-        *_key_use(kms_key_arn),
-        _logs(log_group_arn),
+        *_consume_queue(arns["queue_arn"], arns["dead_letter_arn"]),
+        *_key_use(arns["kms_key_arn"]),
+        _logs(arns["log_group_arn"]),
     )
 
 
@@ -264,4 +258,29 @@ def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_
         },
         *[dict(statement, Action="kms:Decrypt") for statement in _key_use(kms_key_arn)],
         _logs(log_group_arn),
+    )
+
+
+def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> Document:
+    """Only this account's CloudWatch alarms may publish; nothing may use the topic without TLS."""
+    return service_publish_policy(
+        topic_arn, sid="CloudWatchAlarmsOfThisAccountPublish", service="cloudwatch.amazonaws.com",
+        account_id=account_id, source_arn=f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*")
+
+
+def guard_role_policy(configuration_set_arn: str, log_group_arn: str) -> Document:
+    """The reputation guard may pause this one configuration set and write its own logs — nothing else."""
+    return _document(
+        {
+            "Sid": "PauseSendingOnThisConfigurationSet",
+            "Effect": "Allow",
+            "Action": "ses:PutConfigurationSetSendingOptions",
+            "Resource": configuration_set_arn,
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:*",
+        },
     )

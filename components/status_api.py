@@ -106,9 +106,8 @@ class StatusApi(pulumi.ComponentResource):
             log_group_name=f"/order-email/{args['name_prefix']}/status-api",
             log_retention_days=args["log_retention_days"],
             kms_key_arn=key_arn,
-            policy=lambda log_group_arn: pulumi.Output.all(args["deliveries_table_arn"], key_arn).apply(
-                lambda values: policies.status_api_policy(
-                    deliveries_table_arn=values[0], log_group_arn=log_group_arn, kms_key_arn=values[1])),
+            policy=policies.status_api_policy,
+            policy_inputs={"deliveries_table_arn": args["deliveries_table_arn"], "kms_key_arn": key_arn},
             tags=dict(args.get("tags") or {}),
             parent=self,
         )

@@ -19,8 +19,9 @@ import pulumi
 import pulumi_aws as aws
 
 from order_email.components import policies, queues
-from order_email.components.functions import LambdaCode, lambda_function
+from order_email.components.functions import LambdaCode, lambda_function, service_role
 from order_email.components.subscribed_queue import encryption_args
+from order_email.components.wiring import applied_json
 from order_email.handlers.feedback.outbox import DETAIL_TYPE, SOURCE, STREAM_FILTER
 from order_email.handlers.shared.telemetry import NAMESPACE, service_name
 
@@ -84,7 +85,7 @@ def status_outbox(
     dead_letters = aws.sqs.Queue(f"{name}-dlq", message_retention_seconds=queues.DLQ_RETENTION_SECONDS,
                                  tags=dict(tags), opts=child, **encryption_args(kms_key_arn))
     aws.sqs.QueuePolicy(f"{name}-dlq-policy", queue_url=dead_letters.url,
-                        policy=dead_letters.arn.apply(lambda arn: json.dumps(policies.tls_only_queue_policy(arn))),
+                        policy=applied_json(policies.tls_only_queue_policy, queue_arn=dead_letters.arn),
                         opts=child)
     parts = lambda_function(
         f"{name}-function",
@@ -105,22 +106,13 @@ def status_outbox(
         tags=dict(tags),
         parent=parent,
     )
-    account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
-    role = aws.iam.Role(
-        f"{name}-role",
-        assume_role_policy=account_id.apply(
-            lambda account: json.dumps(policies.service_assume_role_policy(PIPES_SERVICE, account))),
-        description=f"Least-privilege role of the {name_prefix} status-outbox pipe",
-        tags=dict(tags),
-        opts=child,
-    )
+    role = service_role(f"{name}-role", PIPES_SERVICE, description=f"Least-privilege role of the {name_prefix} "
+                        "status-outbox pipe", tags=dict(tags), parent=parent)
     role_policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
-        policy=pulumi.Output.all(stream_arn, parts.function.arn, event_bus_arn, dead_letters.arn, kms_key_arn).apply(
-            lambda values: json.dumps(policies.outbox_pipe_policy(
-                stream_arn=values[0], enrichment_arn=values[1], event_bus_arn=values[2],
-                dead_letter_arn=values[3], kms_key_arn=values[4]))),
+        policy=applied_json(policies.outbox_pipe_policy, stream_arn=stream_arn, enrichment_arn=parts.function.arn,
+                            event_bus_arn=event_bus_arn, dead_letter_arn=dead_letters.arn, kms_key_arn=kms_key_arn),
         opts=child,
     )
     pipe = aws.pipes.Pipe(

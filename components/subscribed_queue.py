@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from order_email.components import policies, queues
+from order_email.components.wiring import applied_json
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,13 @@ def subscribed_queue(
     aws.sqs.QueuePolicy(
         f"{name}-policy",
         queue_url=queue.url,
-        policy=pulumi.Output.all(queue.arn, topic_arn).apply(
-            lambda values: json.dumps(policies.queue_from_topic_policy(values[0], values[1]))),
+        policy=applied_json(policies.queue_from_topic_policy, queue_arn=queue.arn, topic_arn=topic_arn),
         opts=child,
     )
     aws.sqs.QueuePolicy(
         f"{name}-dlq-policy",
         queue_url=dead_letters.url,
-        policy=dead_letters.arn.apply(lambda arn: json.dumps(policies.tls_only_queue_policy(arn))),
+        policy=applied_json(policies.tls_only_queue_policy, queue_arn=dead_letters.arn),
         opts=child,
     )
     aws.sns.TopicSubscription(

@@ -13,40 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 
-if TYPE_CHECKING:
-    from order_email.components import (
-        DeliveryStore,
-        DeliveryStoreArgs,
-        EmailSender,
-        EmailSenderArgs,
-        EncryptionKey,
-        EncryptionKeyArgs,
-        FeedbackLoop,
-        FeedbackLoopArgs,
-        Observability,
-        ObservabilityArgs,
-        StatusApi,
-        StatusApiArgs,
-    )
+COMPONENT_API = (
+    "DeliveryStore", "DeliveryStoreArgs", "EmailSender", "EmailSenderArgs", "EncryptionKey", "EncryptionKeyArgs",
+    "FeedbackLoop", "FeedbackLoopArgs", "Observability", "ObservabilityArgs", "StatusApi", "StatusApiArgs",
+)
+"""Every public component and its args type: the one list `order_email.components` exports and
+`components.package.COMPONENTS` (the classes the schema is built from) is taken from."""
 
-__all__ = [
-    "DeliveryStore",
-    "DeliveryStoreArgs",
-    "EmailSender",
-    "EmailSenderArgs",
-    "EncryptionKey",
-    "EncryptionKeyArgs",
-    "FeedbackLoop",
-    "FeedbackLoopArgs",
-    "Observability",
-    "ObservabilityArgs",
-    "StatusApi",
-    "StatusApiArgs",
-    "__version__",
-]
+if TYPE_CHECKING:
+    from order_email.components import *  # noqa: F403  (the names above, for type checkers)
+
+__all__ = [*COMPONENT_API, "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in COMPONENT_API:
         return getattr(import_module("order_email.components"), name)
     raise AttributeError(f"module 'order_email' has no attribute {name!r}")

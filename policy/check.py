@@ -65,12 +65,15 @@ class Violation:
 class Recorded:
     """The part of `mockstack.RecordedResource` the checks read (tests build these by hand too)."""
 
+    urn: str
+    """What a violation names, so `pulumi preview --policy-pack` and `order-email policy` point at one resource."""
+    parent: str | None
     type: str
     name: str
-    urn: str
-    parent: str | None
     inputs: Mapping[str, Any]
+    """What the resource rules judge (the engine sends inputs before anything exists)."""
     state: Mapping[str, Any]
+    """What the stack rules join on (ARNs and URLs only exist as outputs)."""
     protect: bool = False
 
 

@@ -253,21 +253,22 @@ def _tls_only(policy: Any, action: str, arn: Any) -> bool:
     )
 
 
+_TLS_CHECKED = (
+    (t.SNS_TOPIC, t.SNS_TOPIC_POLICY, "arn", "arn", "sns:Publish"),
+    (t.SQS_QUEUE, t.SQS_QUEUE_POLICY, "url", "queueUrl", "sqs:SendMessage"),
+)
+"""Resource type, its policy resource's type, how the policy names the resource, the action it must deny."""
+
+
 def _deny_insecure_transport(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     graph = _graph(args)
-    checks: list[tuple[Resource, str, list[Any]]] = []
-    for topic in graph.of_type(t.SNS_TOPIC):
-        arn = topic.props.get("arn")
-        policies = [topic.props.get("policy")] + [
-            policy.props.get("policy") for policy in graph.of_type(t.SNS_TOPIC_POLICY)
-            if arn and policy.props.get("arn") == arn]
-        checks.append((topic, "sns:Publish", policies))
-    for queue in graph.of_type(t.SQS_QUEUE):
-        url = queue.props.get("url")
-        policies = [queue.props.get("policy")] + [
-            policy.props.get("policy") for policy in graph.of_type(t.SQS_QUEUE_POLICY)
-            if url and policy.props.get("queueUrl") == url]
-        checks.append((queue, "sqs:SendMessage", policies))
+    checks = [
+        (resource, action, [resource.props.get("policy")] + [
+            policy.props.get("policy") for policy in graph.of_type(policy_type)
+            if resource.props.get(key) and policy.props.get(policy_key) == resource.props.get(key)])
+        for resource_type, policy_type, key, policy_key, action in _TLS_CHECKED
+        for resource in graph.of_type(resource_type)
+    ]
     for resource, action, policies in checks:
         arn = resource.props.get("arn")
         if not any(_tls_only(policy, action, arn) for policy in policies if policy):

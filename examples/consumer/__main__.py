@@ -117,11 +117,12 @@ observability = Observability("shop-observability", {
     "tags": tags,
 })
 
-pulumi.export("orderTopic", sender.orders_topic_arn)
-pulumi.export("mailDnsRecords", sender.dns_records)
-pulumi.export("orderStatusUrl", status.url)
-pulumi.export("auditTable", audit.table_name)
-pulumi.export("auditDeadLetters", audit.dead_letter_queue_url)
-pulumi.export("emailDeadLetters", sender.dead_letter_queue_url)
-pulumi.export("alarmTopic", observability.alarm_topic_arn)
-pulumi.export("dashboard", observability.dashboard_url)
+STACK_OUTPUTS = {
+    "orderTopic": sender.orders_topic_arn, "mailDnsRecords": sender.dns_records, "orderStatusUrl": status.url,
+    "auditTable": audit.table_name, "auditDeadLetters": audit.dead_letter_queue_url,
+    "emailDeadLetters": sender.dead_letter_queue_url, "alarmTopic": observability.alarm_topic_arn,
+    "dashboard": observability.dashboard_url,
+}
+"""What our other stacks and runbooks read from this one, by name."""
+for output_name, value in STACK_OUTPUTS.items():
+    pulumi.export(output_name, value)

@@ -7,14 +7,8 @@ from typing import Any
 
 import pytest
 
-from order_email.components.alarms import (
-    DEFAULT_THRESHOLDS,
-    FILTERED_OUT_METRICS,
-    Watched,
-    alarm_specs,
-    filtered_out_inputs,
-    sum_expression,
-)
+from order_email.components.alarm_catalog import Watched, alarm_specs, filtered_out_inputs
+from order_email.components.alarms import DEFAULT_THRESHOLDS, FILTERED_OUT_METRICS, sum_expression
 from order_email.components.dashboard import FILTERED_OUT_LABELS, DashboardInputs, dashboard_body
 from order_email.components.email_sender import ORDER_EVENT_TYPE
 from order_email.mockstack import StackRun

@@ -6,14 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from order_email.components import alarms, policies
+from order_email.components import alarms, policies, reputation_guard
+from order_email.components.alarm_catalog import Watched, alarm_specs
 from order_email.components.alarms import (
     DEFAULT_THRESHOLDS,
     SES_REVIEW_BOUNCE_RATE_PERCENT,
     SES_REVIEW_COMPLAINT_RATE_PERCENT,
     AlarmSpec,
-    Watched,
-    alarm_specs,
     thresholds_from_settings,
 )
 from order_email.components.config import AlarmSettings, parse_stack_config
@@ -194,7 +193,7 @@ def test_composite_rule() -> None:
 
 def test_alarm_topic_policy() -> None:
     arn = f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:alarms"
-    statements = {s["Sid"]: s for s in alarms.alarm_topic_policy(arn, ACCOUNT_ID, "eu-west-1")["Statement"]}
+    statements = {s["Sid"]: s for s in policies.alarm_topic_policy(arn, ACCOUNT_ID, "eu-west-1")["Statement"]}
     publish = statements["CloudWatchAlarmsOfThisAccountPublish"]
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert publish["Action"] == "sns:Publish" and publish["Resource"] == arn
@@ -206,9 +205,9 @@ def test_alarm_topic_policy() -> None:
 
 
 def test_guard_policy_is_least_privilege() -> None:
-    config_set = alarms.configuration_set_arn("eu-west-1", ACCOUNT_ID, "order-email-prod")
+    config_set = reputation_guard.configuration_set_arn("eu-west-1", ACCOUNT_ID, "order-email-prod")
     assert config_set == f"arn:aws:ses:eu-west-1:{ACCOUNT_ID}:configuration-set/order-email-prod"
-    policy = alarms.guard_role_policy(config_set, "arn:aws:logs:eu-west-1:1:log-group:g")
+    policy = policies.guard_role_policy(config_set, "arn:aws:logs:eu-west-1:1:log-group:g")
     ses = [s for s in policy["Statement"] if "ses:" in str(s["Action"])]
     assert ses == [
         {
@@ -222,7 +221,7 @@ def test_guard_policy_is_least_privilege() -> None:
 
 
 def test_guard_event_pattern_matches_only_alarm_entries() -> None:
-    pattern = alarms.guard_event_pattern(["arn:1", "arn:2"])
+    pattern = reputation_guard.guard_event_pattern(["arn:1", "arn:2"])
     assert pattern["detail"] == {"state": {"value": ["ALARM"]}}
     assert pattern["resources"] == ["arn:1", "arn:2"]
     assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]

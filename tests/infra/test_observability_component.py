@@ -240,3 +240,36 @@ def test_used_alone_with_defaults_and_minimal_args() -> None:
         "obs-query-errors",
         "obs-query-order",
     }
+
+
+def test_guard_role_trusts_only_lambda_acting_for_this_account() -> None:
+    """The guard's role is built like every function's (`functions.lambda_function`): no confused deputy."""
+    run, _ = _run("dev", reputation_guard=True)
+    trust = json.loads(run.named("obs-guard-role").inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+
+
+GUARD_URNS_BEFORE_ITS_OWN_MODULE = {
+    f"urn:pulumi:dev::order-email::order-email:index:Observability${type_token}::{name}"
+    for type_token, name in (
+        ("aws:cloudwatch/logGroup:LogGroup", "obs-guard-logs"),
+        ("aws:iam/role:Role", "obs-guard-role"),
+        ("aws:iam/rolePolicy:RolePolicy", "obs-guard-policy"),
+        ("aws:lambda/function:Function", "obs-guard"),
+        ("aws:cloudwatch/eventRule:EventRule", "obs-guard-rule"),
+        ("aws:lambda/permission:Permission", "obs-guard-invoke"),
+        ("aws:cloudwatch/eventTarget:EventTarget", "obs-guard-target"),
+    )
+}
+"""The guard's URNs when it was declared inside `Observability`: `components.reputation_guard` keeps them
+(same names, same parent), so an existing stack updates its guard in place and needs no alias."""
+
+
+def test_guard_keeps_the_urns_existing_stacks_have() -> None:
+    run, _ = _run("dev", reputation_guard=True)
+    guard = {resource.urn for resource in run.resources if resource.name.startswith("obs-guard")}
+    assert guard == GUARD_URNS_BEFORE_ITS_OWN_MODULE
+    assert {run.by_urn(urn).parent_name for urn in guard} == {"obs"}

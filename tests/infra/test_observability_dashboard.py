@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from order_email.components import dashboard, log_insights
-from order_email.components.alarms import DEFAULT_THRESHOLDS, Watched, alarm_specs
+from order_email.components.alarm_catalog import Watched, alarm_specs
+from order_email.components.alarms import DEFAULT_THRESHOLDS
 from order_email.components.dashboard import DashboardInputs, dashboard_body, place_rows, referenced_metrics
 from order_email.handlers.shared.telemetry import NAMESPACE, MetricName
 

@@ -112,7 +112,7 @@ def test_guard_is_packaged_alone_so_it_may_import_only_boto3_and_the_standard_li
     import ast
     import sys
 
-    from order_email.components.observability import GUARD_HANDLER
+    from order_email.components.reputation_guard import GUARD_HANDLER
 
     tree = ast.parse(GUARD_HANDLER.read_text())
     modules = {

@@ -3,7 +3,9 @@
 order-email's orders topic → our queue (raw delivery, the same `eventType` filter as its send queue)
 → our Lambda (`handlers/order_audit.py`) → our DynamoDB table, one item per order id. Failures land
 in our dead-letter queue. Everything is encrypted at rest, every queue refuses requests without TLS,
-and the function's role may do exactly what the code does, on exactly these resources.
+and the function's role may do exactly what the code does, on exactly these resources. The trust and
+queue policies are order-email's own builders (`order_email.components.policies`); only the function's
+policy is ours.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import pulumi_aws as aws
 
 from components.packaging import handler_archive
 from handlers.audit_record import EXPIRES_AT, ORDER_ID
+from order_email.components import policies
+from order_email.components.wiring import applied_json
 
 HANDLER = "handlers.order_audit.handler"
 RUNTIME = "python3.13"
@@ -57,32 +61,6 @@ def visibility_timeout(timeout_seconds: int) -> int:
     return 6 * timeout_seconds + BATCHING_WINDOW_SECONDS
 
 
-def _deny_without_tls(queue_arn: str) -> dict[str, Any]:
-    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-            "Resource": queue_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-
-
-def queue_policy(queue_arn: str, topic_arn: str) -> dict[str, Any]:
-    """Only the orders topic may send to our queue, and only over TLS."""
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "AllowOrdersTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-         "Action": "sqs:SendMessage", "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}},
-        _deny_without_tls(queue_arn),
-    ]}
-
-
-def dead_letter_policy(queue_arn: str) -> dict[str, Any]:
-    """Nobody sends to the DLQ but SQS's redrive; TLS only."""
-    return {"Version": "2012-10-17", "Statement": [_deny_without_tls(queue_arn)]}
-
-
-def assume_role_policy(account_id: str) -> dict[str, Any]:
-    """Only Lambda, acting for this account, may assume the function's role."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]}
-
-
 def function_policy(*, queue_arn: str, table_arn: str, log_group_arn: str) -> dict[str, Any]:
     """What the code and its event source mapping call, on exactly our resources."""
     return {"Version": "2012-10-17", "Statement": [
@@ -97,16 +75,11 @@ def function_policy(*, queue_arn: str, table_arn: str, log_group_arn: str) -> di
 
 
 class OrderAudit(pulumi.ComponentResource):
-    """Queue (+DLQ) on the orders topic → audit Lambda → audit table."""
+    """Queue (+DLQ) on the orders topic → audit Lambda → audit table.
 
-    table_name: pulumi.Output[str]
-    table_arn: pulumi.Output[str]
-    queue_name: pulumi.Output[str]
-    queue_url: pulumi.Output[str]
-    dead_letter_queue_name: pulumi.Output[str]
-    dead_letter_queue_url: pulumi.Output[str]
-    function_name: pulumi.Output[str]
-    log_group_name: pulumi.Output[str]
+    Outputs (set in `__init__`): `table_name`/`table_arn`, `queue_name`/`queue_url`,
+    `dead_letter_queue_name`/`dead_letter_queue_url`, `function_name`, `log_group_name`.
+    """
 
     def __init__(self, name: str, args: OrderAuditArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("shop-mail:audit:OrderAudit", name, {}, opts)
@@ -140,19 +113,14 @@ class OrderAudit(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.sqs.QueuePolicy(
-            f"{name}-queue-policy",
-            queue_url=queue.url,
-            policy=pulumi.Output.all(queue.arn, args["orders_topic_arn"]).apply(
-                lambda values: json.dumps(queue_policy(values[0], values[1]))),
-            opts=child,
-        )
-        aws.sqs.QueuePolicy(
-            f"{name}-dlq-policy",
-            queue_url=dead_letters.url,
-            policy=dead_letters.arn.apply(lambda arn: json.dumps(dead_letter_policy(arn))),
-            opts=child,
-        )
+        # Only the orders topic may send to our queue, nobody but SQS's redrive to the DLQ; TLS only.
+        queue_policies = {
+            "queue": (queue, applied_json(policies.queue_from_topic_policy, queue_arn=queue.arn,
+                                          topic_arn=args["orders_topic_arn"])),
+            "dlq": (dead_letters, applied_json(policies.tls_only_queue_policy, queue_arn=dead_letters.arn)),
+        }
+        for purpose, (policed, document) in queue_policies.items():
+            aws.sqs.QueuePolicy(f"{name}-{purpose}-policy", queue_url=policed.url, policy=document, opts=child)
         aws.sns.TopicSubscription(
             f"{name}-subscription",
             topic=args["orders_topic_arn"],
@@ -168,7 +136,8 @@ class OrderAudit(pulumi.ComponentResource):
             retention_in_days=args["log_retention_days"], tags=tags, opts=child)
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=account_id.apply(lambda account: json.dumps(assume_role_policy(account))),
+            assume_role_policy=applied_json(policies.service_assume_role_policy, service=policies.LAMBDA_SERVICE,
+                                            account_id=account_id),
             description=f"{args['name_prefix']} order audit: consume the audit queue, record orders",
             tags=tags,
             opts=child,
@@ -176,9 +145,7 @@ class OrderAudit(pulumi.ComponentResource):
         role_policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.id,
-            policy=pulumi.Output.all(queue.arn, table.arn, log_group.arn).apply(
-                lambda values: json.dumps(function_policy(queue_arn=values[0], table_arn=values[1],
-                                                          log_group_arn=values[2]))),
+            policy=applied_json(function_policy, queue_arn=queue.arn, table_arn=table.arn, log_group_arn=log_group.arn),
             opts=child,
         )
         function = aws.lambda_.Function(

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 
 import pulumi
 
-_STAGE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
-_ADDRESS = re.compile(r"^[^@\s]+@([a-z0-9.-]+)$")
-
 
 class SettingsError(ValueError):
     """A `shop-mail:*` key has a value we cannot deploy; the message names the key."""
@@ -51,6 +48,10 @@ class ShopSettings:
     @property
     def tags(self) -> dict[str, str]:
         return {"app": "shop-mail", "environment": self.stage, "team": "web-shop", "cost-center": self.cost_center}
+
+
+_STAGE = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+_ADDRESS = re.compile(r"^[^@\s]+@([a-z0-9.-]+)$")
 
 
 def load_settings(config: pulumi.Config | None = None) -> ShopSettings:

@@ -1,0 +1,125 @@
+"""The reputation guard: an SES reputation alarm entering ALARM pauses sending on the configuration set.
+
+A wiring helper `Observability` calls with `parent=self` (its resources keep the names and parent they
+had when they were declared inside `Observability`, so existing stacks keep them). An EventBridge rule
+invokes a small Lambda (`handlers/reputation_guard.py`) that pauses sending on the configuration set.
+Sends through it are then rejected by SES and retried from the send queue until its messages reach
+the DLQ. Resume by hand once the cause is fixed — deliberately not automatic, because the alarm going
+OK does not mean the cause is gone::
+
+    aws sesv2 put-configuration-set-sending-options \\
+        --configuration-set-name <configuration_set_name> --sending-enabled
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from order_email.components import policies
+from order_email.components.functions import JSON_LOGS, LambdaCode, LambdaParts, lambda_function
+from order_email.components.packaging import HANDLERS_DIR
+from order_email.components.wiring import applied, applied_json
+from order_email.handlers.shared.telemetry import service_name
+
+GUARD_HANDLER = HANDLERS_DIR / "reputation_guard.py"
+"""Packaged alone: it needs only boto3 and the standard library (no layer)."""
+EVENT_RETRY_POLICY: aws.cloudwatch.EventTargetRetryPolicyArgsDict = {
+    "maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600}
+"""EventBridge retries a failed invocation for an hour: a pause that comes late still helps."""
+
+
+def guard_event_pattern(alarm_arns: Sequence[str]) -> dict[str, Any]:
+    """EventBridge pattern: one of the given alarms entered ALARM (not OK, not INSUFFICIENT_DATA)."""
+    return {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": list(alarm_arns),
+        "detail": {"state": {"value": ["ALARM"]}},
+    }
+
+
+def configuration_set_arn(region: str, account_id: str, configuration_set_name: str) -> str:
+    return f"arn:aws:ses:{region}:{account_id}:configuration-set/{configuration_set_name}"
+
+
+def guard_code() -> LambdaCode:
+    """The handler file alone at the archive's root, and no layer."""
+    return LambdaCode(archive=pulumi.AssetArchive({"reputation_guard.py": pulumi.FileAsset(str(GUARD_HANDLER))}),
+                      layers=[])
+
+
+def reputation_guard(
+    name: str,
+    *,
+    environment: str,
+    configuration_set_name: pulumi.Input[str],
+    guarded_alarms: Mapping[str, aws.cloudwatch.MetricAlarm],
+    region: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    log_retention_days: int,
+    logs_kms_key_arn: pulumi.Input[str] | None,
+    tags: pulumi.Input[Mapping[str, str]],
+    parent: pulumi.Resource,
+) -> LambdaParts:
+    """Declare the `<name>` function (+ logs, role, policy) and `<name>-rule`, `-invoke`, `-target`:
+    an alarm of `guarded_alarms` (by alarm name) entering ALARM → the function → SESv2 pause."""
+    parts = lambda_function(
+        name,
+        handler="reputation_guard.handler",
+        description=f"{service_name(environment)} reputation guard (pauses sending on a reputation alarm)",
+        code=guard_code(),
+        memory_mb=128,
+        timeout_seconds=30,
+        environment={
+            "CONFIGURATION_SET_NAME": configuration_set_name,
+            "GUARDED_ALARM_NAMES": ",".join(guarded_alarms),
+        },
+        log_group_name=f"/order-email/{service_name(environment)}/reputation-guard",
+        log_retention_days=log_retention_days,
+        kms_key_arn=logs_kms_key_arn,
+        encrypt_environment=False,
+        policy=policies.guard_role_policy,
+        policy_inputs={"configuration_set_arn": applied(
+            configuration_set_arn, region=region, account_id=account_id,
+            configuration_set_name=configuration_set_name)},
+        tags=tags,
+        parent=parent,
+        function_name=f"{service_name(environment)}-reputation-guard",
+        logging=JSON_LOGS,
+    )
+    _invoke_on_alarm(name, parts.function, list(guarded_alarms.values()), tags, parent)
+    return parts
+
+
+def _invoke_on_alarm(
+    name: str, function: aws.lambda_.Function, alarms: list[aws.cloudwatch.MetricAlarm],
+    tags: pulumi.Input[Mapping[str, str]], parent: pulumi.Resource,
+) -> None:
+    """EventBridge rule on the alarms' ALARM transitions, allowed to invoke the function, retried."""
+    child = pulumi.ResourceOptions(parent=parent)
+    rule = aws.cloudwatch.EventRule(
+        f"{name}-rule",
+        description="An SES reputation alarm entered ALARM: pause sending on the configuration set",
+        event_pattern=applied_json(guard_event_pattern, alarm_arns=pulumi.Output.all(*(a.arn for a in alarms))),
+        tags=tags,
+        opts=child,
+    )
+    permission = aws.lambda_.Permission(
+        f"{name}-invoke",
+        action="lambda:InvokeFunction",
+        function=function.name,
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+        opts=child,
+    )
+    aws.cloudwatch.EventTarget(
+        f"{name}-target",
+        rule=rule.name,
+        arn=function.arn,
+        retry_policy=EVENT_RETRY_POLICY,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission]),
+    )
