@@ -25,8 +25,8 @@ from ..shared.telemetry import MetricName
 from .attribution import Attribution
 from .envelopes import Ignored, InboundRecord, Invalid, inbound_records, unwrap
 from .events import EventKind, FeedbackEvent, parse_event
-from .records import Applied, AwaitingClaim, DeliveryRecords
-from .suppression import REASON_BOUNCE, REASON_COMPLAINT, SuppressionList
+from .records import Applied, AwaitingClaim, FeedbackRecords
+from .suppression import REASON_BOUNCE, REASON_COMPLAINT, SuppressionWriter
 
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"
@@ -58,8 +58,8 @@ def event_metric(event: FeedbackEvent) -> MetricName | None:
 
 @dataclass
 class FeedbackProcessor:
-    records: DeliveryRecords
-    suppression: SuppressionList
+    records: FeedbackRecords
+    suppression: SuppressionWriter
     dead_letters: DeadLetters
     metrics: MetricsSink
     logger: Any

@@ -51,7 +51,7 @@ def _conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-class SuppressionList:
+class SuppressionWriter:
     """Writes to the suppression table; each method is idempotent (safe on SQS redelivery)."""
 
     def __init__(self, dynamodb: Any, table: str, *, window_seconds: int, threshold: int):

@@ -33,7 +33,7 @@ def is_active(item: Mapping[str, Any], now_epoch: int) -> bool:
     return expires is None or int(float(expires)) > now_epoch
 
 
-class SuppressionList:
+class SuppressionReader:
     def __init__(self, dynamodb: Any, table: str, sleep: Any = time.sleep):
         self._dynamodb = dynamodb
         self._table = table

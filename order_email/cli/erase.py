@@ -26,7 +26,7 @@ from order_email.cli.dead_letters import names_address
 from order_email.cli.ses_suppression import forget_in_ses
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address, normalise_address
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.views import scrub_addresses
 
 ERASED = "erased"
@@ -67,9 +67,9 @@ def suppression_action(entry: dict[str, Any] | None, statuses: set[str], now: fl
     active = entry is not None and (entry.get(schema.EXPIRES_AT) is None or int(entry[schema.EXPIRES_AT]) > now)
     if entry is not None and active and entry.get("reason") in KEPT_REASONS:
         return "kept", str(entry["reason"])
-    if Status.COMPLAINED in statuses:
+    if EmailStatus.COMPLAINED in statuses:
         return "created", "COMPLAINT"
-    if Status.BOUNCED in statuses:
+    if EmailStatus.BOUNCED in statuses:
         return "created", "BOUNCE"
     return ("deleted", str(entry.get("reason"))) if entry is not None else ("none", None)
 

@@ -21,7 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from order_email.handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG, SQS_CONFIG, Clients
 from order_email.handlers.sender.pacing import SendPacer
 from order_email.handlers.sender.process import BatchSender
-from order_email.handlers.sender.settings import Settings
+from order_email.handlers.sender.settings import SenderSettings
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address
 from tests.handlers.conftest import REGION, Tables
@@ -214,7 +214,7 @@ class World:
         )
         tap.attach(clients.sesv2)
         clients.sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", self._capture_deferred)
-        settings = Settings.from_env(self.env)
+        settings = SenderSettings.from_env(self.env)
         pacer = SendPacer(settings.send_rate_per_worker, clock=self.clock.monotonic, sleep=self.clock.advance)
         return BatchSender.build(settings, clients, metrics=self.metrics, logger=Logger(), clock=self.clock,
                                  pacer=pacer)
