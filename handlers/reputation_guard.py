@@ -6,8 +6,9 @@ resuming is deliberately manual (see `components.observability`).
 
 Depends on boto3, the standard library and `shared.environment` only — no layer — so the safety
 switch works even when the shared dependency layer is broken. Its variables are
-`shared.environment.REPUTATION_GUARD`, read on the first invocation. Lambda's JSON log format (set by the component) turns the
-standard `logging` records, with their `extra` keys, into structured JSON lines.
+`shared.environment.REPUTATION_GUARD`, read on the first invocation. Lambda's JSON log format (set
+by the component) turns the standard `logging` records, with their `extra` keys, into structured
+JSON lines.
 """
 
 from __future__ import annotations
