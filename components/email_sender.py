@@ -19,9 +19,8 @@ from order_email.components.functions import LambdaCode, lambda_code, lambda_fun
 from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_domain
 from order_email.components.subscribed_queue import queue_consumer, subscribed_queue
 from order_email.handlers.shared.environment import SENDER, powertools
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 
-ORDER_EVENT_TYPE = "order.confirmed"
-"""Value of the `eventType` message attribute a publisher sets on an order event."""
 SUBSCRIPTION_FILTER = {"eventType": [ORDER_EVENT_TYPE]}
 SENDER_HANDLER = "handlers.send_order_email.handler"
 LEASE_MARGIN_SECONDS = 30

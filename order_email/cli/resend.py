@@ -29,12 +29,12 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from order_email.cli import common
 from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag, StackName, YesFlag
 from order_email.handlers.shared import schema
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.handlers.shared.statuses import EmailStatus
 
 RESENDABLE = frozenset({EmailStatus.HELD, EmailStatus.FAILED, EmailStatus.REJECTED, EmailStatus.RENDERING_FAILED,
                         EmailStatus.SUPPRESSED, EmailStatus.BOUNCED, EmailStatus.SOFT_BOUNCED})
 NEEDS_FORCE = frozenset({EmailStatus.SENT, EmailStatus.DELAYED, EmailStatus.DELIVERED, EmailStatus.COMPLAINED})
-ORDER_EVENT_TYPE = "order.confirmed"
 RESET_ATTRIBUTES = ("#status", "statusRank", "statusReason", "sesMessageId", "leaseExpiresAt", "statusShard",
                     "statusSortKey", "sentAt", "deliveredAt")
 _deserializer, _serializer = TypeDeserializer(), TypeSerializer()
@@ -159,7 +159,7 @@ def resend(
     with common.aws_errors():
         published = common.aws_client("sns", endpoint).publish(
             TopicArn=topic_arn, Message=body,
-            MessageAttributes={"eventType": {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}})
+            MessageAttributes={EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}})
     result = {"orderId": order_id, "kind": kind, "previousStatus": entry["previousStatus"], "by": operator,
               "forced": verdict.forced, "snsMessageId": published.get("MessageId")}
     if json_output:

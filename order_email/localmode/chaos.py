@@ -41,13 +41,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from order_email.handlers.feedback.outbox import details_from_stream
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.schema import ORDER_CONFIRMATION, SOFT_BOUNCE_PREFIX
 from order_email.localmode.faults import FaultPlan
 from order_email.localmode.mailbox import EXPECTED_STATUS, SIMULATOR_DOMAIN, Outcome, outcome_for
 from order_email.localmode.run import MIX, PACE_EVERY, SUPPRESSED, Reporter, make_order, tagged_order
 
-ORDER_EVENT_TYPE = "order.confirmed"
 MISSING = "MISSING"
 SUPPRESSING = frozenset({Outcome.BOUNCE, Outcome.SUPPRESSION_LIST, Outcome.COMPLAINT})
 """Simulator outcomes whose events put the recipient on the suppression list (hard bounce, abuse)."""

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from order_email.cli.common import STACK_OUTPUTS_ENV
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.handlers.shared.masking import address_hash
 from order_email.localmode.bus_tap import BusTap
 from order_email.localmode.capture import emf_values, parse_emf
@@ -52,7 +53,6 @@ from order_email.mockstack import StackRun, run_stack
 
 log = logging.getLogger("localmode")
 
-ORDER_EVENT_TYPE = "order.confirmed"
 LOG_LINES_KEPT = 5_000
 IDLE_CHECKS = 2
 """Consecutive idle observations (IDLE_PAUSE apart) before the system counts as idle."""

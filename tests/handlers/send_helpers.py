@@ -24,7 +24,7 @@ from order_email.handlers.sender.process import BatchSender
 from order_email.handlers.sender.settings import SenderSettings
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.environment import SENDER
-from order_email.handlers.shared.masking import address_hash, mask_address
+from order_email.handlers.shared.suppression_item import SuppressionReason, suppression_item
 from tests.handlers.conftest import REGION, Tables
 
 FROM_DOMAIN = "shop.example.com"
@@ -239,15 +239,7 @@ class World:
         return {name: deserializer.deserialize(value) for name, value in answer["Item"].items()}
 
     def suppress(self, address: str, reason: str = "BOUNCE", expires_at: int | None = None) -> None:
-        item = {
-            schema.ADDRESS_HASH: {"S": address_hash(address)},
-            "maskedAddress": {"S": mask_address(address)},
-            "reason": {"S": reason},
-            "suppressedAt": {"S": schema.iso(self.clock.now)},
-            "source": {"S": "test"},
-        }
-        if expires_at is not None:
-            item[schema.EXPIRES_AT] = {"N": str(expires_at)}
+        item = suppression_item(address, SuppressionReason(reason), self.clock.now, "test", expires_at)
         self.dynamodb.put_item(TableName=self.tables.suppression, Item=item)
 
     def dlq_messages(self) -> list[dict[str, Any]]:
