@@ -27,15 +27,9 @@ sys.path.insert(0, str(ROOT))
 from order_email.handlers.shared.environment import FEEDBACK  # noqa: E402
 
 ENV = FEEDBACK.environment(
-    deliveries_table="deliveries",
-    suppression_table="suppression",
-    dlq_url="https://sqs/dlq",
-    configuration_set="order-email-dev",
-    soft_bounce_count=3,
-    soft_bounce_window_days=7,
-    powertools_service_name="bench",
-    powertools_metrics_namespace="OrderEmail",
-    powertools_log_level="ERROR",
+    deliveries_table="deliveries", suppression_table="suppression", dlq_url="https://sqs/dlq",
+    configuration_set="order-email-dev", soft_bounce_count=3, soft_bounce_window_days=7,
+    powertools_service_name="bench", powertools_metrics_namespace="OrderEmail", powertools_log_level="ERROR",
 ) | {"AWS_DEFAULT_REGION": "eu-west-1"}
 
 
