@@ -16,6 +16,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from order_email.handlers import reputation_guard
+from order_email.handlers.shared.environment import REPUTATION_GUARD
 
 GUARDED = "order-email-prod-ses-reputation-bounce-rate"
 
@@ -47,8 +48,11 @@ def ses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("CONFIGURATION_SET_NAME", "order-email-prod")
-    monkeypatch.setenv("GUARDED_ALARM_NAMES", f"{GUARDED},order-email-prod-ses-reputation-complaint-rate")
+    for name, value in REPUTATION_GUARD.environment(
+            configuration_set_name="order-email-prod",
+            guarded_alarm_names=[GUARDED, "order-email-prod-ses-reputation-complaint-rate"]).items():
+        monkeypatch.setenv(name, value)
+    reputation_guard._settings.cache_clear()  # a fresh cold start reads this environment
     with mock_aws():
         client = boto3.client("sesv2", region_name="eu-west-1")
         monkeypatch.setattr(reputation_guard, "_sesv2", lambda: client)
