@@ -24,18 +24,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ENV = {
-    "DELIVERIES_TABLE": "deliveries",
-    "SUPPRESSION_TABLE": "suppression",
-    "DLQ_URL": "https://sqs/dlq",
-    "CONFIGURATION_SET": "order-email-dev",
-    "SOFT_BOUNCE_COUNT": "3",
-    "SOFT_BOUNCE_WINDOW_DAYS": "7",
-    "POWERTOOLS_SERVICE_NAME": "bench",
-    "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-}
+from order_email.handlers.shared.environment import FEEDBACK  # noqa: E402
+
+ENV = FEEDBACK.environment(
+    deliveries_table="deliveries", suppression_table="suppression", dlq_url="https://sqs/dlq",
+    configuration_set="order-email-dev", soft_bounce_count=3, soft_bounce_window_days=7,
+    powertools_service_name="bench", powertools_metrics_namespace="OrderEmail", powertools_log_level="ERROR",
+) | {"AWS_DEFAULT_REGION": "eu-west-1"}
 
 
 class FakeAws:
@@ -100,13 +95,13 @@ def build_processor(fake: FakeAws) -> Any:
     from aws_lambda_powertools import Logger
 
     from order_email.handlers.feedback.processor import FeedbackProcessor
-    from order_email.handlers.feedback.records import DeliveryRecords
-    from order_email.handlers.feedback.suppression import SuppressionList
+    from order_email.handlers.feedback.records import FeedbackRecords
+    from order_email.handlers.feedback.suppression import SuppressionWriter
     from order_email.handlers.shared.sqs_batch import DeadLetters
 
     return FeedbackProcessor(
-        DeliveryRecords(fake, "deliveries", history_limit=20, configuration_set="order-email-dev"),
-        SuppressionList(fake, "suppression", window_seconds=7 * 86400, threshold=3),
+        FeedbackRecords(fake, "deliveries", history_limit=20, configuration_set="order-email-dev"),
+        SuppressionWriter(fake, "suppression", window_seconds=7 * 86400, threshold=3),
         DeadLetters(fake, "dlq", "ses-feedback"),
         NoMetrics(),
         Logger(service="bench", level="ERROR"),

@@ -26,28 +26,26 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ENV = {
-    "DELIVERIES_TABLE": "deliveries",
-    "SUPPRESSION_TABLE": "suppression",
-    "DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/send-dlq",
-    "CONFIGURATION_SET": "order-email-bench",
-    "FROM_ADDRESS": "orders@shop.example.com",
-    "FROM_NAME": "Example Shop",
-    "REPLY_TO": "",
-    "SANDBOX_MODE": "false",
-    "RETENTION_DAYS": "90",
-    "LEASE_SECONDS": "60",
-    "SEND_GRACE_SECONDS": "300",
-    "SEND_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/send",
-    "SEND_RATE_PER_WORKER": "25",
-    "HOLD_MAX_DELAY_SECONDS": "900",
-    "HOLD_GIVE_UP_SECONDS": "259200",
-    "POWERTOOLS_SERVICE_NAME": "order-email-bench",
-    "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "AWS_REGION": "eu-west-1",
-}
+from order_email.handlers.shared.environment import SENDER  # noqa: E402
+
+ENV = SENDER.environment(
+    deliveries_table="deliveries",
+    suppression_table="suppression",
+    dlq_url="https://sqs.eu-west-1.amazonaws.com/123456789012/send-dlq",
+    configuration_set="order-email-bench",
+    from_address="orders@shop.example.com",
+    from_name="Example Shop",
+    sandbox=False,
+    retention_days=90,
+    lease_seconds=60,
+    send_grace_seconds=300,
+    send_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/send",
+    send_rate_per_worker=25,
+    hold_max_delay_seconds=900,
+    hold_give_up_seconds=259200,
+    powertools_service_name="order-email-bench",
+    powertools_metrics_namespace="OrderEmail",
+) | {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"}
 BATCH = 10
 
 
@@ -106,13 +104,13 @@ def sender_run(batches: int) -> tuple[float, Counter[str]]:
 
     from order_email.handlers.sender.clients import Clients
     from order_email.handlers.sender.process import BatchSender
-    from order_email.handlers.sender.settings import Settings
+    from order_email.handlers.sender.settings import SenderSettings
     from order_email.handlers.shared.logs import make_logger
 
     fake = FakeAws()
     metrics = Metrics()
     logger = make_logger(service="order-email-bench", stream=io.StringIO())  # as the handler builds it
-    sender = BatchSender.build(Settings.from_env(ENV), Clients(fake, fake, fake), metrics=metrics, logger=logger)
+    sender = BatchSender.build(SenderSettings.from_env(ENV), Clients(fake, fake, fake), metrics=metrics, logger=logger)
     events = [event(n) for n in range(batches)]
     sink = io.StringIO()
     stdout, sys.stdout = sys.stdout, sink  # EMF goes to stdout; keep it out of the JSON report

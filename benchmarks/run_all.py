@@ -46,7 +46,7 @@ import prices  # noqa: E402
 SENDER_FUNCTION = "order-email-sender-function"
 FEEDBACK_FUNCTION = "order-email-feedback-function"
 HANDLERS = ("handlers.send_order_email", "handlers.ses_feedback", "handlers.delivery_status")
-IMPORT_ENV = bench_sender.ENV | bench_feedback.ENV | {"MASK_RECIPIENTS": "true"}
+IMPORT_ENV = bench_sender.ENV | bench_feedback.ENV
 LAMBDA_PLATFORM_LOG_BYTES = 420
 """START, END and REPORT lines Lambda writes per invocation (measured sizes of real ones, ~420 B)."""
 TARGETS = {
@@ -110,9 +110,9 @@ _BUILD = {
 import bench_sender as b
 from order_email.handlers.sender.clients import Clients
 from order_email.handlers.sender.process import BatchSender
-from order_email.handlers.sender.settings import Settings
+from order_email.handlers.sender.settings import SenderSettings
 fake = b.FakeAws()
-sender = BatchSender.build(Settings.from_env(b.ENV), Clients(fake, fake, fake), metrics=handler.metrics,
+sender = BatchSender.build(SenderSettings.from_env(b.ENV), Clients(fake, fake, fake), metrics=handler.metrics,
                            logger=handler.logger)
 sink, sys.stdout = sys.stdout, io.StringIO()
 sender.process(b.event(0))

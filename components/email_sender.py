@@ -18,10 +18,9 @@ from order_email.components.functions import LambdaCode, LambdaParts, lambda_cod
 from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_domain
 from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
 from order_email.components.wiring import applied, applied_json
-from order_email.handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.handlers.shared.environment import SENDER, powertools
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 
-ORDER_EVENT_TYPE = "order.confirmed"
-"""Value of the `eventType` message attribute a publisher sets on an order event."""
 SUBSCRIPTION_FILTER = {"eventType": [ORDER_EVENT_TYPE]}
 SENDER_HANDLER = "handlers.send_order_email.handler"
 LEASE_MARGIN_SECONDS = 30
@@ -243,26 +242,24 @@ class EmailSender(pulumi.ComponentResource):
             code=self._code,
             memory_mb=args["memory_mb"],
             timeout_seconds=args["timeout_seconds"],
-            environment={
-                "DELIVERIES_TABLE": args["deliveries_table_name"],
-                "SUPPRESSION_TABLE": args["suppression_table_name"],
-                "DLQ_URL": dead_letters.url,
-                "CONFIGURATION_SET": configuration_set.configuration_set_name,
-                "FROM_ADDRESS": args["from_address"],
-                "FROM_NAME": args["from_name"],
-                "REPLY_TO": reply_to,
-                "SANDBOX_MODE": "true" if args["sandbox_mode"] else "false",
-                "RETENTION_DAYS": str(args["retention_days"]),
-                "LEASE_SECONDS": str(claim_lease_seconds(args["timeout_seconds"])),
-                "SEND_GRACE_SECONDS": str(SEND_EVENT_GRACE_SECONDS),
-                "SEND_QUEUE_URL": queue.url,
-                "SEND_RATE_PER_WORKER": f"{queues.send_rate_per_worker(args['ses_max_send_rate']):g}",
-                "HOLD_MAX_DELAY_SECONDS": str(HOLD_MAX_DELAY_SECONDS),
-                "HOLD_GIVE_UP_SECONDS": str(HOLD_GIVE_UP_SECONDS),
-                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
-                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
+            environment=SENDER.environment(
+                deliveries_table=args["deliveries_table_name"],
+                suppression_table=args["suppression_table_name"],
+                dlq_url=dead_letters.url,
+                configuration_set=configuration_set.configuration_set_name,
+                from_address=args["from_address"],
+                from_name=args["from_name"],
+                reply_to=reply_to,
+                sandbox=args["sandbox_mode"],
+                retention_days=args["retention_days"],
+                lease_seconds=claim_lease_seconds(args["timeout_seconds"]),
+                send_grace_seconds=SEND_EVENT_GRACE_SECONDS,
+                send_queue_url=queue.url,
+                send_rate_per_worker=queues.send_rate_per_worker(args["ses_max_send_rate"]),
+                hold_max_delay_seconds=HOLD_MAX_DELAY_SECONDS,
+                hold_give_up_seconds=HOLD_GIVE_UP_SECONDS,
+                **powertools(args["environment"]),
+            ),
             log_group_name=f"/order-email/{args['name_prefix']}/sender",
             log_retention_days=args["log_retention_days"],
             kms_key_arn=key_arn,

@@ -20,8 +20,7 @@ from order_email.components.functions import LambdaCode, LambdaParts, lambda_cod
 from order_email.components.status_outbox import status_outbox
 from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
 from order_email.components.wiring import applied_json
-from order_email.handlers.shared.schema import HISTORY_LIMIT
-from order_email.handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.handlers.shared.environment import FEEDBACK, powertools
 
 FEEDBACK_HANDLER = "handlers.ses_feedback.handler"
 STATUS_CHANGED_SCHEMA = Path(handlers.__file__).parent / "feedback" / "status_changed.schema.json"
@@ -216,18 +215,15 @@ class FeedbackLoop(pulumi.ComponentResource):
             code=code,
             memory_mb=args["memory_mb"],
             timeout_seconds=args["timeout_seconds"],
-            environment={
-                "DELIVERIES_TABLE": args["deliveries_table_name"],
-                "SUPPRESSION_TABLE": args["suppression_table_name"],
-                "DLQ_URL": path.dead_letters.url,
-                "CONFIGURATION_SET": args["configuration_set_name"],
-                "SOFT_BOUNCE_COUNT": str(args["soft_bounce_count"]),
-                "SOFT_BOUNCE_WINDOW_DAYS": str(args["soft_bounce_window_days"]),
-                "HISTORY_LIMIT": str(HISTORY_LIMIT),
-                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
-                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
+            environment=FEEDBACK.environment(
+                deliveries_table=args["deliveries_table_name"],
+                suppression_table=args["suppression_table_name"],
+                dlq_url=path.dead_letters.url,
+                configuration_set=args["configuration_set_name"],
+                soft_bounce_count=args["soft_bounce_count"],
+                soft_bounce_window_days=args["soft_bounce_window_days"],
+                **powertools(args["environment"]),
+            ),
             log_group_name=f"/order-email/{args['name_prefix']}/feedback",
             log_retention_days=args["log_retention_days"],
             kms_key_arn=key_arn,

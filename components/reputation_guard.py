@@ -21,12 +21,13 @@ import pulumi_aws as aws
 
 from order_email.components import policies
 from order_email.components.functions import JSON_LOGS, LambdaCode, LambdaParts, lambda_function
-from order_email.components.packaging import HANDLERS_DIR
+from order_email.components.packaging import HANDLERS_DIR, handler_code_archive
 from order_email.components.wiring import applied, applied_json
+from order_email.handlers.shared.environment import REPUTATION_GUARD
 from order_email.handlers.shared.telemetry import service_name
 
 GUARD_HANDLER = HANDLERS_DIR / "reputation_guard.py"
-"""Packaged alone: it needs only boto3 and the standard library (no layer)."""
+"""It needs only boto3 and the standard library (no layer), plus the handlers' shared environment contract."""
 EVENT_RETRY_POLICY: aws.cloudwatch.EventTargetRetryPolicyArgsDict = {
     "maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600}
 """EventBridge retries a failed invocation for an hour: a pause that comes late still helps."""
@@ -47,9 +48,8 @@ def configuration_set_arn(region: str, account_id: str, configuration_set_name: 
 
 
 def guard_code() -> LambdaCode:
-    """The handler file alone at the archive's root, and no layer."""
-    return LambdaCode(archive=pulumi.AssetArchive({"reputation_guard.py": pulumi.FileAsset(str(GUARD_HANDLER))}),
-                      layers=[])
+    """The handler package (the guard reads its environment through `handlers.shared.environment`), no layer."""
+    return LambdaCode(archive=handler_code_archive(), layers=[])
 
 
 def reputation_guard(
@@ -69,15 +69,13 @@ def reputation_guard(
     an alarm of `guarded_alarms` (by alarm name) entering ALARM → the function → SESv2 pause."""
     parts = lambda_function(
         name,
-        handler="reputation_guard.handler",
+        handler="handlers.reputation_guard.handler",
         description=f"{service_name(environment)} reputation guard (pauses sending on a reputation alarm)",
         code=guard_code(),
         memory_mb=128,
         timeout_seconds=30,
-        environment={
-            "CONFIGURATION_SET_NAME": configuration_set_name,
-            "GUARDED_ALARM_NAMES": ",".join(guarded_alarms),
-        },
+        environment=REPUTATION_GUARD.environment(
+            configuration_set_name=configuration_set_name, guarded_alarm_names=list(guarded_alarms)),
         log_group_name=f"/order-email/{service_name(environment)}/reputation-guard",
         log_retention_days=log_retention_days,
         kms_key_arn=logs_kms_key_arn,

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from order_email.components import policies
 from order_email.components.cross_language import declared_outputs, python_args
 from order_email.components.functions import lambda_code, lambda_function
-from order_email.handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.handlers.shared.environment import STATUS_API, powertools
 
 STATUS_HANDLER = "handlers.delivery_status.handler"
 
@@ -96,13 +96,11 @@ class StatusApi(pulumi.ComponentResource):
             code=lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self),
             memory_mb=args["memory_mb"],
             timeout_seconds=args["timeout_seconds"],
-            environment={
-                "DELIVERIES_TABLE": args["deliveries_table_name"],
-                "MASK_RECIPIENTS": "true" if args.get("mask_recipients", True) else "false",
-                "POWERTOOLS_SERVICE_NAME": service_name(args["environment"]),
-                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
+            environment=STATUS_API.environment(
+                deliveries_table=args["deliveries_table_name"],
+                mask_recipients=args.get("mask_recipients", True),
+                **powertools(args["environment"]),
+            ),
             log_group_name=f"/order-email/{args['name_prefix']}/status-api",
             log_retention_days=args["log_retention_days"],
             kms_key_arn=key_arn,

@@ -23,7 +23,7 @@ from order_email.components.functions import LambdaCode, lambda_function, servic
 from order_email.components.subscribed_queue import encryption_args
 from order_email.components.wiring import applied_json
 from order_email.handlers.feedback.outbox import DETAIL_TYPE, SOURCE, STREAM_FILTER
-from order_email.handlers.shared.telemetry import NAMESPACE, service_name
+from order_email.handlers.shared.environment import STATUS_OUTBOX, powertools
 
 OUTBOX_HANDLER = "handlers.status_outbox.handler"
 PIPES_SERVICE = "pipes.amazonaws.com"
@@ -94,11 +94,7 @@ def status_outbox(
         code=code,
         memory_mb=OUTBOX_MEMORY_MB,
         timeout_seconds=OUTBOX_TIMEOUT_SECONDS,
-        environment={
-            "POWERTOOLS_SERVICE_NAME": service_name(environment),
-            "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-        },
+        environment=STATUS_OUTBOX.environment(**powertools(environment)),
         log_group_name=f"/order-email/{name_prefix}/status-outbox",
         log_retention_days=log_retention_days,
         kms_key_arn=kms_key_arn,

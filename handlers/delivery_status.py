@@ -1,8 +1,7 @@
 """Lambda entry point of the delivery status API (function URL) — wiring only.
 
 GET /orders/{orderId}, GET /deliveries?status=…, GET /health; see `handlers.status_api.app`.
-Environment: DELIVERIES_TABLE, MASK_RECIPIENTS ("true" unless "false"), POWERTOOLS_SERVICE_NAME,
-POWERTOOLS_LOG_LEVEL.
+Environment: `shared.environment.STATUS_API`, read on the first request.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from .shared.logs import make_logger
 from .status_api.app import build_resolver
 from .status_api.queries import DeliveriesReader
-from .status_api.settings import Settings
+from .status_api.settings import StatusApiSettings
 
 logger = make_logger()
 
@@ -25,7 +24,7 @@ logger = make_logger()
 @cache
 def resolver() -> LambdaFunctionUrlResolver:
     """Built on the first request of a cold start: one client, one reader, for every later request."""
-    settings = Settings.from_env()
+    settings = StatusApiSettings.from_env()
     reader = DeliveriesReader(boto3.client("dynamodb"), settings.deliveries_table)
     return build_resolver(reader, mask_recipients=settings.mask_recipients)
 

@@ -4,9 +4,11 @@ Invoked by an EventBridge rule on "CloudWatch Alarm State Change" (the Observabi
 matches only the reputation alarms entering ALARM). Pausing is one SESv2 call and is idempotent;
 resuming is deliberately manual (see `components.observability`).
 
-Depends on boto3 and the standard library only — no layer — so the safety switch works even when
-the shared dependency layer is broken. Lambda's JSON log format (set by the component) turns the
-standard `logging` records, with their `extra` keys, into structured JSON lines.
+Depends on boto3, the standard library and `shared.environment` only — no layer — so the safety
+switch works even when the shared dependency layer is broken. Its variables are
+`shared.environment.REPUTATION_GUARD`, read on the first invocation. Lambda's JSON log format (set
+by the component) turns the standard `logging` records, with their `extra` keys, into structured
+JSON lines.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import boto3
+
+from .shared.environment import REPUTATION_GUARD
 
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
 
@@ -49,8 +54,21 @@ def _sesv2() -> Any:
     return boto3.client("sesv2")
 
 
-def _guarded_alarms() -> frozenset[str]:
-    return frozenset(name for name in os.environ.get("GUARDED_ALARM_NAMES", "").split(",") if name)
+@dataclass(frozen=True)
+class GuardSettings:
+    configuration_set_name: str
+    guarded_alarm_names: tuple[str, ...]
+    """Empty: every alarm the rule lets through may pause sending."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GuardSettings:
+        return cls(**REPUTATION_GUARD.read(env))
+
+
+@cache
+def _settings() -> GuardSettings:
+    """Read on the first invocation, kept for the life of the execution environment."""
+    return GuardSettings.from_env(os.environ)
 
 
 def pause_sending(client: Any, configuration_set_name: str) -> None:
@@ -58,8 +76,9 @@ def pause_sending(client: Any, configuration_set_name: str) -> None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    configuration_set = os.environ["CONFIGURATION_SET_NAME"]
-    alarm = alarm_that_fired(event, _guarded_alarms())
+    settings = _settings()
+    configuration_set = settings.configuration_set_name
+    alarm = alarm_that_fired(event, frozenset(settings.guarded_alarm_names))
     if alarm is None:
         logger.info(
             "event ignored: not a guarded alarm entering ALARM",

@@ -1,6 +1,6 @@
 """Lambda entry point of the sender: SQS batch of orders → order-confirmation e-mails (wiring only).
 
-Configuration: the environment variables listed in `handlers.sender.settings`; everything else
+Configuration: `shared.environment.SENDER`, read on the first invocation; everything else
 lives in `handlers.sender`. Templates are compiled and the model built at import; clients are
 created on the first invocation and reused for the life of the execution environment.
 """
@@ -22,7 +22,7 @@ metrics = Metrics()
 
 @functools.cache
 def sender() -> BatchSender:
-    """Built once per cold start; raises `ConfigurationError` naming every missing variable."""
+    """Built once per cold start; raises `ConfigurationError` naming every problem."""
     return BatchSender.from_env(os.environ, metrics=metrics, logger=logger)
 
 

@@ -1,10 +1,8 @@
 """Lambda entry point of the SES feedback loop — wiring only (logic lives in `handlers.feedback`).
 
-Environment (set by the `FeedbackLoop` component): DELIVERIES_TABLE, SUPPRESSION_TABLE, DLQ_URL,
-CONFIGURATION_SET, SOFT_BOUNCE_COUNT, SOFT_BOUNCE_WINDOW_DAYS, HISTORY_LIMIT (optional, default 20),
-POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL (optional). Settings are
-read at import so a misconfigured function fails its init; AWS clients are created once, on the
-first invocation (a local emulator is reached through the standard AWS_ENDPOINT_URL).
+Environment: `shared.environment.FEEDBACK`, read on the first invocation with the AWS clients,
+which are then reused for the life of the execution environment (a local emulator is reached through
+the standard AWS_ENDPOINT_URL).
 """
 
 from __future__ import annotations
@@ -16,13 +14,12 @@ from aws_lambda_powertools import Metrics
 from botocore.config import Config
 
 from .feedback.processor import FeedbackProcessor
-from .feedback.records import DeliveryRecords
+from .feedback.records import FeedbackRecords
 from .feedback.settings import FeedbackSettings
-from .feedback.suppression import SuppressionList
+from .feedback.suppression import SuppressionWriter
 from .shared.logs import make_logger
 from .shared.sqs_batch import DeadLetters
 
-SETTINGS = FeedbackSettings.from_env()
 logger = make_logger()
 metrics = Metrics()
 # Three attempts in all (`total_max_attempts` counts the first; `max_attempts` would count retries).
@@ -35,9 +32,9 @@ def build_processor(settings: FeedbackSettings, session: Any = None) -> Feedback
     session = session or boto3.session.Session()
     dynamodb = session.client("dynamodb", config=_CLIENT_CONFIG)
     return FeedbackProcessor(
-        records=DeliveryRecords(dynamodb, settings.deliveries_table, history_limit=settings.history_limit,
+        records=FeedbackRecords(dynamodb, settings.deliveries_table, history_limit=settings.history_limit,
                                 configuration_set=settings.configuration_set),
-        suppression=SuppressionList(
+        suppression=SuppressionWriter(
             dynamodb,
             settings.suppression_table,
             window_seconds=settings.soft_bounce_window_seconds,
@@ -53,5 +50,5 @@ def build_processor(settings: FeedbackSettings, session: Any = None) -> Feedback
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _processor
     if _processor is None:
-        _processor = build_processor(SETTINGS)
+        _processor = build_processor(FeedbackSettings.from_env())
     return _processor.process(event)

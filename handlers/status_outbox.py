@@ -4,7 +4,8 @@ EventBridge Pipes reads the deliveries table's stream (filtered to writes that c
 stamp), hands this function a batch of stream records and puts what it returns on the status bus,
 one event per array element, as source `order-email` and detail type `Email Status Changed`
 (`handlers.feedback.outbox`). It makes no AWS call: a failure can only be a bug, and Pipes then
-retries the batch and finally dead-letters it. Environment: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
+retries the batch and finally dead-letters it. Environment: `shared.environment.STATUS_OUTBOX`
+(Powertools' variables only: nothing here reads the environment).
 """
 
 from __future__ import annotations

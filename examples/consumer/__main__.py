@@ -10,7 +10,7 @@ import pulumi
 from components import OrderAudit, load_settings
 from order_email import DeliveryStore, EmailSender, EncryptionKey, FeedbackLoop, Observability, StatusApi
 from order_email.components.alarms import DEFAULT_THRESHOLDS
-from order_email.components.email_sender import ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 
 settings = load_settings()
 tags = settings.tags

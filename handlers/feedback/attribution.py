@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..shared import schema
-from ..shared.statuses import RANK, Status
+from ..shared.statuses import RANK, EmailStatus
 from .events import FeedbackEvent
 
 RESET_AT = "resetAt"
@@ -44,7 +44,7 @@ def _rank(item: Mapping[str, Any]) -> int:
     if item.get("statusRank") is not None:
         return int(item["statusRank"])
     try:
-        return RANK[Status(str(item.get("status")))]
+        return RANK[EmailStatus(str(item.get("status")))]
     except ValueError:
         return 0
 
@@ -61,7 +61,7 @@ def attribute(item: Mapping[str, Any], event: FeedbackEvent, *, configuration_se
     recorded = item.get(schema.SES_MESSAGE_ID)
     if recorded:
         return Attribution.OURS if recorded == event.message_id else Attribution.FOREIGN
-    if event.configuration_set != configuration_set or _rank(item) >= RANK[Status.SENT]:
+    if event.configuration_set != configuration_set or _rank(item) >= RANK[EmailStatus.SENT]:
         return Attribution.FOREIGN
     reset_at = _moment(item.get(RESET_AT))
     if reset_at is not None and (event.mail_timestamp is None or event.mail_timestamp < reset_at):

@@ -21,12 +21,13 @@ from typing import Any, Protocol
 from ..shared.masking import mask_address
 from ..shared.schema import utc_now
 from ..shared.sqs_batch import DeadLetters, batch_response
+from ..shared.suppression_item import SuppressionReason
 from ..shared.telemetry import MetricName
 from .attribution import Attribution
 from .envelopes import Ignored, InboundRecord, Invalid, inbound_records, unwrap
 from .events import EventKind, FeedbackEvent, parse_event
-from .records import Applied, AwaitingClaim, DeliveryRecords
-from .suppression import REASON_BOUNCE, REASON_COMPLAINT, SuppressionList
+from .records import Applied, AwaitingClaim, FeedbackRecords
+from .suppression import SuppressionWriter
 
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"
@@ -58,8 +59,8 @@ def event_metric(event: FeedbackEvent) -> MetricName | None:
 
 @dataclass
 class FeedbackProcessor:
-    records: DeliveryRecords
-    suppression: SuppressionList
+    records: FeedbackRecords
+    suppression: SuppressionWriter
     dead_letters: DeadLetters
     metrics: MetricsSink
     logger: Any
@@ -155,11 +156,12 @@ class FeedbackProcessor:
         at = event.occurred_at or self.clock()
         for address in dict.fromkeys(event.recipients):
             if event.suppresses:
-                reason = REASON_BOUNCE if event.kind is EventKind.BOUNCE else REASON_COMPLAINT
+                reason = (SuppressionReason.BOUNCE if event.kind is EventKind.BOUNCE
+                          else SuppressionReason.COMPLAINT)
                 added = self.suppression.suppress(address, reason, at)
             elif event.kind is EventKind.BOUNCE:
                 added = self.suppression.record_soft_bounce(address, event.identity, at)
-                reason = "SOFT_BOUNCE"
+                reason = SuppressionReason.SOFT_BOUNCE
             else:
                 return
             if added:

@@ -51,7 +51,7 @@ class Applied:
     attribution: Attribution = Attribution.OURS
 
 
-class DeliveryRecords:
+class FeedbackRecords:
     def __init__(self, dynamodb: Any, table: str, *, history_limit: int, configuration_set: str):
         self._db = dynamodb
         self._table = table

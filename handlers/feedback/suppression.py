@@ -18,13 +18,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..shared.masking import address_hash, mask_address
-from ..shared.schema import ADDRESS_HASH, EXPIRES_AT, SOFT_BOUNCE_PREFIX, iso
+from ..shared.masking import address_hash
+from ..shared.schema import ADDRESS_HASH, EXPIRES_AT, SOFT_BOUNCE_PREFIX
+from ..shared.suppression_item import SuppressionReason, suppression_item
 
 SOURCE = "ses-feedback"
-REASON_BOUNCE = "BOUNCE"
-REASON_COMPLAINT = "COMPLAINT"
-REASON_SOFT_BOUNCE = "SOFT_BOUNCE"
 _ATTEMPTS = 4
 
 
@@ -51,7 +49,7 @@ def _conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-class SuppressionList:
+class SuppressionWriter:
     """Writes to the suppression table; each method is idempotent (safe on SQS redelivery)."""
 
     def __init__(self, dynamodb: Any, table: str, *, window_seconds: int, threshold: int):
@@ -60,11 +58,10 @@ class SuppressionList:
         self._window = window_seconds
         self._threshold = threshold
 
-    def suppress(self, address: str, reason: str, at: datetime) -> bool:
+    def suppress(self, address: str, reason: SuppressionReason, at: datetime) -> bool:
         """Permanent suppression; True if the address was not permanently suppressed before."""
-        written, _ = self._put(
-            self._item(address, reason, at), "attribute_not_exists(#key) OR attribute_exists(#expires)", {}
-        )
+        written, _ = self._put(suppression_item(address, reason, at, SOURCE),
+                               "attribute_not_exists(#key) OR attribute_exists(#expires)", {})
         return written
 
     def record_soft_bounce(self, address: str, event_key: str, at: datetime) -> bool:
@@ -84,7 +81,7 @@ class SuppressionList:
                 continue
             if not tally.suppress:
                 return False
-            item = self._item(address, REASON_SOFT_BOUNCE, at) | {EXPIRES_AT: {"N": str(tally.expires_at)}}
+            item = suppression_item(address, SuppressionReason.SOFT_BOUNCE, at, SOURCE, tally.expires_at)
             written, old = self._put(
                 item,
                 "attribute_not_exists(#key) OR #expires < :expires",
@@ -113,15 +110,6 @@ class SuppressionList:
                 return False
             raise
         return True
-
-    def _item(self, address: str, reason: str, at: datetime) -> dict[str, Any]:
-        return {
-            ADDRESS_HASH: {"S": address_hash(address)},
-            "maskedAddress": {"S": mask_address(address)},
-            "reason": {"S": reason},
-            "suppressedAt": {"S": iso(at)},
-            "source": {"S": SOURCE},
-        }
 
     def _put(self, item: dict[str, Any], condition: str, values: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
         """(written, previous item); not written when the condition protected what was there."""

@@ -24,17 +24,17 @@ from datetime import datetime
 from typing import Any
 
 from ..shared import schema
-from ..shared.statuses import RANK, Status, status_after
+from ..shared.statuses import RANK, EmailStatus, status_after
 from . import outbox
 from .events import EventKind, FeedbackEvent
 
 _STATUS_OF = {
-    EventKind.SEND: Status.SENT,
-    EventKind.DELIVERY_DELAY: Status.DELAYED,
-    EventKind.DELIVERY: Status.DELIVERED,
-    EventKind.COMPLAINT: Status.COMPLAINED,
-    EventKind.REJECT: Status.REJECTED,
-    EventKind.RENDERING_FAILURE: Status.RENDERING_FAILED,
+    EventKind.SEND: EmailStatus.SENT,
+    EventKind.DELIVERY_DELAY: EmailStatus.DELAYED,
+    EventKind.DELIVERY: EmailStatus.DELIVERED,
+    EventKind.COMPLAINT: EmailStatus.COMPLAINED,
+    EventKind.REJECT: EmailStatus.REJECTED,
+    EventKind.RENDERING_FAILURE: EmailStatus.RENDERING_FAILED,
 }
 _COUNTERS = {
     EventKind.OPEN: ("opens", "firstOpenedAt", "lastOpenedAt"),
@@ -42,10 +42,10 @@ _COUNTERS = {
 }
 
 
-def incoming_status(event: FeedbackEvent) -> Status | None:
+def incoming_status(event: FeedbackEvent) -> EmailStatus | None:
     """The status an event stands for; None for Open, Click and Subscription (not statuses)."""
     if event.kind is EventKind.BOUNCE:
-        return Status.BOUNCED if event.hard_bounce else Status.SOFT_BOUNCED
+        return EmailStatus.BOUNCED if event.hard_bounce else EmailStatus.SOFT_BOUNCED
     return _STATUS_OF.get(event.kind)
 
 
@@ -55,8 +55,8 @@ def seen_limit(history_limit: int) -> int:
 
 @dataclass(frozen=True)
 class StatusChange:
-    previous: Status | None
-    current: Status
+    previous: EmailStatus | None
+    current: EmailStatus
     reason: str | None
 
 
@@ -69,9 +69,9 @@ class Transition:
     status_change: StatusChange | None = None
 
 
-def current_status(item: Mapping[str, Any]) -> Status | None:
+def current_status(item: Mapping[str, Any]) -> EmailStatus | None:
     try:
-        return Status(item["status"])
+        return EmailStatus(item["status"])
     except (KeyError, ValueError):
         return None
 

@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 
 from ..shared import schema
 from ..shared.masking import address_hash, mask_address
-from ..shared.statuses import RANK, Status
-from .leases import Verdict, judge_existing
+from ..shared.statuses import RANK, EmailStatus
+from .leases import LeaseVerdict, judge_existing
 
 _NAMES = {
     "#status": "status",
@@ -52,7 +52,7 @@ REASON_LIMIT = 500
 
 @dataclass(frozen=True)
 class Claim:
-    verdict: Verdict
+    verdict: LeaseVerdict
     attempt: int = 0
     existing_message_id: str | None = None
     history: tuple[dict[str, Any], ...] = ()
@@ -94,12 +94,12 @@ def trimmed_history(history: tuple[dict[str, Any], ...], entry: dict[str, Any]) 
     return {"L": [*history, entry][-schema.HISTORY_LIMIT:]}
 
 
-def claimable_in(item: dict[str, Any], verdict: Verdict, now: int, grace_seconds: int) -> int | None:
+def claimable_in(item: dict[str, Any], verdict: LeaseVerdict, now: int, grace_seconds: int) -> int | None:
     """Seconds until a BUSY item's lease, or a WAIT_FOR_SEND_EVENT item's grace, is over (pure)."""
     lease = int(item.get("leaseExpiresAt") or 0)
-    if verdict is Verdict.BUSY:
+    if verdict is LeaseVerdict.BUSY:
         return max(1, lease - now + 1)
-    if verdict is Verdict.WAIT_FOR_SEND_EVENT:
+    if verdict is LeaseVerdict.WAIT_FOR_SEND_EVENT:
         return max(1, lease + grace_seconds - now + 1)
     return None
 
@@ -114,7 +114,7 @@ def _conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-class DeliveryRecords:
+class ClaimStore:
     """Adapter over the deliveries table for the send path (low-level client: no resource overhead)."""
 
     def __init__(self, dynamodb: Any, table: str, *, retention_days: int, lease_seconds: int,
@@ -128,7 +128,7 @@ class DeliveryRecords:
     def _key(self, order_id: str) -> dict[str, Any]:
         return {schema.ORDER_ID: _s(order_id), schema.KIND: _s(schema.ORDER_CONFIRMATION)}
 
-    def _status_values(self, status: Status, now: datetime, order_id: str) -> dict[str, Any]:
+    def _status_values(self, status: EmailStatus, now: datetime, order_id: str) -> dict[str, Any]:
         keys = schema.status_index_keys(status, now, order_id, schema.ORDER_CONFIRMATION)
         # the sort key starts with iso(now): reuse it rather than formatting the time again
         now_iso = keys[schema.STATUS_SORT_KEY].partition("#")[0]
@@ -160,7 +160,7 @@ class DeliveryRecords:
             ":orderTimestamp": _s(schema.iso(order_timestamp)),
             ":expiresAt": _n(_epoch(now + self._retention)),
             ":empty": {"L": []},
-            ":sentRank": _n(RANK[Status.SENT]),
+            ":sentRank": _n(RANK[EmailStatus.SENT]),
             ":graceCutoff": _n(_epoch(now) - self._grace_seconds),
         }
 
@@ -174,7 +174,7 @@ class DeliveryRecords:
     def claim(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
               now: datetime) -> Claim:
         """Step 1 of DESIGN §3: SENDING + lease + attempts+1, or the verdict on the existing item."""
-        values = self._status_values(Status.SENDING, now, order_id) | self._new_item_values(
+        values = self._status_values(EmailStatus.SENDING, now, order_id) | self._new_item_values(
             recipient, order_timestamp, now
         )
         values |= {
@@ -199,7 +199,7 @@ class DeliveryRecords:
                 raise
             return self._refused(error, now)
         attributes = answer["Attributes"]
-        return Claim(Verdict.CLAIMABLE, attempt=int(attributes["attempts"]["N"]),
+        return Claim(LeaseVerdict.CLAIMABLE, attempt=int(attributes["attempts"]["N"]),
                      history=tuple(attributes.get("history", {}).get("L", [])))
 
     def _refused(self, error: ClientError, now: datetime) -> Claim:
@@ -208,13 +208,13 @@ class DeliveryRecords:
         existing = {name: _plain(value) for name, value in old.items()}
         verdict = judge_existing(existing or None, _epoch(now), self._grace_seconds)
         # CLAIMABLE here means the item changed between DynamoDB's check and ours: try again later
-        verdict = Verdict.BUSY if verdict is Verdict.CLAIMABLE else verdict
+        verdict = LeaseVerdict.BUSY if verdict is LeaseVerdict.CLAIMABLE else verdict
         return Claim(verdict=verdict, existing_message_id=existing.get(schema.SES_MESSAGE_ID),
                      wait_seconds=claimable_in(existing, verdict, _epoch(now), self._grace_seconds))
 
     def record_sent(self, order_id: str, message_id: str, now: datetime) -> None:
         """Step 3: SENT + message id, never lowering a status the feedback path already raised."""
-        values = self._status_values(Status.SENT, now, order_id)
+        values = self._status_values(EmailStatus.SENT, now, order_id)
         values |= {
             ":messageId": _s(message_id),
             ":entry": _entry("Sent", values[":now"]["S"], message_id),
@@ -243,7 +243,7 @@ class DeliveryRecords:
 
     def mark_sent_from_event(self, order_id: str, message_id: str, now: datetime) -> None:
         """A dead worker's e-mail whose Send event recorded the id: SENDING → SENT, nothing re-sent."""
-        values = self._status_values(Status.SENT, now, order_id) | {":messageId": _s(message_id)}
+        values = self._status_values(EmailStatus.SENT, now, order_id) | {":messageId": _s(message_id)}
         try:
             self._update(
                 order_id,
@@ -265,7 +265,7 @@ class DeliveryRecords:
 
     def hold(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
         """An account or stack refusal: HELD with the reason, the lease released for the next try."""
-        values = self._status_values(Status.HELD, now, order_id)
+        values = self._status_values(EmailStatus.HELD, now, order_id)
         self._finish_attempt(
             order_id, claim.attempt, now, "Held", reason,
             "SET #status = :held, #rank = :heldRank, #shard = :shard, #sortKey = :sortKey, #lease = :zero, "
@@ -283,7 +283,7 @@ class DeliveryRecords:
         a live claim elsewhere); no history entry, so however often an order waits untried, its item
         does not grow. CLAIMABLE means it was marked held.
         """
-        values = self._status_values(Status.HELD, now, order_id) | self._new_item_values(
+        values = self._status_values(EmailStatus.HELD, now, order_id) | self._new_item_values(
             recipient, order_timestamp, now)
         values |= {":deliveredTo": _s(delivered_to), ":zero": _n(0), ":reason": _s(reason[:REASON_LIMIT])}
         del values[":empty"]
@@ -303,7 +303,7 @@ class DeliveryRecords:
             if not _conditional_failure(error):
                 raise
             return self._refused(error, now)
-        return Claim(Verdict.CLAIMABLE)
+        return Claim(LeaseVerdict.CLAIMABLE)
 
     def fail(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
         """SES refused this order for good: FAILED with the reason; the message is acknowledged."""
@@ -315,7 +315,7 @@ class DeliveryRecords:
         )
 
     def _failed_values(self, order_id: str, now: datetime) -> dict[str, Any]:
-        values = self._status_values(Status.FAILED, now, order_id)
+        values = self._status_values(EmailStatus.FAILED, now, order_id)
         return {":failed": values[":status"], ":failedRank": values[":rank"], ":shard": values[":shard"],
                 ":sortKey": values[":sortKey"]}
 
@@ -323,7 +323,7 @@ class DeliveryRecords:
                         expression: str, extra_values: dict[str, Any], history: tuple[dict[str, Any], ...]) -> None:
         now_iso = schema.iso(now)
         values = {
-            ":sending": _s(Status.SENDING),
+            ":sending": _s(EmailStatus.SENDING),
             ":attempt": _n(attempt),
             ":now": _s(now_iso),
             ":reason": _s(reason[:REASON_LIMIT] or "unknown"),
@@ -339,7 +339,7 @@ class DeliveryRecords:
     def suppress(self, order_id: str, recipient: str, order_timestamp: datetime, now: datetime,
                  reason: str) -> bool:
         """SUPPRESSED, nothing sent. False when the item already exists (another outcome stands)."""
-        values = self._status_values(Status.SUPPRESSED, now, order_id) | self._new_item_values(
+        values = self._status_values(EmailStatus.SUPPRESSED, now, order_id) | self._new_item_values(
             recipient, order_timestamp, now
         )
         values |= {":reason": _s(reason), ":entry": _entry("Suppressed", schema.iso(now), "suppression")}

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from ..shared.statuses import RANK, Status
+from ..shared.statuses import RANK, EmailStatus
 
 
-class Verdict(StrEnum):
+class LeaseVerdict(StrEnum):
     CLAIMABLE = "CLAIMABLE"
     """No item, or a SENDING item whose lease and grace period are over and no message id arrived."""
     DUPLICATE = "DUPLICATE"
@@ -27,23 +27,23 @@ class Verdict(StrEnum):
     """Lease over but within the grace period: SES may have accepted it; wait for its Send event."""
 
 
-RETRY_LATER = frozenset({Verdict.BUSY, Verdict.WAIT_FOR_SEND_EVENT})
+RETRY_LATER = frozenset({LeaseVerdict.BUSY, LeaseVerdict.WAIT_FOR_SEND_EVENT})
 
 
-def judge_existing(item: Mapping[str, Any] | None, now: int, grace_seconds: int) -> Verdict:
+def judge_existing(item: Mapping[str, Any] | None, now: int, grace_seconds: int) -> LeaseVerdict:
     """The verdict for `item` (plain values) at epoch second `now`."""
     if item is None:
-        return Verdict.CLAIMABLE
+        return LeaseVerdict.CLAIMABLE
     rank = item.get("statusRank")
     if rank is None:
-        rank = RANK.get(Status(item["status"]), 0) if item.get("status") in Status.__members__ else 0
-    if int(rank) >= RANK[Status.SENT]:
-        return Verdict.DUPLICATE
+        rank = RANK.get(EmailStatus(item["status"]), 0) if item.get("status") in EmailStatus.__members__ else 0
+    if int(rank) >= RANK[EmailStatus.SENT]:
+        return LeaseVerdict.DUPLICATE
     if item.get("sesMessageId"):
-        return Verdict.ALREADY_SENT
+        return LeaseVerdict.ALREADY_SENT
     lease = int(item.get("leaseExpiresAt") or 0)
     if lease > now:
-        return Verdict.BUSY
+        return LeaseVerdict.BUSY
     if lease + grace_seconds >= now:
-        return Verdict.WAIT_FOR_SEND_EVENT
-    return Verdict.CLAIMABLE
+        return LeaseVerdict.WAIT_FOR_SEND_EVENT
+    return LeaseVerdict.CLAIMABLE

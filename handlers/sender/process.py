@@ -26,7 +26,7 @@ from ..shared.schema import iso, utc_now
 from ..shared.sqs_batch import DeadLetters, batch_response
 from ..shared.telemetry import MetricName
 from .addresses import delivery_address, mailbox_header
-from .claims import Claim, DeliveryRecords
+from .claims import Claim, ClaimStore
 from .clients import (
     CALL_WORST_CASE_MS,
     DEFER_WORST_CASE_MS,
@@ -36,13 +36,13 @@ from .clients import (
 )
 from .deferrals import DeferPolicy, Deferral, Deferrer, wait_state
 from .invocation import Deadline, Tally
-from .leases import RETRY_LATER, Verdict
+from .leases import RETRY_LATER, LeaseVerdict
 from .mailer import Mailer, Sender, SendError, SendErrorKind
 from .order import InvalidOrder, Order, parse_order
 from .pacing import SendPacer
 from .rendering import render_order_confirmation
-from .settings import Settings
-from .suppression import SuppressionCheck, SuppressionList
+from .settings import SenderSettings
+from .suppression import SuppressionCheck, SuppressionReader
 
 SOURCE = "send_order_email"
 """The `source` attribute on dead-lettered records."""
@@ -58,7 +58,7 @@ TRANSIENT_DYNAMODB_CODES = frozenset({
 })
 
 
-class Outcome(Enum):
+class SendOutcome(Enum):
     DONE = "done"
     """Acknowledge: sent, duplicate, suppressed, failed for good or dead-lettered."""
     RETRY = "retry"
@@ -93,10 +93,10 @@ def _aws_error_code(error: Exception) -> str:
 class BatchSender:
     def __init__(
         self,
-        settings: Settings,
+        settings: SenderSettings,
         *,
-        records: DeliveryRecords,
-        suppression: SuppressionList,
+        records: ClaimStore,
+        suppression: SuppressionReader,
         mailer: Mailer,
         dead_letters: DeadLetters,
         deferrer: Deferrer,
@@ -117,18 +117,18 @@ class BatchSender:
         self._clock = clock
 
     @classmethod
-    def build(cls, settings: Settings, clients: Clients, *, metrics: Any, logger: Any,
+    def build(cls, settings: SenderSettings, clients: Clients, *, metrics: Any, logger: Any,
               clock: Callable[[], datetime] = utc_now, pacer: SendPacer | None = None) -> BatchSender:
         return cls(
             settings,
-            records=DeliveryRecords(
+            records=ClaimStore(
                 clients.dynamodb,
                 settings.deliveries_table,
                 retention_days=settings.retention_days,
                 lease_seconds=settings.lease_seconds,
                 grace_seconds=settings.send_grace_seconds,
             ),
-            suppression=SuppressionList(clients.dynamodb, settings.suppression_table),
+            suppression=SuppressionReader(clients.dynamodb, settings.suppression_table),
             mailer=Mailer(
                 clients.sesv2,
                 Sender(
@@ -149,7 +149,7 @@ class BatchSender:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, metrics: Any, logger: Any) -> BatchSender:
-        return cls.build(Settings.from_env(env), make_clients(), metrics=metrics, logger=logger)
+        return cls.build(SenderSettings.from_env(env), make_clients(), metrics=metrics, logger=logger)
 
     # -- the batch -------------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ class BatchSender:
             if isinstance(result, Wait):
                 waits.append(self._deferrer.plan(record, result.reason, held=result.held, delay=result.delay_seconds))
                 blocked = blocked or result.blocking
-            elif result is Outcome.RETRY:
+            elif result is SendOutcome.RETRY:
                 failed.append(message_id)
         if waits:
             failed.extend(self._settle_waits(waits, tally))
@@ -264,7 +264,7 @@ class BatchSender:
     # -- one order -------------------------------------------------------------------------------
 
     def _deliver_safely(self, order: Order, check: SuppressionCheck, tally: Tally,
-                        blocked: SendError | None) -> Outcome | Wait:
+                        blocked: SendError | None) -> SendOutcome | Wait:
         log = {"orderId": order.orderId, "recipient": mask_address(order.customerEmail)}
         try:
             return self._deliver(order, check, tally, log, blocked)
@@ -272,18 +272,18 @@ class BatchSender:
             code = _aws_error_code(error)
             level = self._logger.warning if code in TRANSIENT_DYNAMODB_CODES else self._logger.error
             level("delivery store call failed; message retried", extra=log | {"error": code})
-            return Outcome.RETRY
+            return SendOutcome.RETRY
         except Exception:
             self._logger.exception("unexpected error; message retried", extra=log)
-            return Outcome.RETRY
+            return SendOutcome.RETRY
 
     def _deliver(self, order: Order, check: SuppressionCheck, tally: Tally, log: dict[str, Any],
-                 blocked: SendError | None) -> Outcome | Wait:
+                 blocked: SendError | None) -> SendOutcome | Wait:
         recipient = order.customerEmail
         recipient_hash = address_hash(recipient)
         if recipient_hash in check.unknown:
             self._logger.warning("suppression unknown (unprocessed key); message retried", extra=log)
-            return Outcome.RETRY
+            return SendOutcome.RETRY
         if recipient_hash in check.suppressed:
             return self._suppress(order, check.suppressed[recipient_hash], tally, log)
 
@@ -292,7 +292,7 @@ class BatchSender:
             return self._hold_untried(order, delivered_to, blocked, tally, log)
         email = render_order_confirmation(order)
         claim = self._records.claim(order.orderId, recipient, delivered_to, order.timestamp, self._clock())
-        if claim.verdict is not Verdict.CLAIMABLE:
+        if claim.verdict is not LeaseVerdict.CLAIMABLE:
             return self._not_claimed(order, claim, tally, log)
 
         try:
@@ -313,11 +313,11 @@ class BatchSender:
             # event records the message id on the item, and a later duplicate sees it.
             self._logger.error("sent but not recorded; the Send event will record it",
                                extra=log | {"error": _aws_error_code(error)})
-            return Outcome.DONE
+            return SendOutcome.DONE
         self._logger.info("order confirmation sent", extra=log | {"attempt": claim.attempt})
-        return Outcome.DONE
+        return SendOutcome.DONE
 
-    def _suppress(self, order: Order, reason: str, tally: Tally, log: dict[str, Any]) -> Outcome:
+    def _suppress(self, order: Order, reason: str, tally: Tally, log: dict[str, Any]) -> SendOutcome:
         written = self._records.suppress(order.orderId, order.customerEmail, order.timestamp, self._clock(),
                                          f"address suppressed ({reason})")
         if written:
@@ -326,46 +326,46 @@ class BatchSender:
         else:
             tally.counts[MetricName.DUPLICATES_SKIPPED] += 1
             self._logger.info("suppressed recipient, delivery item already exists", extra=log)
-        return Outcome.DONE
+        return SendOutcome.DONE
 
-    def _not_claimed(self, order: Order, claim: Claim, tally: Tally, log: dict[str, Any]) -> Outcome | Wait:
+    def _not_claimed(self, order: Order, claim: Claim, tally: Tally, log: dict[str, Any]) -> SendOutcome | Wait:
         if claim.verdict in RETRY_LATER:
             # waits on the queue until the lease (and, after a crash, the grace period) is over: a
             # visibility-timeout retry would count receives and could dead-letter the order meanwhile
             self._logger.info("order claimed elsewhere or awaiting its Send event; it waits",
                               extra=log | {"verdict": claim.verdict, "waitSeconds": claim.wait_seconds})
             return Wait(str(claim.verdict), delay_seconds=claim.wait_seconds)
-        if claim.verdict is Verdict.ALREADY_SENT and claim.existing_message_id:
+        if claim.verdict is LeaseVerdict.ALREADY_SENT and claim.existing_message_id:
             self._records.mark_sent_from_event(order.orderId, claim.existing_message_id, self._clock())
         tally.counts[MetricName.DUPLICATES_SKIPPED] += 1
         self._logger.info("duplicate order; not sent again",
                           extra=log | {"verdict": claim.verdict, "sesMessageId": claim.existing_message_id})
-        return Outcome.DONE
+        return SendOutcome.DONE
 
     def _hold_untried(self, order: Order, delivered_to: str, blocked: SendError, tally: Tally,
-                      log: dict[str, Any]) -> Outcome | Wait:
+                      log: dict[str, Any]) -> SendOutcome | Wait:
         """Held because an earlier order of the batch got an account-wide refusal; SES not called."""
         claim = self._records.mark_held(order.orderId, order.customerEmail, delivered_to, order.timestamp,
                                         self._clock(), blocked.held_reason)
-        if claim.verdict is not Verdict.CLAIMABLE:
+        if claim.verdict is not LeaseVerdict.CLAIMABLE:
             return self._not_claimed(order, claim, tally, log)
         tally.counts[MetricName.HELD_ORDERS] += 1
         self._logger.info("order held with its batch", extra=log | {"error": blocked.code})
         return Wait.after(blocked)
 
     def _send_failed(self, order: Order, claim: Claim, error: SendError, tally: Tally,
-                     log: dict[str, Any]) -> Outcome | Wait:
+                     log: dict[str, Any]) -> SendOutcome | Wait:
         log = log | {"error": error.code, "errorKind": error.kind, "reason": error.message}
         now = self._clock()
         if error.kind is SendErrorKind.ORDER:
             tally.counts[MetricName.SEND_FAILURES] += 1
             self._records.fail(order.orderId, claim, now, str(error))
             self._logger.error("SES refused the e-mail; marked FAILED", extra=log)
-            return Outcome.DONE
+            return SendOutcome.DONE
         if error.kind is SendErrorKind.UNKNOWN:
             # SES may have accepted it: keep the claim, the retry waits for lease + grace
             self._logger.warning("SES outcome unknown; retried after the lease", extra=log)
-            return Outcome.RETRY
+            return SendOutcome.RETRY
         if error.kind is SendErrorKind.HELD:
             tally.counts[MetricName.HELD_ORDERS] += 1
             self._finish_quietly(self._records.hold, order, claim, now, error.held_reason, log)

@@ -1,18 +1,18 @@
 """Which of a batch's recipients are suppressed: one BatchGetItem for the whole batch.
 
-A temporary suppression carries `expiresAt`; DynamoDB's TTL deletes late (up to days), so an item
-whose `expiresAt` has passed is treated as not suppressed.
+Whether an item still applies is `shared.suppression_item.is_active`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..shared import schema
+from ..shared.suppression_item import REASON, is_active
 
 UNPROCESSED_RETRIES = 2
 """Extra BatchGetItem calls for UnprocessedKeys (throttled partitions) before giving up on them."""
@@ -27,13 +27,7 @@ class SuppressionCheck:
     """Hashes DynamoDB did not answer for: their e-mails are retried, never sent unchecked."""
 
 
-def is_active(item: Mapping[str, Any], now_epoch: int) -> bool:
-    """Suppressed unless a temporary suppression's `expiresAt` has passed."""
-    expires = item.get(schema.EXPIRES_AT, {}).get("N")
-    return expires is None or int(float(expires)) > now_epoch
-
-
-class SuppressionList:
+class SuppressionReader:
     def __init__(self, dynamodb: Any, table: str, sleep: Any = time.sleep):
         self._dynamodb = dynamodb
         self._table = table
@@ -50,7 +44,7 @@ class SuppressionList:
                 "ProjectionExpression": "#hash, #reason, #expires",
                 "ExpressionAttributeNames": {
                     "#hash": schema.ADDRESS_HASH,
-                    "#reason": "reason",
+                    "#reason": REASON,
                     "#expires": schema.EXPIRES_AT,
                 },
             }
@@ -62,8 +56,8 @@ class SuppressionList:
                 self._sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
             answer = self._dynamodb.batch_get_item(RequestItems=request)
             for item in answer.get("Responses", {}).get(self._table, []):
-                if is_active(item, now_epoch):
-                    suppressed[item[schema.ADDRESS_HASH]["S"]] = item.get("reason", {}).get("S", "UNKNOWN")
+                if is_active(item.get(schema.EXPIRES_AT, {}).get("N"), now_epoch):
+                    suppressed[item[schema.ADDRESS_HASH]["S"]] = item.get(REASON, {}).get("S", "UNKNOWN")
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 return SuppressionCheck(suppressed)

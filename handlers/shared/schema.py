@@ -2,6 +2,22 @@
 
 Deliveries: one item per e-mail, key (`orderId`, `kind`). Suppression: one item per address, keyed
 by the SHA-256 of the normalised address so an erased address stays blocked without its PII.
+
+Glossary (the words the code uses, each for one thing):
+- order event: the SNS message a shop publishes (`eventType = order.confirmed`, `shared.event_types`).
+- delivery record: one e-mail's item in the deliveries table (`FeedbackRecords`, `ClaimStore`).
+  Not to be confused with
+- SES event: SES's Send / Delivery / Bounce / Complaint / DeliveryDelay / Reject / Rendering
+  Failure / Open / Click notification (`feedback.events`); "Delivery" alone means that event.
+- claim: the sender's conditional write that makes one worker the only one sending an e-mail,
+  for a lease (`sender.claims`, `sender.leases`).
+- status: an e-mail's `EmailStatus`, which only ever moves up its ranking (`shared.statuses`).
+- status event: the `Email Status Changed` event on the status bus, from the table's stream
+  (`feedback.outbox`).
+- suppression: an address that is not e-mailed, with a `SuppressionReason`; temporary when it has
+  `expiresAt` (`shared.suppression_item`).
+- held: refused by SES for an account or stack reason, waiting to be retried; deferred: re-enqueued
+  with a delay (`sender.deferrals`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class Status(StrEnum):
+class EmailStatus(StrEnum):
     HELD = "HELD"
     """Refused for an account or stack reason (paused, not verified, quota): waiting, retried, not failed."""
     SENDING = "SENDING"
@@ -25,20 +25,20 @@ class Status(StrEnum):
     SUPPRESSED = "SUPPRESSED"
 
 
-TERMINAL = frozenset({Status.REJECTED, Status.RENDERING_FAILED, Status.FAILED, Status.SUPPRESSED})
+TERMINAL = frozenset({EmailStatus.REJECTED, EmailStatus.RENDERING_FAILED, EmailStatus.FAILED, EmailStatus.SUPPRESSED})
 """Outcomes after which SES sends nothing more: no later event may replace them."""
 
-_ORDERED = (Status.SENDING, Status.SENT, Status.DELAYED, Status.SOFT_BOUNCED, Status.DELIVERED,
-            Status.BOUNCED, Status.COMPLAINED)
+_ORDERED = (EmailStatus.SENDING, EmailStatus.SENT, EmailStatus.DELAYED, EmailStatus.SOFT_BOUNCED, EmailStatus.DELIVERED,
+            EmailStatus.BOUNCED, EmailStatus.COMPLAINED)
 _TERMINAL_RANK = 100
 
-RANK: dict[Status, int] = {status: index for index, status in enumerate(_ORDERED)} | {
-    Status.HELD: 0,  # like SENDING: nothing sent yet, and claimable again once its lease is released
+RANK: dict[EmailStatus, int] = {status: index for index, status in enumerate(_ORDERED)} | {
+    EmailStatus.HELD: 0,  # like SENDING: nothing sent yet, and claimable again once its lease is released
 } | {status: _TERMINAL_RANK for status in TERMINAL}
 """Stored as `statusRank` so DynamoDB condition expressions can enforce the ranking."""
 
 
-def status_after(current: Status | None, incoming: Status) -> Status:
+def status_after(current: EmailStatus | None, incoming: EmailStatus) -> EmailStatus:
     """The status an e-mail has after `incoming` is applied to `current` (None: no status yet)."""
     if current is None or RANK[incoming] > RANK[current]:
         return incoming

@@ -24,7 +24,7 @@ from datetime import datetime
 
 from ..shared.order_ids import is_order_id
 from ..shared.schema import iso
-from ..shared.statuses import Status
+from ..shared.statuses import EmailStatus
 
 MAX_CURSOR_LENGTH = 1024
 _VERSION = 1
@@ -69,7 +69,7 @@ def decode_cursor(token: str) -> Cursor:
     status, since, before = document.get("s"), document.get("f"), document.get("b")
     if not (isinstance(status, str) and isinstance(since, str) and isinstance(before, str)):
         raise CursorError("not a cursor returned by this API")
-    if status not in {member.value for member in Status}:
+    if status not in {member.value for member in EmailStatus}:
         raise CursorError("unknown status")
     key = _SORT_KEY.fullmatch(before)
     if not _is_iso(since) or key is None or not _is_iso(key[1]) or not is_order_id(key[2]):

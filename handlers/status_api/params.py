@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from ..shared.order_ids import ORDER_ID_RULE, is_order_id
 from ..shared.schema import iso
-from ..shared.statuses import Status
+from ..shared.statuses import EmailStatus
 from .cursor import Cursor, CursorError, decode_cursor
 
 _LIMIT = re.compile(r"[0-9]{1,4}")
@@ -35,7 +35,7 @@ class BadParameter(ValueError):
 class ListingRequest:
     """A validated `/deliveries` query: newest first, items updated at or after `since`."""
 
-    status: Status
+    status: EmailStatus
     since: datetime
     limit: int
     before: str | None = None
@@ -50,13 +50,13 @@ def check_order_id(raw: str) -> str:
     return value
 
 
-def parse_status(value: str | None) -> Status:
+def parse_status(value: str | None) -> EmailStatus:
     if not value:
-        raise BadParameter("status", "status is required, one of " + ", ".join(Status))
+        raise BadParameter("status", "status is required, one of " + ", ".join(EmailStatus))
     try:
-        return Status(value.strip().upper())
+        return EmailStatus(value.strip().upper())
     except ValueError:
-        raise BadParameter("status", f"unknown status {value[:40]!r}; one of " + ", ".join(Status)) from None
+        raise BadParameter("status", f"unknown status {value[:40]!r}; one of " + ", ".join(EmailStatus)) from None
 
 
 def parse_limit(value: str | None) -> int:
@@ -124,7 +124,7 @@ def _continued_listing(cursor: Cursor, now: datetime, limit: int) -> ListingRequ
     since = _check_window(parse_time(cursor.since), now, "cursor", "the cursor's since")
     if not since <= parse_time(cursor.before_time) <= now:
         raise BadParameter("cursor", "the cursor's position is outside its listing")
-    return ListingRequest(Status(cursor.status), since, limit, cursor.before)
+    return ListingRequest(EmailStatus(cursor.status), since, limit, cursor.before)
 
 
 def _check_cursor_matches(cursor: Cursor, query: Mapping[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""The status API's configuration: the environment variables its component sets."""
+"""The status API's configuration: the variables `StatusApi` sets (`shared.environment.STATUS_API`)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_FALSE = frozenset({"false", "0", "no", "off"})
+from ..shared.environment import STATUS_API
 
 
 @dataclass(frozen=True)
-class Settings:
+class StatusApiSettings:
     deliveries_table: str
     """DELIVERIES_TABLE: the table to read (the function's role may only Query/GetItem it)."""
     mask_recipients: bool = True
-    """MASK_RECIPIENTS: anything but an explicit "false" keeps full addresses out of answers."""
+    """MASK_RECIPIENTS: anything but an explicit "false" (or 0/no/off) keeps full addresses out of answers."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        table = environ.get("DELIVERIES_TABLE", "").strip()
-        if not table:
-            raise RuntimeError("DELIVERIES_TABLE is not set")
-        mask = environ.get("MASK_RECIPIENTS", "true").strip().lower() not in _FALSE
-        return cls(deliveries_table=table, mask_recipients=mask)
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> StatusApiSettings:
+        return cls(**STATUS_API.read(environ))

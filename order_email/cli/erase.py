@@ -26,12 +26,11 @@ from order_email.cli.dead_letters import names_address
 from order_email.cli.ses_suppression import forget_in_ses
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address, normalise_address
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
+from order_email.handlers.shared.suppression_item import PERMANENT_REASONS, is_active
 from order_email.handlers.status_api.views import scrub_addresses
 
 ERASED = "erased"
-KEPT_REASONS = frozenset({"BOUNCE", "COMPLAINT", "MANUAL", "ERASURE"})
-"""Suppressions that outlive an erasure (by hash only): they protect reputation or honour a block."""
 REMOVED = ("recipient", "deliveredTo", "recipientHash")
 """Record attributes that are the address (or its hash): removed; `recipientMasked` becomes "erased"."""
 _KEPT_AS_THEY_ARE = frozenset({schema.ORDER_ID, schema.KIND, "recipientMasked", "erasedAt", *REMOVED})
@@ -64,12 +63,12 @@ class ErasureReport:
 
 def suppression_action(entry: dict[str, Any] | None, statuses: set[str], now: float) -> tuple[str, str | None]:
     """(action, reason): keep an active reputation/block entry, create one the records call for, or delete."""
-    active = entry is not None and (entry.get(schema.EXPIRES_AT) is None or int(entry[schema.EXPIRES_AT]) > now)
-    if entry is not None and active and entry.get("reason") in KEPT_REASONS:
+    active = entry is not None and is_active(entry.get(schema.EXPIRES_AT), now)
+    if entry is not None and active and entry.get("reason") in PERMANENT_REASONS:
         return "kept", str(entry["reason"])
-    if Status.COMPLAINED in statuses:
+    if EmailStatus.COMPLAINED in statuses:
         return "created", "COMPLAINT"
-    if Status.BOUNCED in statuses:
+    if EmailStatus.BOUNCED in statuses:
         return "created", "BOUNCE"
     return ("deleted", str(entry.get("reason"))) if entry is not None else ("none", None)
 

@@ -29,44 +29,45 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from order_email.cli import common
 from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag, StackName, YesFlag
 from order_email.handlers.shared import schema
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
+from order_email.handlers.shared.statuses import EmailStatus
 
-RESENDABLE = frozenset({Status.HELD, Status.FAILED, Status.REJECTED, Status.RENDERING_FAILED, Status.SUPPRESSED,
-                        Status.BOUNCED, Status.SOFT_BOUNCED})
-NEEDS_FORCE = frozenset({Status.SENT, Status.DELAYED, Status.DELIVERED, Status.COMPLAINED})
-ORDER_EVENT_TYPE = "order.confirmed"
+RESENDABLE = frozenset({EmailStatus.HELD, EmailStatus.FAILED, EmailStatus.REJECTED, EmailStatus.RENDERING_FAILED,
+                        EmailStatus.SUPPRESSED, EmailStatus.BOUNCED, EmailStatus.SOFT_BOUNCED})
+NEEDS_FORCE = frozenset({EmailStatus.SENT, EmailStatus.DELAYED, EmailStatus.DELIVERED, EmailStatus.COMPLAINED})
 RESET_ATTRIBUTES = ("#status", "statusRank", "statusReason", "sesMessageId", "leaseExpiresAt", "statusShard",
                     "statusSortKey", "sentAt", "deliveredAt")
 _deserializer, _serializer = TypeDeserializer(), TypeSerializer()
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ResendDecision:
     allowed: bool
     reason: str
     forced: bool = False
 
 
-def resend_verdict(item: dict[str, Any], now: float, force: bool) -> Verdict:
+def resend_verdict(item: dict[str, Any], now: float, force: bool) -> ResendDecision:
     """Whether an operator may force a new attempt at this e-mail; never silently a duplicate."""
     status = item.get("status")
     if status is None:
-        return Verdict(True, "the record was reset by an earlier resend request")
-    if status == Status.SENDING:
+        return ResendDecision(True, "the record was reset by an earlier resend request")
+    if status == EmailStatus.SENDING:
         lease = item.get("leaseExpiresAt")
         if lease is not None and float(lease) > now:
-            return Verdict(False, "a sender holds a live lease on it right now; wait for it to finish")
+            return ResendDecision(False, "a sender holds a live lease on it right now; wait for it to finish")
         if item.get(schema.SES_MESSAGE_ID):
-            return (Verdict(True, "stuck in SENDING with a message id", forced=True) if force else
-                    Verdict(False, "stuck in SENDING but SES may have accepted it (it has a message id); --force"))
-        return Verdict(True, "stuck in SENDING (lease expired, nothing sent)")
+            if force:
+                return ResendDecision(True, "stuck in SENDING with a message id", forced=True)
+            return ResendDecision(False, "stuck in SENDING but SES may have accepted it (it has a message id); --force")
+        return ResendDecision(True, "stuck in SENDING (lease expired, nothing sent)")
     if status in RESENDABLE:
-        return Verdict(True, f"final non-success status {status}")
+        return ResendDecision(True, f"final non-success status {status}")
     if status in NEEDS_FORCE:
         if force:
-            return Verdict(True, f"status {status}, forced", forced=True)
-        return Verdict(False, f"status {status}: the e-mail went out; use --force to send it again anyway")
-    return Verdict(False, f"unknown status {status!r}")
+            return ResendDecision(True, f"status {status}, forced", forced=True)
+        return ResendDecision(False, f"status {status}: the e-mail went out; use --force to send it again anyway")
+    return ResendDecision(False, f"unknown status {status!r}")
 
 
 def read_order(path: Path, order_id: str) -> str:
@@ -158,7 +159,7 @@ def resend(
     with common.aws_errors():
         published = common.aws_client("sns", endpoint).publish(
             TopicArn=topic_arn, Message=body,
-            MessageAttributes={"eventType": {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}})
+            MessageAttributes={EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}})
     result = {"orderId": order_id, "kind": kind, "previousStatus": entry["previousStatus"], "by": operator,
               "forced": verdict.forced, "snsMessageId": published.get("MessageId")}
     if json_output:

@@ -18,6 +18,15 @@ from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag,
 from order_email.cli.ses_suppression import forget_in_ses
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address, normalise_address
+from order_email.handlers.shared.suppression_item import (
+    MASKED_ADDRESS,
+    REASON,
+    SOURCE,
+    SUPPRESSED_AT,
+    SuppressionReason,
+    is_active,
+    suppression_item,
+)
 
 app = typer.Typer(help="List, add or remove suppressed addresses (stored by hash; shown masked).",
                   no_args_is_help=True)
@@ -29,9 +38,11 @@ _deserializer = TypeDeserializer()
 
 
 class ManualReason(StrEnum):
-    MANUAL = "MANUAL"
-    BOUNCE = "BOUNCE"
-    COMPLAINT = "COMPLAINT"
+    """The `SuppressionReason`s an operator may give."""
+
+    MANUAL = SuppressionReason.MANUAL.value
+    BOUNCE = SuppressionReason.BOUNCE.value
+    COMPLAINT = SuppressionReason.COMPLAINT.value
 
 
 def checked_address(address: str) -> str:
@@ -57,14 +68,14 @@ def entry_view(item: dict[str, Any], now: float) -> dict[str, Any]:
     The stored mask is masked again: older entries show an internationalised domain as it was typed,
     and re-masking a mask only brings it to today's one form (`masking.mask_address`).
     """
-    expires, masked = item.get(schema.EXPIRES_AT), item.get("maskedAddress")
+    expires, masked = item.get(schema.EXPIRES_AT), item.get(MASKED_ADDRESS)
     return {
         "address": mask_address(str(masked)) if masked else f"(erased) {str(item[schema.ADDRESS_HASH])[:12]}…",
-        "reason": item.get("reason"),
-        "since": item.get("suppressedAt"),
+        "reason": item.get(REASON),
+        "since": item.get(SUPPRESSED_AT),
         "expires": _epoch_iso(expires),
-        "source": item.get("source"),
-        "active": expires is None or int(expires) > now,
+        "source": item.get(SOURCE),
+        "active": is_active(expires, now),
     }
 
 
@@ -113,9 +124,7 @@ def add(address: Address,
         try:
             client.put_item(
                 TableName=name,
-                Item={schema.ADDRESS_HASH: {"S": address_hash(address)},
-                      "maskedAddress": {"S": mask_address(address)}, "reason": {"S": reason.value},
-                      "suppressedAt": {"S": schema.iso(now)}, "source": {"S": f"operator:{common.operator()}"}},
+                Item=suppression_item(address, SuppressionReason(reason), now, f"operator:{common.operator()}"),
                 ConditionExpression="attribute_not_exists(#key) OR #expires < :now",
                 ExpressionAttributeNames={"#key": schema.ADDRESS_HASH, "#expires": schema.EXPIRES_AT},
                 ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},

@@ -40,8 +40,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from order_email.components.email_sender import ORDER_EVENT_TYPE
 from order_email.handlers.feedback.outbox import details_from_stream
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.schema import ORDER_CONFIRMATION, SOFT_BOUNCE_PREFIX
 from order_email.localmode.faults import FaultPlan

@@ -3,18 +3,27 @@
 A consumer program composes the components under its own names and exports what it likes, so local
 mode finds the parts the way the handlers do: through the environment contract the components set.
 The sender is the function told its own queue (`SEND_QUEUE_URL`), the feedback processor the one
-told the soft-bounce policy (`SOFT_BOUNCE_COUNT`); their variables name the tables and dead-letter
-queues, and the orders topic is the one subscribed to the sender's queue.
+told the soft-bounce policy (`SOFT_BOUNCE_COUNT`) (names from `handlers.shared.environment`); their
+variables name the tables and dead-letter queues, and the orders topic is the one subscribed to the
+sender's queue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from order_email.handlers.shared.environment import (
+    CONFIGURATION_SET,
+    DELIVERIES_TABLE,
+    DLQ_URL,
+    SEND_QUEUE_URL,
+    SOFT_BOUNCE_COUNT,
+    SUPPRESSION_TABLE,
+)
 from order_email.localmode.provision import FunctionSpec, Provisioned, ProvisioningError
 
-SENDER_MARK = "SEND_QUEUE_URL"
-FEEDBACK_MARK = "SOFT_BOUNCE_COUNT"
+SENDER_MARK = SEND_QUEUE_URL.name
+FEEDBACK_MARK = SOFT_BOUNCE_COUNT.name
 
 
 @dataclass(frozen=True)
@@ -59,11 +68,11 @@ def roles_of(resources: Provisioned) -> Roles:
     return Roles(
         orders_topic_arn=topics[0],
         send_queue_url=queue_url,
-        deliveries_table=sender.environment.get("DELIVERIES_TABLE", ""),
-        suppression_table=sender.environment.get("SUPPRESSION_TABLE", ""),
-        configuration_set=sender.environment.get("CONFIGURATION_SET", ""),
-        send_dead_letter_url=sender.environment.get("DLQ_URL", ""),
-        feedback_dead_letter_url=feedback.environment.get("DLQ_URL", "") if feedback else "",
+        deliveries_table=sender.environment.get(DELIVERIES_TABLE.name, ""),
+        suppression_table=sender.environment.get(SUPPRESSION_TABLE.name, ""),
+        configuration_set=sender.environment.get(CONFIGURATION_SET.name, ""),
+        send_dead_letter_url=sender.environment.get(DLQ_URL.name, ""),
+        feedback_dead_letter_url=feedback.environment.get(DLQ_URL.name, "") if feedback else "",
         sender_function=sender.logical_name,
     )
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from order_email.cli.common import STACK_OUTPUTS_ENV
-from order_email.components.email_sender import ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.handlers.shared.masking import address_hash
 from order_email.localmode.bus_tap import BusTap
 from order_email.localmode.capture import parse_emf

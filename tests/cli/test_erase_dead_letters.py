@@ -17,7 +17,7 @@ from order_email.cli.dead_letters import names_address
 from order_email.cli.main import app
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from tests.support import feedback_samples as s
 from tests.support.aws import REGION, Tables
 from tests.support.send_helpers import order
@@ -142,11 +142,11 @@ def test_any_spelling_erases_the_records_the_sender_wrote(runner: CliRunner, tab
                                                           ses_account_list: set[str]) -> None:
     """The sender stores `Jane@xn--bcher-kva.example`; the operator types `JANE@BÜCHER.EXAMPLE`."""
     ses_account_list.add(f"jane@{IDN}")
-    put_delivery(tables.deliveries, "A-1", Status.BOUNCED, datetime.now(UTC), recipient=f"Jane@{IDN}",
+    put_delivery(tables.deliveries, "A-1", EmailStatus.BOUNCED, datetime.now(UTC), recipient=f"Jane@{IDN}",
                  deliveredTo=f"Jane@{IDN}", statusReason=f"Permanent 550 <jane@{IDN}> unknown",
                  history=[{"type": "Bounce", "at": "t", "id": "e", "detail": "to Jane@Bücher.example"}],
                  lastDiagnostic=f"smtp; 550 <JANE@{IDN}>", bouncedRecipients={f"jane@{IDN}"})
-    put_delivery(tables.deliveries, "B-1", Status.DELIVERED, datetime.now(UTC), recipient="jane@bucher.example")
+    put_delivery(tables.deliveries, "B-1", EmailStatus.DELIVERED, datetime.now(UTC), recipient="jane@bucher.example")
     dlq = sqs().create_queue(QueueName="send-dlq")["QueueUrl"]
     result = erase(runner, tables, "--dlq", dlq, "--json")
     assert result.exit_code == 0, result.output

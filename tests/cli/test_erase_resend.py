@@ -17,7 +17,7 @@ from order_email.cli.main import app
 from order_email.cli.resend import resend_verdict
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from tests.support.aws import REGION, Tables
 from tests.support.status_api_support import put_delivery
 
@@ -53,10 +53,10 @@ def test_suppression_action(entry: dict[str, Any] | None, statuses: set[str], ex
 def jane(tables: Tables) -> Tables:
     moment = datetime.now(UTC) - timedelta(days=2)
     for order in ("ord-1", "ord-2"):
-        put_delivery(tables.deliveries, order, Status.BOUNCED if order == "ord-1" else Status.DELIVERED, moment,
+        put_delivery(tables.deliveries, order, EmailStatus.BOUNCED if order == "ord-1" else EmailStatus.DELIVERED, moment,
                      recipient=ADDRESS, deliveredTo=ADDRESS, statusReason=f"550 <{ADDRESS}> unknown",
                      history=[{"type": "Bounce", "at": schema.iso(moment), "id": "e", "detail": f"to {ADDRESS}"}])
-    put_delivery(tables.deliveries, "ord-3", Status.DELIVERED, moment, recipient="other@example.com")
+    put_delivery(tables.deliveries, "ord-3", EmailStatus.DELIVERED, moment, recipient="other@example.com")
     suppression = table(tables.suppression)
     suppression.put_item(Item={schema.ADDRESS_HASH: address_hash(ADDRESS), "maskedAddress": "j***@example.com",
                                "reason": "BOUNCE", "suppressedAt": schema.iso(moment), "source": "ses"})
@@ -151,7 +151,7 @@ def resend(runner: CliRunner, tables: Tables, topic: str, path: Path, order_id: 
 def test_resend_resets_the_record_and_republishes(runner: CliRunner, tables: Tables, orders_topic: tuple[str, str],
                                                   tmp_path: Path) -> None:
     topic, queue = orders_topic
-    put_delivery(tables.deliveries, "ord-5", Status.BOUNCED, datetime.now(UTC), sesMessageId="old-id",
+    put_delivery(tables.deliveries, "ord-5", EmailStatus.BOUNCED, datetime.now(UTC), sesMessageId="old-id",
                  leaseExpiresAt=int(NOW) - 100, history=[{"type": "Bounce", "at": "t", "id": "1"}])
     result = resend(runner, tables, topic, order_file(tmp_path, "ord-5"), "ord-5", "--yes", "--json")
     assert result.exit_code == 0, result.output
@@ -170,8 +170,8 @@ def test_resend_resets_the_record_and_republishes(runner: CliRunner, tables: Tab
 
 def test_resend_refusals(runner: CliRunner, tables: Tables, orders_topic: tuple[str, str], tmp_path: Path) -> None:
     topic, _ = orders_topic
-    put_delivery(tables.deliveries, "ord-6", Status.DELIVERED, datetime.now(UTC))
-    put_delivery(tables.deliveries, "ord-7", Status.SENDING, datetime.now(UTC), leaseExpiresAt=int(NOW) + 300)
+    put_delivery(tables.deliveries, "ord-6", EmailStatus.DELIVERED, datetime.now(UTC))
+    put_delivery(tables.deliveries, "ord-7", EmailStatus.SENDING, datetime.now(UTC), leaseExpiresAt=int(NOW) + 300)
     refused = resend(runner, tables, topic, order_file(tmp_path, "ord-6"), "ord-6", "--yes")
     assert refused.exit_code == 1 and "--force" in refused.stderr
     assert item(tables, "ord-6")["status"] == "DELIVERED"

@@ -14,7 +14,7 @@ from order_email.cli.main import app
 from order_email.cli.status_cmd import timeline
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from tests.support.aws import REGION, Tables
 from tests.support.status_api_support import put_delivery
 
@@ -22,7 +22,7 @@ ADDRESS = "jane.doe@example.com"
 
 
 def test_status_shows_the_order_masked(runner: CliRunner, tables: Tables) -> None:
-    put_delivery(tables.deliveries, "ord-1", Status.DELIVERED, datetime.now(UTC), recipient=ADDRESS,
+    put_delivery(tables.deliveries, "ord-1", EmailStatus.DELIVERED, datetime.now(UTC), recipient=ADDRESS,
                  sentAt="2026-03-10T10:00:00.000Z",
                  history=[{"type": "Delivery", "at": "2026-03-10T10:00:05.000Z", "id": "e1",
                            "smtp": f"250 ok <{ADDRESS}>"}])
@@ -118,7 +118,7 @@ def test_every_command_has_help(runner: CliRunner) -> None:
 
 
 def test_old_records_do_not_matter_for_status(runner: CliRunner, tables: Tables) -> None:
-    put_delivery(tables.deliveries, "ord-9", Status.FAILED, datetime.now(UTC) - timedelta(days=300))
+    put_delivery(tables.deliveries, "ord-9", EmailStatus.FAILED, datetime.now(UTC) - timedelta(days=300))
     assert runner.invoke(app, ["status", "ord-9", "--table", tables.deliveries]).exit_code == 0
 
 
@@ -150,7 +150,7 @@ def test_suppression_refusals_do_not_echo_the_address(runner: CliRunner, tables:
 
 
 def test_status_masks_internationalised_addresses_one_way(runner: CliRunner, tables: Tables) -> None:
-    put_delivery(tables.deliveries, "ord-7", Status.BOUNCED, datetime.now(UTC), recipient=f"Jane@{IDN}",
+    put_delivery(tables.deliveries, "ord-7", EmailStatus.BOUNCED, datetime.now(UTC), recipient=f"Jane@{IDN}",
                  deliveredTo=f"Jane@{IDN}", statusReason="550 5.1.1 <JANE@BÜCHER.EXAMPLE> unknown",
                  history=[{"type": "Bounce", "at": "2026-03-10T10:00:05.000Z", "id": "e1",
                            "detail": "smtp; 550 <jane@bücher.example>"}])

@@ -26,7 +26,7 @@ from order_email.handlers.shared.masking import (
     normalise_address,
     redact_addresses,
 )
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.views import email_view, scrub_addresses
 from tests.support import feedback_samples as s
 from tests.support.aws import REGION, Tables
@@ -115,7 +115,7 @@ def test_sender_feedback_api_and_cli_share_one_identity(tables: Tables, monkeypa
     world = World(tables, monkeypatch)
     world.process(body(order(customerEmail="Jane@Bücher.example")))
     record = world.item()
-    assert record["status"] == Status.SENT
+    assert record["status"] == EmailStatus.SENT
     assert record["recipient"] == f"Jane@{IDN}"  # the form SES sends to
     assert record["recipientMasked"] == f"j***@{IDN}"
     sender_hash = record["recipientHash"]
@@ -135,11 +135,11 @@ def test_sender_feedback_api_and_cli_share_one_identity(tables: Tables, monkeypa
 
     assert address_hash(checked_address("JANE@BÜCHER.EXAMPLE")) == sender_hash
     bounced = world.item()
-    assert bounced["status"] == Status.BOUNCED and "jane@" not in bounced["statusReason"].lower()
+    assert bounced["status"] == EmailStatus.BOUNCED and "jane@" not in bounced["statusReason"].lower()
     assert email_view(bounced)["recipient"] == f"j***@{IDN}"
 
     world.process(body(order("ORD-2", customerEmail="JANE@BÜCHER.EXAMPLE")))
-    assert world.item("ORD-2")["status"] == Status.SUPPRESSED and world.sent_count() == 1
+    assert world.item("ORD-2")["status"] == EmailStatus.SUPPRESSED and world.sent_count() == 1
 
 
 def test_the_order_model_keeps_the_ascii_form_ses_sends_to() -> None:

@@ -10,7 +10,7 @@ import pytest
 from order_email.handlers.feedback.attribution import RESET_AT, Attribution, attribute
 from order_email.handlers.feedback.events import FeedbackEvent, parse_event
 from order_email.handlers.shared import schema
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.shared.telemetry import MetricName
 from tests.support import feedback_samples as s
 from tests.support.feedback_rig import Rig, rig_fixture  # noqa: F401 - the fixture
@@ -60,7 +60,7 @@ def test_a_foreign_event_leaves_a_delivered_record_as_it_was(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Delivery")))
     before = s.read_delivery(rig.tables.deliveries)
-    assert before["status"] == Status.DELIVERED
+    assert before["status"] == EmailStatus.DELIVERED
     # another app on the same configuration set, with our orderId tag, gets a complaint
     rig.run(s.sqs_event(s.event("Complaint", "msg-foreign", "o-1", recipient="other@example.org")))
     assert s.read_delivery(rig.tables.deliveries) == before
@@ -73,29 +73,29 @@ def test_an_older_message_after_a_resend_changes_nothing(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries, message_id="msg-new")
     rig.run(s.sqs_event(s.event("Bounce", "msg-old")))
     item = s.read_delivery(rig.tables.deliveries)
-    assert item["status"] == Status.SENT and item[schema.SES_MESSAGE_ID] == "msg-new"
+    assert item["status"] == EmailStatus.SENT and item[schema.SES_MESSAGE_ID] == "msg-new"
     assert rig.metrics.count(MetricName.FOREIGN_EVENTS) == 1
 
 
 def test_a_foreign_send_event_never_writes_its_id_onto_a_live_claim(rig: Rig) -> None:
-    s.seed_delivery(rig.tables.deliveries, message_id=None, status=Status.SENDING)  # lease live until T0 + 60 s
+    s.seed_delivery(rig.tables.deliveries, message_id=None, status=EmailStatus.SENDING)  # lease live until T0 + 60 s
     rig.processor.clock = lambda: s.T0
     response = rig.run(s.sqs_event(s.event("Send", "msg-maybe-foreign")))
     assert response == {"batchItemFailures": [{"itemIdentifier": "sqs-0"}]}  # retried after the lease
     item = s.read_delivery(rig.tables.deliveries)
-    assert schema.SES_MESSAGE_ID not in item and item["status"] == Status.SENDING
+    assert schema.SES_MESSAGE_ID not in item and item["status"] == EmailStatus.SENDING
 
 
 def test_a_crashed_send_is_recovered_by_its_tag_once_the_lease_is_over(rig: Rig) -> None:
-    s.seed_delivery(rig.tables.deliveries, message_id=None, status=Status.SENDING)
+    s.seed_delivery(rig.tables.deliveries, message_id=None, status=EmailStatus.SENDING)
     rig.processor.clock = lambda: s.T0 + timedelta(seconds=61)
     assert rig.run(s.sqs_event(s.event("Send", "msg-crashed"))) == {"batchItemFailures": []}
     item = s.read_delivery(rig.tables.deliveries)
-    assert item[schema.SES_MESSAGE_ID] == "msg-crashed" and item["status"] == Status.SENT
+    assert item[schema.SES_MESSAGE_ID] == "msg-crashed" and item["status"] == EmailStatus.SENT
 
 
 def test_another_configuration_sets_event_cannot_recover_by_tag(rig: Rig) -> None:
-    s.seed_delivery(rig.tables.deliveries, message_id=None, status=Status.SENDING)
+    s.seed_delivery(rig.tables.deliveries, message_id=None, status=EmailStatus.SENDING)
     rig.processor.clock = lambda: s.T0 + timedelta(seconds=61)
     rig.run(s.sqs_event(with_configuration_set(s.event("Send", "msg-elsewhere"), "another-app")))
     assert schema.SES_MESSAGE_ID not in s.read_delivery(rig.tables.deliveries)
@@ -106,14 +106,14 @@ def test_an_event_whose_tag_names_the_wrong_record_finds_its_own_by_message_id(r
     s.seed_delivery(rig.tables.deliveries, "o-1", "msg-1")
     s.seed_delivery(rig.tables.deliveries, "o-2", "msg-2")
     rig.run(s.sqs_event(s.event("Delivery", "msg-2", "o-1")))  # tagged o-1, but it is o-2's message
-    assert s.read_delivery(rig.tables.deliveries, "o-1")["status"] == Status.SENT
-    assert s.read_delivery(rig.tables.deliveries, "o-2")["status"] == Status.DELIVERED
+    assert s.read_delivery(rig.tables.deliveries, "o-1")["status"] == EmailStatus.SENT
+    assert s.read_delivery(rig.tables.deliveries, "o-2")["status"] == EmailStatus.DELIVERED
 
 
 def test_resend_marks_the_reset_so_older_messages_stay_foreign(rig: Rig) -> None:
     from order_email.cli.resend import reset_record
 
-    s.seed_delivery(rig.tables.deliveries, status=Status.BOUNCED)
+    s.seed_delivery(rig.tables.deliveries, status=EmailStatus.BOUNCED)
     client = boto3.client("dynamodb", region_name=s.REGION)
     reset_record(client, rig.tables.deliveries, s.read_delivery(rig.tables.deliveries), by="op", now=s.T0)
     assert s.read_delivery(rig.tables.deliveries)[RESET_AT] == s.at(0)

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from order_email.handlers.feedback import outbox
-from order_email.handlers.feedback.settings import ConfigurationError, FeedbackSettings
+from order_email.handlers.feedback.settings import FeedbackSettings
 from order_email.handlers.shared import schema
+from order_email.handlers.shared.environment import ConfigurationError
 from order_email.handlers.shared.masking import address_hash
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.shared.telemetry import MetricName
 from tests.support import feedback_samples as s
 from tests.support.feedback_rig import ENV, Rig, rig_fixture  # noqa: F401 - the fixture
@@ -28,19 +29,19 @@ from tests.support.feedback_rig import ENV, Rig, rig_fixture  # noqa: F401 - the
 @pytest.mark.parametrize(
     ("event_type", "options", "status"),
     [
-        ("Delivery", {}, Status.DELIVERED),
-        ("DeliveryDelay", {}, Status.DELAYED),
-        ("Bounce", {"bounce_type": "Permanent"}, Status.BOUNCED),
-        ("Bounce", {"bounce_type": "Transient"}, Status.SOFT_BOUNCED),
-        ("Bounce", {"bounce_type": "Undetermined"}, Status.SOFT_BOUNCED),
-        ("Complaint", {}, Status.COMPLAINED),
-        ("Reject", {}, Status.REJECTED),
-        ("Rendering Failure", {}, Status.RENDERING_FAILED),
-        ("RenderingFailure", {}, Status.RENDERING_FAILED),
+        ("Delivery", {}, EmailStatus.DELIVERED),
+        ("DeliveryDelay", {}, EmailStatus.DELAYED),
+        ("Bounce", {"bounce_type": "Permanent"}, EmailStatus.BOUNCED),
+        ("Bounce", {"bounce_type": "Transient"}, EmailStatus.SOFT_BOUNCED),
+        ("Bounce", {"bounce_type": "Undetermined"}, EmailStatus.SOFT_BOUNCED),
+        ("Complaint", {}, EmailStatus.COMPLAINED),
+        ("Reject", {}, EmailStatus.REJECTED),
+        ("Rendering Failure", {}, EmailStatus.RENDERING_FAILED),
+        ("RenderingFailure", {}, EmailStatus.RENDERING_FAILED),
     ],
 )
 def test_each_event_type_sets_its_status_and_publishes_once(
-    rig: Rig, event_type: str, options: dict[str, Any], status: Status
+    rig: Rig, event_type: str, options: dict[str, Any], status: EmailStatus
 ) -> None:
     s.seed_delivery(rig.tables.deliveries)
     assert rig.run(s.sqs_event(s.event(event_type, **options))) == {"batchItemFailures": []}
@@ -82,7 +83,7 @@ def test_delivery_after_bounce_stays_bounced(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Bounce", seconds=20), s.event("Delivery", seconds=10)))
     item = s.read_delivery(rig.tables.deliveries)
-    assert item["status"] == Status.BOUNCED
+    assert item["status"] == EmailStatus.BOUNCED
     assert [e["type"] for e in item["history"]] == ["Delivery", "Bounce"]  # sorted by SES time
     assert [d["status"] for d in rig.details()] == ["BOUNCED"]
 
@@ -91,25 +92,25 @@ def test_opens_and_clicks_are_counters_not_statuses(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Open", seconds=50), s.event("Open", seconds=40), s.event("Click", seconds=45)))
     item = s.read_delivery(rig.tables.deliveries)
-    assert item["status"] == Status.SENT and item["opens"] == 2 and item["clicks"] == 1
+    assert item["status"] == EmailStatus.SENT and item["opens"] == 2 and item["clicks"] == 1
     assert (item["firstOpenedAt"], item["lastOpenedAt"]) == (s.at(40), s.at(50))
     assert rig.details() == []
 
 
 def test_send_event_records_message_id_of_a_sending_item(rig: Rig) -> None:
-    s.seed_delivery(rig.tables.deliveries, message_id=None, status=Status.SENDING)
+    s.seed_delivery(rig.tables.deliveries, message_id=None, status=EmailStatus.SENDING)
     rig.run(s.sqs_event(s.event("Send", "msg-crash")))
     item = s.read_delivery(rig.tables.deliveries)
-    assert item["sesMessageId"] == "msg-crash" and item["status"] == Status.SENT and item["sentAt"]
+    assert item["sesMessageId"] == "msg-crash" and item["status"] == EmailStatus.SENT and item["sentAt"]
     assert item["leaseExpiresAt"]  # untouched: the sender's retry sees a message id and does not re-send
     rig.run(s.sqs_event(s.event("Delivery", "msg-crash", order_id=None)))  # the GSI now finds it
-    assert s.read_delivery(rig.tables.deliveries)["status"] == Status.DELIVERED
+    assert s.read_delivery(rig.tables.deliveries)["status"] == EmailStatus.DELIVERED
 
 
 def test_untagged_event_found_through_the_message_id_index(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.notification("Delivery")))
-    assert s.read_delivery(rig.tables.deliveries)["status"] == Status.DELIVERED
+    assert s.read_delivery(rig.tables.deliveries)["status"] == EmailStatus.DELIVERED
     assert rig.calls["dynamodb.Query"] == 1
 
 
@@ -207,7 +208,7 @@ def test_transient_bounce_with_5xx_dsn_is_soft_but_counted(rig: Rig) -> None:
     s.seed_delivery(rig.tables.deliveries)
     rig.run(s.sqs_event(s.event("Bounce", bounce_type="Transient", sub_type="MailboxFull", status="5.2.2")))
     item = s.read_delivery(rig.tables.deliveries)
-    assert item["status"] == Status.SOFT_BOUNCED and item["history"][-1]["permanentDsn"] is True
+    assert item["status"] == EmailStatus.SOFT_BOUNCED and item["history"][-1]["permanentDsn"] is True
     assert rig.suppression(s.RECIPIENT) is None  # not permanently suppressed …
     counter = boto3.client("dynamodb", region_name=s.REGION).get_item(
         TableName="suppression", Key={schema.ADDRESS_HASH: {"S": schema.SOFT_BOUNCE_PREFIX + address_hash(s.RECIPIENT)}}
@@ -251,7 +252,7 @@ def test_unparseable_goes_to_the_dlq_with_its_reason_and_the_batch_goes_on(rig: 
     assert reasons == {"Unparseable", "NotSesEvent"}
     assert all(m["MessageAttributes"]["reason"]["StringValue"] for m in dead)
     assert rig.metrics.count(MetricName.INVALID_EVENTS) == 2
-    assert s.read_delivery(rig.tables.deliveries)["status"] == Status.DELIVERED
+    assert s.read_delivery(rig.tables.deliveries)["status"] == EmailStatus.DELIVERED
 
 
 def test_transient_aws_error_reports_only_that_record(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -269,7 +270,7 @@ def test_transient_aws_error_reports_only_that_record(rig: Rig, monkeypatch: pyt
     monkeypatch.setattr(rig.processor.records, "apply", flaky)
     response = rig.run(s.sqs_event(s.event("Delivery"), s.event("Delivery", "msg-2", "o-2")))
     assert response == {"batchItemFailures": [{"itemIdentifier": "sqs-1"}]}
-    assert s.read_delivery(rig.tables.deliveries)["status"] == Status.DELIVERED
+    assert s.read_delivery(rig.tables.deliveries)["status"] == EmailStatus.DELIVERED
 
 
 # --- status-change events: the outbox ------------------------------------------------------------
@@ -348,7 +349,7 @@ def test_any_order_with_duplicates_converges(rig: Rig, shuffler: random.Random, 
     for start in range(0, len(batch), 3):
         rig.run(s.sqs_event(*batch[start : start + 3]))
     item = s.read_delivery(rig.tables.deliveries, order_id)
-    assert item["status"] == Status.COMPLAINED and item["opens"] == 2 and item["clicks"] == 1
+    assert item["status"] == EmailStatus.COMPLAINED and item["opens"] == 2 and item["clicks"] == 1
     assert [e["type"] for e in item["history"]] == [  # no Send: it only confirms the sender's record
         "DeliveryDelay",
         "Delivery",

@@ -14,7 +14,7 @@ from order_email.handlers.feedback.events import FeedbackEvent, parse_event
 from order_email.handlers.feedback.suppression import tally_soft_bounces
 from order_email.handlers.feedback.transitions import incoming_status, transition
 from order_email.handlers.shared import schema
-from order_email.handlers.shared.statuses import RANK, Status
+from order_email.handlers.shared.statuses import RANK, EmailStatus
 from tests.support import feedback_samples as s
 
 NOW = s.T0 + timedelta(hours=1)
@@ -31,7 +31,7 @@ def sent_item(**extra: Any) -> dict[str, Any]:
         schema.ORDER_ID: "o-1",
         schema.KIND: schema.ORDER_CONFIRMATION,
         "status": "SENT",
-        "statusRank": RANK[Status.SENT],
+        "statusRank": RANK[EmailStatus.SENT],
         "sesMessageId": "msg-1",
     } | extra
 
@@ -46,20 +46,20 @@ def apply_all(item: dict[str, Any], events: list[FeedbackEvent], limit: int = 20
 @pytest.mark.parametrize(
     ("event_type", "options", "status"),
     [
-        ("Send", {}, Status.SENT),
-        ("DeliveryDelay", {}, Status.DELAYED),
-        ("Delivery", {}, Status.DELIVERED),
-        ("Bounce", {"bounce_type": "Transient"}, Status.SOFT_BOUNCED),
-        ("Bounce", {}, Status.BOUNCED),
-        ("Complaint", {}, Status.COMPLAINED),
-        ("Reject", {}, Status.REJECTED),
-        ("Rendering Failure", {}, Status.RENDERING_FAILED),
+        ("Send", {}, EmailStatus.SENT),
+        ("DeliveryDelay", {}, EmailStatus.DELAYED),
+        ("Delivery", {}, EmailStatus.DELIVERED),
+        ("Bounce", {"bounce_type": "Transient"}, EmailStatus.SOFT_BOUNCED),
+        ("Bounce", {}, EmailStatus.BOUNCED),
+        ("Complaint", {}, EmailStatus.COMPLAINED),
+        ("Reject", {}, EmailStatus.REJECTED),
+        ("Rendering Failure", {}, EmailStatus.RENDERING_FAILED),
         ("Open", {}, None),
         ("Click", {}, None),
         ("Subscription", {}, None),
     ],
 )
-def test_incoming_status(event_type: str, options: dict[str, Any], status: Status | None) -> None:
+def test_incoming_status(event_type: str, options: dict[str, Any], status: EmailStatus | None) -> None:
     assert incoming_status(parsed(event_type, **options)) == status
 
 
@@ -80,7 +80,7 @@ def test_status_changes_only_up_the_ranking(current: str, event_type: str, expec
     result = transition(sent_item(status=current), parsed(event_type), history_limit=20, now=NOW)
     assert (result.status_change.current.value if result.status_change else None) == expected
     if expected:
-        assert result.changes["statusRank"] == RANK[Status(expected)]
+        assert result.changes["statusRank"] == RANK[EmailStatus(expected)]
         assert result.changes[schema.STATUS_SHARD].startswith(f"{expected}#")
         assert result.changes[schema.STATUS_SORT_KEY].endswith("#o-1#order-confirmation")
 
@@ -159,9 +159,9 @@ def test_any_order_and_duplicates_converge(
     expected = max(
         (incoming_status(e) for e in chosen if incoming_status(e) and not (sent_at and e.kind.value == "Send")),
         key=lambda x: RANK[x],
-        default=Status(start),
+        default=EmailStatus(start),
     )
-    assert arrival["status"] == max(expected, Status(start), key=lambda x: RANK[x])
+    assert arrival["status"] == max(expected, EmailStatus(start), key=lambda x: RANK[x])
 
 
 # --- soft-bounce policy -------------------------------------------------------------------------------

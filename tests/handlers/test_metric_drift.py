@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
+from order_email.handlers.shared.environment import FEEDBACK, powertools
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.telemetry import MetricName
 from order_email.mockstack import StackRun, run_stack
@@ -91,9 +92,9 @@ def emitted(dev: StackRun, tables: Tables, monkeypatch: pytest.MonkeyPatch,
 
 
 def samples_env(dlq_url: str) -> dict[str, str]:
-    return {"DELIVERIES_TABLE": "deliveries", "SUPPRESSION_TABLE": "suppression", "DLQ_URL": dlq_url,
-            "CONFIGURATION_SET": "order-email-dev", "SOFT_BOUNCE_COUNT": "1", "SOFT_BOUNCE_WINDOW_DAYS": "7",
-            "HISTORY_LIMIT": "20", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    return FEEDBACK.environment(deliveries_table="deliveries", suppression_table="suppression", dlq_url=dlq_url,
+                                configuration_set="order-email-dev", soft_bounce_count=1, soft_bounce_window_days=7,
+                                powertools_log_level="WARNING", **powertools("dev"))
 
 
 def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyPatch,

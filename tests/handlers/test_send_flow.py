@@ -10,7 +10,7 @@ from email.header import decode_header, make_header
 import pytest
 
 from order_email.handlers.shared.masking import address_hash, mask_address
-from order_email.handlers.shared.statuses import RANK, Status
+from order_email.handlers.shared.statuses import RANK, EmailStatus
 from order_email.localmode.emulator import atomic_dynamodb
 from tests.support.send_helpers import (
     FROM_DOMAIN,
@@ -59,7 +59,7 @@ def test_sends_one_email_and_records_it(world: World) -> None:
 
     item = world.item()
     assert item is not None
-    assert item["status"] == Status.SENT and item["statusRank"] == RANK[Status.SENT]
+    assert item["status"] == EmailStatus.SENT and item["statusRank"] == RANK[EmailStatus.SENT]
     assert item["sesMessageId"] == world.ses.accepted[0]
     assert item["recipient"] == "jane.doe@example.com"
     assert item["deliveredTo"] == "jane.doe@example.com"
@@ -167,7 +167,7 @@ def test_concurrent_threads_race_to_one_email(world: World) -> None:
     assert len(responses) == 4
     assert sum(len(tap.accepted) for tap in taps) == 1
     item = world.item()
-    assert item is not None and item["status"] == Status.SENT and item["attempts"] == 1
+    assert item is not None and item["status"] == EmailStatus.SENT and item["attempts"] == 1
 
 
 # -- suppression --------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def test_suppressed_recipient_is_not_mailed(world: World) -> None:
     assert [request["EmailTags"][0]["Value"] for request in world.ses.requests] == ["ORD-2"]
     item = world.item()
     assert item is not None
-    assert item["status"] == Status.SUPPRESSED and item["statusRank"] == RANK[Status.SUPPRESSED]
+    assert item["status"] == EmailStatus.SUPPRESSED and item["statusRank"] == RANK[EmailStatus.SUPPRESSED]
     assert "COMPLAINT" in item["statusReason"]
     assert item["statusShard"].startswith("SUPPRESSED#2025-03-01#")
     assert "sesMessageId" not in item
@@ -227,7 +227,7 @@ def test_unprocessed_suppression_keys_are_retried(world: World) -> None:
     world.suppress("jane.doe@example.com")
     world.process(body(order()))
     assert world.sent_count() == 0
-    assert world.item()["status"] == Status.SUPPRESSED
+    assert world.item()["status"] == EmailStatus.SUPPRESSED
 
 
 # -- sandbox ------------------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_order_level_ses_refusal_marks_failed(world: World, code: str, message: 
     assert world.process(body(order())) == {"batchItemFailures": []}
     item = world.item()
     assert item is not None
-    assert item["status"] == Status.FAILED and item["statusRank"] == RANK[Status.FAILED]
+    assert item["status"] == EmailStatus.FAILED and item["statusRank"] == RANK[EmailStatus.FAILED]
     assert code in item["statusReason"]
     assert "jane.doe@example.com" not in item["statusReason"]
     assert mask_address("jane.doe@example.com") in item["statusReason"]
@@ -325,7 +325,7 @@ def _crash_after_send(world: World, monkeypatch: pytest.MonkeyPatch) -> str:
             world.process(body(order()), ids=["m"])
     assert world.sent_count() == 1
     item = world.item()
-    assert item is not None and item["status"] == Status.SENDING and "sesMessageId" not in item
+    assert item is not None and item["status"] == EmailStatus.SENDING and "sesMessageId" not in item
     return world.ses.accepted[0]
 
 
@@ -342,7 +342,7 @@ def test_crash_then_send_event_recorded_id_is_not_sent_again(world: World, monke
     assert world.process(body(order()), ids=["m"]) == {"batchItemFailures": []}
     assert world.sent_count() == 1
     item = world.item()
-    assert item is not None and item["status"] == Status.SENT and item["sesMessageId"] == message_id
+    assert item is not None and item["status"] == EmailStatus.SENT and item["sesMessageId"] == message_id
 
 
 def waits_for(world: World, verdict: str) -> int:
@@ -388,7 +388,7 @@ def test_record_never_downgrades_a_later_status(world: World, monkeypatch) -> No
             Key={"orderId": {"S": order_id}, "kind": {"S": "order-confirmation"}},
             UpdateExpression="SET #s = :s, statusRank = :r",
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":s": {"S": "DELIVERED"}, ":r": {"N": str(RANK[Status.DELIVERED])}},
+            ExpressionAttributeValues={":s": {"S": "DELIVERED"}, ":r": {"N": str(RANK[EmailStatus.DELIVERED])}},
         )
         original(order_id, message_id, now)
 
@@ -396,7 +396,7 @@ def test_record_never_downgrades_a_later_status(world: World, monkeypatch) -> No
     world.process(body(order()))
     item = world.item()
     assert item is not None
-    assert item["status"] == Status.DELIVERED
+    assert item["status"] == EmailStatus.DELIVERED
     assert item["sesMessageId"] == world.ses.accepted[0] and item["sentAt"]
 
 
@@ -458,12 +458,12 @@ def test_operator_resend_is_claimed_and_sent_once_more(world: World) -> None:
 
     world.ses.failures = [("MessageRejected", "rejected")]
     world.process(body(order()))
-    assert world.item()["status"] == Status.FAILED
+    assert world.item()["status"] == EmailStatus.FAILED
 
     reset_record(world.dynamodb, world.tables.deliveries, world.item(), by="operator", now=world.clock.now)
     world.process(body(order()))
     item = world.item()
-    assert item["status"] == Status.SENT and world.sent_count() == 1
+    assert item["status"] == EmailStatus.SENT and world.sent_count() == 1
     assert [entry["type"] for entry in item["history"]].count("ResendRequested") == 1
     world.process(body(order()))
     assert world.sent_count() == 1

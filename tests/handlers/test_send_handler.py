@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from order_email.handlers.sender.settings import ConfigurationError
+from order_email.handlers.shared.environment import ConfigurationError
 from tests.support.aws import REGION, Tables
 from tests.support.send_helpers import ENV, FROM_DOMAIN, FakeContext, body, order, sqs_event
 

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from order_email.handlers.sender.addresses import delivery_address, mailbox_header, one_line
-from order_email.handlers.sender.leases import Verdict, judge_existing
+from order_email.handlers.sender.leases import LeaseVerdict, judge_existing
 from order_email.handlers.sender.mailer import SendErrorKind, classify_send_error
 from order_email.handlers.sender.money import CURRENCIES, fits_minor_units, format_money, minor_units
 from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
 from order_email.handlers.sender.rendering import render_order_confirmation
-from order_email.handlers.sender.settings import ConfigurationError, Settings
+from order_email.handlers.sender.settings import SenderSettings
+from order_email.handlers.shared.environment import ConfigurationError
 from order_email.handlers.shared.masking import redact_addresses
 from tests.support.fuzzing import fuzz, fuzz_target
 from tests.support.send_helpers import ENV, body, order
@@ -208,23 +209,23 @@ NOW, GRACE = 1_000_000, 300
 
 
 @pytest.mark.parametrize(("item", "verdict"), [
-    (None, Verdict.CLAIMABLE),
-    ({"status": "SENT", "statusRank": 1}, Verdict.DUPLICATE),
-    ({"status": "DELIVERED", "statusRank": 4}, Verdict.DUPLICATE),
-    ({"status": "FAILED", "statusRank": 100}, Verdict.DUPLICATE),
-    ({"status": "SUPPRESSED", "statusRank": 100}, Verdict.DUPLICATE),
-    ({"status": "BOUNCED"}, Verdict.DUPLICATE),
-    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW + 10}, Verdict.BUSY),
+    (None, LeaseVerdict.CLAIMABLE),
+    ({"status": "SENT", "statusRank": 1}, LeaseVerdict.DUPLICATE),
+    ({"status": "DELIVERED", "statusRank": 4}, LeaseVerdict.DUPLICATE),
+    ({"status": "FAILED", "statusRank": 100}, LeaseVerdict.DUPLICATE),
+    ({"status": "SUPPRESSED", "statusRank": 100}, LeaseVerdict.DUPLICATE),
+    ({"status": "BOUNCED"}, LeaseVerdict.DUPLICATE),
+    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW + 10}, LeaseVerdict.BUSY),
     ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - 10, "sesMessageId": "m"},
-     Verdict.ALREADY_SENT),
+     LeaseVerdict.ALREADY_SENT),
     ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW + 10, "sesMessageId": "m"},
-     Verdict.ALREADY_SENT),
-    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - 10}, Verdict.WAIT_FOR_SEND_EVENT),
-    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - GRACE}, Verdict.WAIT_FOR_SEND_EVENT),
-    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - GRACE - 1}, Verdict.CLAIMABLE),
-    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": 0}, Verdict.CLAIMABLE),
+     LeaseVerdict.ALREADY_SENT),
+    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - 10}, LeaseVerdict.WAIT_FOR_SEND_EVENT),
+    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - GRACE}, LeaseVerdict.WAIT_FOR_SEND_EVENT),
+    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": NOW - GRACE - 1}, LeaseVerdict.CLAIMABLE),
+    ({"status": "SENDING", "statusRank": 0, "leaseExpiresAt": 0}, LeaseVerdict.CLAIMABLE),
 ])
-def test_judge_existing(item: dict[str, Any] | None, verdict: Verdict) -> None:
+def test_judge_existing(item: dict[str, Any] | None, verdict: LeaseVerdict) -> None:
     assert judge_existing(item, NOW, GRACE) is verdict
 
 
@@ -284,14 +285,14 @@ def test_every_held_refusal_says_what_to_fix() -> None:
 
 
 def test_settings_from_env() -> None:
-    parsed = Settings.from_env(ENV | {"DLQ_URL": "https://sqs/dlq", "REPLY_TO": "", "SANDBOX_MODE": "true"})
+    parsed = SenderSettings.from_env(ENV | {"DLQ_URL": "https://sqs/dlq", "REPLY_TO": "", "SANDBOX_MODE": "true"})
     assert parsed.sandbox and parsed.reply_to is None and parsed.lease_seconds == 60
 
 
 def test_settings_name_every_problem() -> None:
     broken = {name: value for name, value in ENV.items() if name not in {"DLQ_URL", "FROM_ADDRESS"}}
     with pytest.raises(ConfigurationError) as caught:
-        Settings.from_env(broken | {"LEASE_SECONDS": "soon", "SANDBOX_MODE": "yes"})
+        SenderSettings.from_env(broken | {"LEASE_SECONDS": "soon", "SANDBOX_MODE": "yes"})
     message = str(caught.value)
     for expected in ("DLQ_URL", "FROM_ADDRESS", "LEASE_SECONDS", "SANDBOX_MODE"):
         assert expected in message

@@ -10,7 +10,7 @@ import pytest
 from order_email.handlers.sender.deferrals import DEFERRALS, DEFERRED_SINCE
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.order_ids import from_tag_value
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from tests.support.send_helpers import START, World, body, failed_ids, order, sqs_event
 
 PAUSED = ("SendingPausedException", "Sending paused for this configuration set.")
@@ -36,13 +36,13 @@ def test_throttled_order_backs_off_through_the_queue_and_is_sent_once(world: Wor
     refuse_next(world, THROTTLE)
     assert world.process(body(order()), ids=["m"]) == {"batchItemFailures": []}  # acknowledged, not failed
     item = world.item()
-    assert item["status"] == Status.SENDING and item["leaseExpiresAt"] == 0 and world.sent_count() == 0
+    assert item["status"] == EmailStatus.SENDING and item["leaseExpiresAt"] == 0 and world.sent_count() == 0
     assert world.metrics.total("SendThrottled") == 1 and world.metrics.total("Deferred") == 1
     [entry] = world.deferred
     assert entry["MessageBody"] == body(order()) and 1 <= entry["DelaySeconds"] <= 900
     assert attribute(entry, DEFERRALS) == "1" and attribute(entry, "deferReason") == "TooManyRequestsException"
     assert world.again() == {"batchItemFailures": []}
-    assert world.sent_count() == 1 and world.item()["status"] == Status.SENT and world.item()["attempts"] == 2
+    assert world.sent_count() == 1 and world.item()["status"] == EmailStatus.SENT and world.item()["attempts"] == 2
 
 
 def test_sustained_throttling_never_dead_letters_and_backs_off(world: World) -> None:
@@ -58,7 +58,7 @@ def test_sustained_throttling_never_dead_letters_and_backs_off(world: World) -> 
     assert attribute(world.deferred[0], DEFERRALS) == "13"
     assert delays[0] <= 1 and max(delays) <= 60 and delays[-1] >= 30  # exponential, jittered, capped
     assert world.again() == {"batchItemFailures": []}
-    assert world.sent_count() == 1 and world.item()["status"] == Status.SENT
+    assert world.sent_count() == 1 and world.item()["status"] == EmailStatus.SENT
     assert len(world.item()["history"]) <= schema.HISTORY_LIMIT + 2  # + the last attempt's Claimed and Sent
 
 
@@ -69,7 +69,7 @@ def test_pause_holds_the_whole_batch_without_calling_ses_again(world: World) -> 
     assert len(world.ses.requests) == 1  # the rest were held untried
     for n in range(4):
         item = world.item(f"ORD-{n}")
-        assert item["status"] == Status.HELD and item["leaseExpiresAt"] == 0
+        assert item["status"] == EmailStatus.HELD and item["leaseExpiresAt"] == 0
         assert "SendingPausedException" in item["statusReason"] and "sending-enabled" in item["statusReason"]
         assert item["statusShard"].startswith("HELD#") and item["heldSince"]
     assert world.metrics.total("HeldOrders") == 4 and world.metrics.total("SendFailures") == 0
@@ -79,7 +79,7 @@ def test_pause_holds_the_whole_batch_without_calling_ses_again(world: World) -> 
     # sending resumed: every held order goes out, exactly once
     assert world.again() == {"batchItemFailures": []}
     assert world.sent_count() == 4
-    assert {world.item(f"ORD-{n}")["status"] for n in range(4)} == {Status.SENT}
+    assert {world.item(f"ORD-{n}")["status"] for n in range(4)} == {EmailStatus.SENT}
     world.process(*bodies)
     assert world.sent_count() == 4
 
@@ -88,7 +88,7 @@ def test_unverified_sender_identity_holds_the_batch(world: World) -> None:
     world.ses.failures = [UNVERIFIED_SENDER]
     world.process(body(order("A")), body(order("B")), ids=["a", "b"])
     assert len(world.ses.requests) == 1
-    assert world.item("A")["status"] == world.item("B")["status"] == Status.HELD
+    assert world.item("A")["status"] == world.item("B")["status"] == EmailStatus.HELD
     assert "publish the DKIM records" in world.item("B")["statusReason"]
 
 
@@ -96,9 +96,9 @@ def test_sandbox_refusing_one_recipient_holds_only_that_order(world: World) -> N
     world.ses.failures = [("MessageRejected", "Email address is not verified. The following identities failed the "
                                               "check in region EU-WEST-1: jane.doe@example.com")]
     world.process(body(order("A")), body(order("B", customerEmail="bob@example.com")), ids=["a", "b"])
-    assert world.item("A")["status"] == Status.HELD and "production access" in world.item("A")["statusReason"]
+    assert world.item("A")["status"] == EmailStatus.HELD and "production access" in world.item("A")["statusReason"]
     assert "jane.doe@example.com" not in world.item("A")["statusReason"]
-    assert world.item("B")["status"] == Status.SENT
+    assert world.item("B")["status"] == EmailStatus.SENT
 
 
 def test_daily_quota_holds_the_rest_of_the_batch(world: World) -> None:
@@ -106,8 +106,8 @@ def test_daily_quota_holds_the_rest_of_the_batch(world: World) -> None:
     world.ses.failures = [("TooManyRequestsException", "Daily message quota exceeded.")]
     bodies = [body(order(f"ORD-{n}")) for n in range(3)]
     assert world.process(*bodies, ids=["a", "b", "c"]) == {"batchItemFailures": []}
-    assert world.item("ORD-0")["status"] == Status.SENT  # the duplicate is acknowledged as before
-    assert {world.item(f"ORD-{n}")["status"] for n in (1, 2)} == {Status.HELD}
+    assert world.item("ORD-0")["status"] == EmailStatus.SENT  # the duplicate is acknowledged as before
+    assert {world.item(f"ORD-{n}")["status"] for n in (1, 2)} == {EmailStatus.HELD}
     assert len(world.requeued()) == 2
 
 
@@ -115,7 +115,7 @@ def test_a_duplicate_in_a_held_batch_is_acknowledged_not_held(world: World) -> N
     world.process(body(order("DONE")))
     world.ses.failures = [PAUSED]
     world.process(body(order("NEW")), body(order("DONE")), ids=["n", "d"])
-    assert world.item("DONE")["status"] == Status.SENT
+    assert world.item("DONE")["status"] == EmailStatus.SENT
     assert [entry["MessageBody"] for entry in world.requeued()] == [body(order("NEW"))]
 
 
@@ -135,7 +135,7 @@ def test_a_hold_gives_up_only_after_the_limit_then_a_redrive_sends(world: World)
     assert letters[0]["MessageAttributes"]["errorType"]["StringValue"] == "HeldTooLong"
     assert "SendingPausedException" in letters[0]["MessageAttributes"]["reason"]["StringValue"]
     assert world.metrics.total("HeldTooLong") == 1
-    assert world.item()["status"] == Status.HELD  # still claimable: a redrive sends it
+    assert world.item()["status"] == EmailStatus.HELD  # still claimable: a redrive sends it
     world.process(letters[0]["Body"])
     assert world.sent_count() == 1
 
@@ -183,4 +183,4 @@ def test_any_accepted_order_id_is_tagged_so_ses_accepts_it(world: World, order_i
     world.process(body(order(order_id)))
     tags = {tag["Name"]: tag["Value"] for tag in world.ses.requests[0]["EmailTags"]}
     assert from_tag_value(tags["orderId"]) == order_id
-    assert world.item(order_id)["status"] == Status.SENT
+    assert world.item(order_id)["status"] == EmailStatus.SENT

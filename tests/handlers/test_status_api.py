@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from order_email.handlers import delivery_status
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.app import build_resolver
 from order_email.handlers.status_api.queries import DeliveriesReader
 from tests.support.aws import REGION, Tables
@@ -31,7 +31,7 @@ def call(tables: Tables, path: str, query: dict[str, str] | None = None, *, mask
 @pytest.fixture
 def bounced_order(tables: Tables) -> Tables:
     put_delivery(
-        tables.deliveries, "ord-1001", Status.BOUNCED, NOW - timedelta(hours=1), recipient=ADDRESS,
+        tables.deliveries, "ord-1001", EmailStatus.BOUNCED, NOW - timedelta(hours=1), recipient=ADDRESS,
         deliveredTo="bounce@simulator.amazonses.com", sesMessageId="0100018e-abc",
         statusReason=f"550 5.1.1 <{ADDRESS}>: user unknown", sentAt="2026-03-10T10:59:58.000Z",
         opens=Decimal(2), firstOpenedAt="2026-03-10T11:00:10.000Z",
@@ -39,7 +39,7 @@ def bounced_order(tables: Tables) -> Tables:
                  {"type": "Bounce", "at": "2026-03-10T11:00:01.000Z", "id": "e2",
                   "detail": f"mailbox {ADDRESS} does not exist"}],
     )
-    put_delivery(tables.deliveries, "ord-1001", Status.DELIVERED, NOW - timedelta(hours=2),
+    put_delivery(tables.deliveries, "ord-1001", EmailStatus.DELIVERED, NOW - timedelta(hours=2),
                  kind="shipping-update", recipient=ADDRESS)
     return tables
 
@@ -137,7 +137,7 @@ def test_bad_listing_parameter_is_400_naming_it(tables: Tables, query: dict[str,
 
 def test_cursor_of_another_status_is_rejected(tables: Tables) -> None:
     for minute in range(3):
-        put_delivery(tables.deliveries, f"ord-{minute}", Status.BOUNCED, NOW - timedelta(minutes=minute))
+        put_delivery(tables.deliveries, f"ord-{minute}", EmailStatus.BOUNCED, NOW - timedelta(minutes=minute))
     cursor = body(call(tables, "/deliveries", {"status": "BOUNCED", "limit": "1"}))["cursor"]
     response = call(tables, "/deliveries", {"status": "DELIVERED", "cursor": cursor})
     assert response["statusCode"] == 400
@@ -145,7 +145,7 @@ def test_cursor_of_another_status_is_rejected(tables: Tables) -> None:
 
 
 def test_listing_rows_are_masked_and_come_from_the_index(tables: Tables) -> None:
-    put_delivery(tables.deliveries, "ord-7", Status.BOUNCED, NOW - timedelta(minutes=5), recipient=ADDRESS,
+    put_delivery(tables.deliveries, "ord-7", EmailStatus.BOUNCED, NOW - timedelta(minutes=5), recipient=ADDRESS,
                  statusReason=f"<{ADDRESS}> unknown", sesMessageId="m-7")
     answer = body(call(tables, "/deliveries", {"status": "bounced"}))
     assert answer["status"] == "BOUNCED"
@@ -162,7 +162,7 @@ def test_handler_entry_reads_its_environment(tables: Tables, monkeypatch: pytest
     monkeypatch.setenv("DELIVERIES_TABLE", tables.deliveries)
     monkeypatch.setenv("MASK_RECIPIENTS", "false")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "order-email-test")
-    put_delivery(tables.deliveries, "ord-55", Status.SENT, datetime.now(UTC), recipient=ADDRESS)
+    put_delivery(tables.deliveries, "ord-55", EmailStatus.SENT, datetime.now(UTC), recipient=ADDRESS)
     delivery_status.resolver.cache_clear()
     try:
         response = delivery_status.handler(url_event("/orders/ord-55"), fake_context())

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from order_email.handlers import delivery_status
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.order_ids import ORDER_ID_PATTERN
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.app import build_resolver
 from order_email.handlers.status_api.cursor import Cursor, encode_cursor
 from order_email.handlers.status_api.params import (
@@ -59,9 +59,9 @@ def seeded(tables: Tables) -> Tables:
     """A few e-mails per order over the last days, so listings paginate and orders exist (read only)."""
     for index, order_id in enumerate(ORDERS):
         for hours in (1, 30, 80):
-            put_delivery(tables.deliveries, order_id, Status.BOUNCED, NOW - timedelta(hours=hours + index),
+            put_delivery(tables.deliveries, order_id, EmailStatus.BOUNCED, NOW - timedelta(hours=hours + index),
                          kind=f"kind-{hours}")
-        put_delivery(tables.deliveries, order_id, Status.DELIVERED, NOW - timedelta(days=20, hours=index))
+        put_delivery(tables.deliveries, order_id, EmailStatus.DELIVERED, NOW - timedelta(days=20, hours=index))
     return tables
 
 
@@ -142,7 +142,7 @@ def test_a_forged_cursor_is_a_400_naming_cursor_before_any_read(cursor: str) -> 
 ])
 def test_a_cursor_inside_the_window_is_honoured(since: datetime, before: datetime) -> None:
     request = parse_listing({"cursor": _cursor(schema.iso(since), _key(before, "#10#01"))}, NOW)
-    assert (request.status, request.since, request.before) == (Status.BOUNCED, since, _key(before, "#10#01"))
+    assert (request.status, request.since, request.before) == (EmailStatus.BOUNCED, since, _key(before, "#10#01"))
 
 
 def test_a_cursor_expires_with_the_window_like_a_since_parameter() -> None:
@@ -174,7 +174,7 @@ times = st.one_of(
     st.sampled_from(OVERFLOWING),
     hostile_text,
 )
-valid_statuses = st.sampled_from([*Status, "bounced", " SENT "]).map(str)
+valid_statuses = st.sampled_from([*EmailStatus, "bounced", " SENT "]).map(str)
 statuses = st.one_of(valid_statuses, valid_statuses, valid_statuses, st.just("LOST"), hostile_text)
 order_ids = st.sampled_from(ORDERS) | st.from_regex(ORDER_ID_PATTERN, fullmatch=True)
 sort_keys = st.one_of(

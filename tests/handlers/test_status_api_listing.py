@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from order_email.handlers.shared import schema
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.app import build_resolver
 from order_email.handlers.status_api.queries import DeliveriesReader
 from tests.support.aws import REGION, Tables
@@ -52,17 +52,17 @@ def spread(tables: Tables) -> list[tuple[str, str]]:
                for _ in range(40)]
     moments += [moments[0]] * 3 + [SINCE, NOW]  # ties on one timestamp, and both bounds
     for index, moment in enumerate(moments):
-        put_delivery(tables.deliveries, f"ord-{index:03d}", Status.BOUNCED, moment)
+        put_delivery(tables.deliveries, f"ord-{index:03d}", EmailStatus.BOUNCED, moment)
         expected.append((schema.iso(moment), f"ord-{index:03d}"))
-    put_delivery(tables.deliveries, "ord-too-old", Status.BOUNCED, SINCE - timedelta(milliseconds=1))
-    put_delivery(tables.deliveries, "ord-last-month", Status.BOUNCED, NOW - timedelta(days=30))
-    put_delivery(tables.deliveries, "ord-delivered", Status.DELIVERED, NOW - timedelta(hours=1))
-    put_delivery(tables.deliveries, "ord-complaint", Status.COMPLAINED, NOW - timedelta(hours=2))
+    put_delivery(tables.deliveries, "ord-too-old", EmailStatus.BOUNCED, SINCE - timedelta(milliseconds=1))
+    put_delivery(tables.deliveries, "ord-last-month", EmailStatus.BOUNCED, NOW - timedelta(days=30))
+    put_delivery(tables.deliveries, "ord-delivered", EmailStatus.DELIVERED, NOW - timedelta(hours=1))
+    put_delivery(tables.deliveries, "ord-complaint", EmailStatus.COMPLAINED, NOW - timedelta(hours=2))
     return sorted(expected, reverse=True)
 
 
 def test_items_are_spread_over_several_days_and_shards(spread: list[tuple[str, str]]) -> None:
-    keys = [schema.status_index_keys(Status.BOUNCED, datetime.fromisoformat(at), order, "order-confirmation")
+    keys = [schema.status_index_keys(EmailStatus.BOUNCED, datetime.fromisoformat(at), order, "order-confirmation")
             for at, order in spread]
     shards = {key[schema.STATUS_SHARD] for key in keys}
     days = {shard.split("#")[1] for shard in shards}
@@ -99,15 +99,15 @@ def test_empty_status_has_no_items_and_no_cursor(tables: Tables, spread: list[tu
 
 
 def test_an_item_whose_status_changed_leaves_the_old_listing(tables: Tables) -> None:
-    put_delivery(tables.deliveries, "ord-moved", Status.DELIVERED, NOW - timedelta(hours=3))
-    put_delivery(tables.deliveries, "ord-moved", Status.BOUNCED, NOW - timedelta(hours=1))
+    put_delivery(tables.deliveries, "ord-moved", EmailStatus.DELIVERED, NOW - timedelta(hours=3))
+    put_delivery(tables.deliveries, "ord-moved", EmailStatus.BOUNCED, NOW - timedelta(hours=1))
     assert listing(tables, {"status": "DELIVERED"})["items"] == []
     assert [row["orderId"] for row in listing(tables, {"status": "BOUNCED"})["items"]] == ["ord-moved"]
 
 
 def test_exactly_limit_items_gives_no_cursor(tables: Tables) -> None:
     for index in range(5):
-        put_delivery(tables.deliveries, f"ord-{index}", Status.SENT, NOW - timedelta(hours=index * 5))
+        put_delivery(tables.deliveries, f"ord-{index}", EmailStatus.SENT, NOW - timedelta(hours=index * 5))
     answer = listing(tables, {"status": "SENT", "limit": "5"})
     assert len(answer["items"]) == 5 and answer["cursor"] is None
     answer = listing(tables, {"status": "SENT", "limit": "4"})

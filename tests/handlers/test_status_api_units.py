@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from order_email.handlers.shared.order_ids import ORDER_ID_PATTERN
 from order_email.handlers.shared.schema import iso
-from order_email.handlers.shared.statuses import Status
+from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.cursor import Cursor, CursorError, decode_cursor, encode_cursor
 from order_email.handlers.status_api.params import (
     DEFAULT_LIMIT,
@@ -22,7 +22,7 @@ from order_email.handlers.status_api.params import (
     parse_since,
 )
 from order_email.handlers.status_api.queries import days_newest_first, merge_newest_first
-from order_email.handlers.status_api.settings import Settings
+from order_email.handlers.status_api.settings import StatusApiSettings
 from order_email.handlers.status_api.views import email_view, listing_view, plain, scrub_addresses
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -30,8 +30,8 @@ moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 
 order_ids = st.from_regex(ORDER_ID_PATTERN, fullmatch=True)
 
 
-@given(st.sampled_from(list(Status)), moments, moments, order_ids)
-def test_cursor_round_trips(status: Status, since: datetime, at: datetime, order_id: str) -> None:
+@given(st.sampled_from(list(EmailStatus)), moments, moments, order_ids)
+def test_cursor_round_trips(status: EmailStatus, since: datetime, at: datetime, order_id: str) -> None:
     cursor = Cursor(status.value, iso(since), f"{iso(at)}#{order_id}#order-confirmation")
     token = encode_cursor(cursor)
     assert "=" not in token and "+" not in token and "/" not in token
@@ -75,7 +75,7 @@ def test_since_values(raw: str | None, expected: datetime) -> None:
 def test_cursor_fixes_status_and_since_of_later_pages() -> None:
     token = encode_cursor(Cursor("BOUNCED", "2026-03-09T00:00:00.000Z", "2026-03-09T05:00:00.000Z#o#k"))
     request = parse_listing({"cursor": token, "limit": "3"}, NOW)
-    assert (request.status, request.limit) == (Status.BOUNCED, 3)
+    assert (request.status, request.limit) == (EmailStatus.BOUNCED, 3)
     assert request.since == datetime(2026, 3, 9, tzinfo=UTC)
     assert request.before == "2026-03-09T05:00:00.000Z#o#k"
     with pytest.raises(BadParameter, match="another since"):
@@ -137,6 +137,6 @@ def test_views_are_json_ready_and_masked() -> None:
                                              ("false", False), ("False", False), ("0", False)])
 def test_settings(value: str | None, mask: bool) -> None:
     environ = {"DELIVERIES_TABLE": "t"} | ({"MASK_RECIPIENTS": value} if value is not None else {})
-    assert Settings.from_env(environ) == Settings("t", mask)
+    assert StatusApiSettings.from_env(environ) == StatusApiSettings("t", mask)
     with pytest.raises(RuntimeError):
-        Settings.from_env({})
+        StatusApiSettings.from_env({})

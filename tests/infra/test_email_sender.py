@@ -6,6 +6,7 @@ import json
 
 from order_email.components.email_sender import SUBSCRIPTION_FILTER, claim_lease_seconds
 from order_email.components.queues import DLQ_RETENTION_SECONDS, maximum_concurrency, visibility_timeout
+from order_email.handlers.sender.settings import SenderSettings
 from order_email.mockstack import ACCOUNT_ID, StackRun
 from tests.support.stacks import policy_of, statements
 
@@ -105,6 +106,12 @@ def test_sender_function_settings_and_environment(stack: StackRun) -> None:
     log_group = stack.named(f"{SENDER}-function-logs").inputs
     assert function["loggingConfig"]["logGroup"] == log_group["name"]
     assert log_group["retentionInDays"] == (7 if stack.stack == "dev" else 90)
+
+
+def test_sender_environment_is_what_its_handler_reads(stack: StackRun) -> None:
+    environment = stack.named(f"{SENDER}-function").inputs["environment"]["variables"]
+    settings = SenderSettings.from_env(environment)
+    assert settings.send_queue_url == stack.named(f"{SENDER}-queue").state["url"]
 
 
 def test_sender_role_is_least_privilege(stack: StackRun) -> None:

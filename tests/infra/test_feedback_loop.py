@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from order_email.components.feedback_loop import matching_event_types
+from order_email.handlers.feedback.settings import FeedbackSettings
 from order_email.mockstack import ACCOUNT_ID, StackRun
 from tests.support.stacks import policy_of, statements
 
@@ -61,3 +62,8 @@ def test_status_api_url_uses_iam_auth_and_read_only_role(stack: StackRun) -> Non
     policy = statements(policy_of(stack, "order-email-status-function-policy"))
     assert policy["ReadDeliveries"]["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
     assert stack.outputs["statusApiUrl"].startswith("https://")
+
+
+def test_feedback_environment_is_what_its_handler_reads(stack: StackRun) -> None:
+    environment = stack.named(f"{FEEDBACK}-function").inputs["environment"]["variables"]
+    assert FeedbackSettings.from_env(environment).history_limit == 20

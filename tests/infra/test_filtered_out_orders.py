@@ -10,7 +10,7 @@ import pytest
 from order_email.components.alarm_catalog import Watched, alarm_specs, filtered_out_inputs
 from order_email.components.alarms import DEFAULT_THRESHOLDS, FILTERED_OUT_METRICS, sum_expression
 from order_email.components.dashboard import FILTERED_OUT_LABELS, DashboardInputs, dashboard_body
-from order_email.components.email_sender import ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.mockstack import StackRun
 from tests.infra.test_observability_dashboard import assert_metric_row_well_formed, assert_widgets_fit_the_grid
 

@@ -177,7 +177,7 @@ def test_reputation_guard_follows_the_config(stack: tuple[StackRun, StackConfig]
         assert functions == [] and run.of_type("aws:cloudwatch/eventRule:EventRule") == []
         return
     (function,) = functions
-    assert function.inputs["handler"] == "reputation_guard.handler"
+    assert function.inputs["handler"] == "handlers.reputation_guard.handler"
     variables = function.inputs["environment"]["variables"]
     assert variables["CONFIGURATION_SET_NAME"] == CONFIG_SET
     assert set(variables["GUARDED_ALARM_NAMES"].split(",")) == {

@@ -7,7 +7,9 @@ still created under moto so nothing can reach AWS.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +18,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from order_email.handlers import reputation_guard
+from order_email.handlers.shared.environment import REPUTATION_GUARD
 
 GUARDED = "order-email-prod-ses-reputation-bounce-rate"
 
@@ -47,8 +50,11 @@ def ses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("CONFIGURATION_SET_NAME", "order-email-prod")
-    monkeypatch.setenv("GUARDED_ALARM_NAMES", f"{GUARDED},order-email-prod-ses-reputation-complaint-rate")
+    for name, value in REPUTATION_GUARD.environment(
+            configuration_set_name="order-email-prod",
+            guarded_alarm_names=[GUARDED, "order-email-prod-ses-reputation-complaint-rate"]).items():
+        monkeypatch.setenv(name, value)
+    reputation_guard._settings.cache_clear()  # a fresh cold start reads this environment
     with mock_aws():
         client = boto3.client("sesv2", region_name="eu-west-1")
         monkeypatch.setattr(reputation_guard, "_sesv2", lambda: client)
@@ -124,3 +130,17 @@ def test_guard_is_packaged_alone_so_it_may_import_only_boto3_and_the_standard_li
         if isinstance(node, ast.ImportFrom) and node.level == 0
     }
     assert modules - {"__future__", "boto3"} <= sys.stdlib_module_names
+
+
+def test_the_guards_archive_holds_every_module_its_handler_imports(tmp_path: Path) -> None:
+    """Lambda imports `handlers.reputation_guard` from the archive alone: nothing of the checkout may be needed."""
+    import subprocess
+    import sys
+
+    from order_email.components.reputation_guard import guard_code
+    from order_email.localmode.function_code import unpack
+
+    root = unpack("guard", guard_code().archive, tmp_path / "task")
+    environment = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(root), "AWS_DEFAULT_REGION": "eu-west-1"}
+    subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                    "import handlers.reputation_guard", str(root)], cwd=root, env=environment, check=True)

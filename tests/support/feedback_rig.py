@@ -16,23 +16,25 @@ from aws_lambda_powertools import Logger
 from order_email.handlers.feedback.outbox import details_from_stream
 from order_email.handlers.feedback.settings import FeedbackSettings
 from order_email.handlers.shared import schema
+from order_email.handlers.shared.environment import DLQ_URL, FEEDBACK
 from order_email.handlers.shared.masking import address_hash
 from tests.support import feedback_samples as s
 from tests.support.aws import Tables
 
 __all__ = ["ENV", "RecordingMetrics", "Rig", "rig_fixture"]
 
-ENV = {
-    "DELIVERIES_TABLE": "deliveries",
-    "SUPPRESSION_TABLE": "suppression",
-    "CONFIGURATION_SET": "order-email-dev",
-    "SOFT_BOUNCE_COUNT": "3",
-    "SOFT_BOUNCE_WINDOW_DAYS": "7",
-    "HISTORY_LIMIT": "20",
-    "POWERTOOLS_SERVICE_NAME": "order-email-test",
-    "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
+ENV = {name: value for name, value in FEEDBACK.environment(
+    deliveries_table="deliveries",
+    suppression_table="suppression",
+    dlq_url="(created by the rig)",
+    configuration_set="order-email-dev",
+    soft_bounce_count=3,
+    soft_bounce_window_days=7,
+    powertools_service_name="order-email-test",
+    powertools_metrics_namespace="OrderEmail",
+    powertools_log_level="WARNING",
+).items() if name != DLQ_URL.name}
+"""The feedback function's environment but its dead-letter queue, which `rig` creates."""
 
 
 class RecordingMetrics:

@@ -12,7 +12,7 @@ import boto3
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address
 from order_email.handlers.shared.order_ids import to_tag_value
-from order_email.handlers.shared.statuses import RANK, Status
+from order_email.handlers.shared.statuses import RANK, EmailStatus
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 RECIPIENT = "jane.doe@example.com"
@@ -263,7 +263,7 @@ def seed_delivery(
     order_id: str = "o-1",
     message_id: str | None = "msg-1",
     *,
-    status: Status = Status.SENT,
+    status: EmailStatus = EmailStatus.SENT,
     recipient: str = RECIPIENT,
     kind: str = schema.ORDER_CONFIRMATION,
 ) -> None:
@@ -286,7 +286,7 @@ def seed_delivery(
     if message_id is not None:
         item[schema.SES_MESSAGE_ID] = {"S": message_id}
         item["sentAt"] = {"S": at(0)}
-    if status is Status.SENDING:
+    if status is EmailStatus.SENDING:
         item["leaseExpiresAt"] = {"N": str(int(T0.timestamp()) + 60)}
     boto3.client("dynamodb", region_name=REGION).put_item(TableName=table, Item=item)
 

@@ -21,9 +21,10 @@ from boto3.dynamodb.types import TypeDeserializer
 from order_email.handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG, SQS_CONFIG, Clients
 from order_email.handlers.sender.pacing import SendPacer
 from order_email.handlers.sender.process import BatchSender
-from order_email.handlers.sender.settings import Settings
+from order_email.handlers.sender.settings import SenderSettings
 from order_email.handlers.shared import schema
-from order_email.handlers.shared.masking import address_hash, mask_address
+from order_email.handlers.shared.environment import SENDER
+from order_email.handlers.shared.suppression_item import SuppressionReason, suppression_item
 from tests.support.aws import REGION, Tables
 
 FROM_DOMAIN = "shop.example.com"
@@ -31,26 +32,25 @@ START = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 LEASE_SECONDS = 60
 GRACE_SECONDS = 300
 
-ENV = {
-    "DELIVERIES_TABLE": "deliveries",
-    "SUPPRESSION_TABLE": "suppression",
-    "DLQ_URL": "",  # filled in once the queue exists
-    "CONFIGURATION_SET": "order-email-test",
-    "FROM_ADDRESS": f"orders@{FROM_DOMAIN}",
-    "FROM_NAME": "Example Shop",
-    "REPLY_TO": f"help@{FROM_DOMAIN}",
-    "SANDBOX_MODE": "false",
-    "RETENTION_DAYS": "90",
-    "LEASE_SECONDS": str(LEASE_SECONDS),
-    "SEND_GRACE_SECONDS": str(GRACE_SECONDS),
-    "SEND_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/123456789012/order-email-send",  # World creates it
-    "SEND_RATE_PER_WORKER": "5",
-    "HOLD_MAX_DELAY_SECONDS": "900",
-    "HOLD_GIVE_UP_SECONDS": str(72 * 3600),
-    "POWERTOOLS_SERVICE_NAME": "order-email-test",
-    "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-}
+ENV = SENDER.environment(
+    deliveries_table="deliveries",
+    suppression_table="suppression",
+    dlq_url=f"https://sqs.{REGION}.amazonaws.com/123456789012/order-email-send-dlq",  # World creates it
+    configuration_set="order-email-test",
+    from_address=f"orders@{FROM_DOMAIN}",
+    from_name="Example Shop",
+    reply_to=f"help@{FROM_DOMAIN}",
+    sandbox=False,
+    retention_days=90,
+    lease_seconds=LEASE_SECONDS,
+    send_grace_seconds=GRACE_SECONDS,
+    send_queue_url=f"https://sqs.{REGION}.amazonaws.com/123456789012/order-email-send",  # World creates it
+    send_rate_per_worker=5,
+    hold_max_delay_seconds=900,
+    hold_give_up_seconds=72 * 3600,
+    powertools_service_name="order-email-test",
+    powertools_metrics_namespace="OrderEmail",
+)
 
 
 def order(order_id: str = "ORD-1001", **overrides: Any) -> dict[str, Any]:
@@ -214,7 +214,7 @@ class World:
         )
         tap.attach(clients.sesv2)
         clients.sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", self._capture_deferred)
-        settings = Settings.from_env(self.env)
+        settings = SenderSettings.from_env(self.env)
         pacer = SendPacer(settings.send_rate_per_worker, clock=self.clock.monotonic, sleep=self.clock.advance)
         return BatchSender.build(settings, clients, metrics=self.metrics, logger=Logger(), clock=self.clock,
                                  pacer=pacer)
@@ -239,15 +239,7 @@ class World:
         return {name: deserializer.deserialize(value) for name, value in answer["Item"].items()}
 
     def suppress(self, address: str, reason: str = "BOUNCE", expires_at: int | None = None) -> None:
-        item = {
-            schema.ADDRESS_HASH: {"S": address_hash(address)},
-            "maskedAddress": {"S": mask_address(address)},
-            "reason": {"S": reason},
-            "suppressedAt": {"S": schema.iso(self.clock.now)},
-            "source": {"S": "test"},
-        }
-        if expires_at is not None:
-            item[schema.EXPIRES_AT] = {"N": str(expires_at)}
+        item = suppression_item(address, SuppressionReason(reason), self.clock.now, "test", expires_at)
         self.dynamodb.put_item(TableName=self.tables.suppression, Item=item)
 
     def dlq_messages(self) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import boto3
 
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address
-from order_email.handlers.shared.statuses import RANK, Status
+from order_email.handlers.shared.statuses import RANK, EmailStatus
 from tests.support.aws import REGION
 
 
@@ -63,7 +63,7 @@ def body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
 
 
-def put_delivery(table: str, order_id: str, status: Status, updated_at: datetime, *,
+def put_delivery(table: str, order_id: str, status: EmailStatus, updated_at: datetime, *,
                  kind: str = schema.ORDER_CONFIRMATION, recipient: str = "jane.doe@example.com",
                  **extra: Any) -> dict[str, Any]:
     """Write one delivery item the way the handlers do, index keys included."""
