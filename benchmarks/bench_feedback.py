@@ -5,7 +5,7 @@
 Fakes answer GetItem/UpdateItem/Query/PutItem/PutEvents/SendMessage instantly, so the CPU figure
 is the handler's own work (envelopes, validation, transition, serialisation, logging off).
 Cold import compares `import handlers.ses_feedback` with a bare `import boto3` in fresh interpreters
-(DESIGN §6: at most 1.8 times).
+(docs/architecture.md §6: at most 1.8 times).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sender benchmarks (DESIGN §6): CPU per e-mail vs the floor, AWS calls per e-mail, cold import.
+"""Sender benchmarks (docs/architecture.md §6): CPU per e-mail vs the floor, AWS calls per e-mail, cold import.
 
 * CPU: batches of 10 orders through `BatchSender.process` against tiny in-process fake clients
   (no network, no moto), vs a "floor" doing only what any sender must: parse + validate, render,

@@ -1,4 +1,4 @@
-"""`make bench`: every DESIGN §6 number, measured on this machine, into results.json and RESULTS.md.
+"""`make bench`: every docs/architecture.md §6 number, measured on this machine, into results.json and RESULTS.md.
 
 What runs (about 3-5 minutes on 2 cores):
 

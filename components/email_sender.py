@@ -19,9 +19,9 @@ from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_dom
 from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
 from order_email.components.wiring import applied, applied_json
 from order_email.handlers.shared.environment import SENDER, powertools
-from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 
-SUBSCRIPTION_FILTER = {"eventType": [ORDER_EVENT_TYPE]}
+SUBSCRIPTION_FILTER = {EVENT_TYPE_ATTRIBUTE: [ORDER_EVENT_TYPE]}
 SENDER_HANDLER = "handlers.send_order_email.handler"
 LEASE_MARGIN_SECONDS = 30
 SEND_EVENT_GRACE_SECONDS = 900

@@ -1,4 +1,4 @@
-"""A topic's subscribed work queue with its DLQ: the SNS → SQS half of both paths in DESIGN §1.
+"""A topic's subscribed work queue with its DLQ: the SNS → SQS half of both paths in docs/architecture.md §1.
 
 A wiring helper the components call with `parent=self`, so both paths get the same retention,
 encryption, redrive and TLS-only policies.

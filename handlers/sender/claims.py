@@ -173,7 +173,7 @@ class ClaimStore:
 
     def claim(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
               now: datetime) -> Claim:
-        """Step 1 of DESIGN §3: SENDING + lease + attempts+1, or the verdict on the existing item."""
+        """Step 1 of docs/architecture.md §3.2: SENDING + lease + attempts+1, or the verdict on the existing item."""
         values = self._status_values(EmailStatus.SENDING, now, order_id) | self._new_item_values(
             recipient, order_timestamp, now
         )

@@ -1,4 +1,4 @@
-"""What to do with an order whose delivery item already exists: the crash-safety rules of DESIGN §3.
+"""What to do with an order whose delivery item already exists: the crash-safety rules of docs/architecture.md §3.2.
 
 Pure: given the item DynamoDB returned when our conditional claim failed, the clock and the grace
 period, say whether this is a duplicate, someone else's live claim, or a crash to wait out. The

@@ -2,7 +2,7 @@
 
 Per batch: validate every record (invalid → DLQ), drop duplicates inside the batch, read the
 suppression of all recipients in one call; then per order: claim → SendEmail → record. That is the
-call budget of DESIGN §6: two sequential round trips before SES (suppression, claim), three calls
+call budget of docs/architecture.md §6: two sequential round trips before SES (suppression, claim), three calls
 per e-mail plus one per batch.
 
 Orders that must wait — held for an account or stack refusal, throttled, SES unreachable, or out of

@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from order_email.handlers.feedback.outbox import details_from_stream
-from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.schema import ORDER_CONFIRMATION, SOFT_BOUNCE_PREFIX
 from order_email.localmode.faults import FaultPlan
@@ -146,7 +146,7 @@ def publish(system: Any, item: Input) -> None:
     elif item.order is not None:
         system.publish_order(item.order)
     else:
-        system.publish_raw(item.body, {"eventType": ORDER_EVENT_TYPE})
+        system.publish_raw(item.body, {EVENT_TYPE_ATTRIBUTE: ORDER_EVENT_TYPE})
 
 
 def run_chaos(system: Any, orders: int, reporter: Reporter | None = None, *,

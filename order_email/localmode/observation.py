@@ -13,6 +13,8 @@ from collections import Counter, deque
 from typing import Any
 
 from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.schema import EXPIRES_AT
+from order_email.handlers.shared.suppression_item import is_active
 from order_email.localmode.bus_tap import BusTap
 from order_email.localmode.capture import emf_values
 from order_email.localmode.emulator import Emulator
@@ -76,10 +78,7 @@ class SystemObservation:
         item = self.client("dynamodb").get_item(
             TableName=self._roles.suppression_table, Key={"addressHash": {"S": address_hash(address)}},
             ConsistentRead=True).get("Item")
-        if not item:
-            return False
-        expires = item.get("expiresAt", {}).get("N")
-        return expires is None or float(expires) > time.time()
+        return bool(item) and is_active(item.get(EXPIRES_AT, {}).get("N"), time.time())
 
     def delivery_items(self) -> list[dict[str, Any]]:
         """Every delivery item (a table scan, for summaries; not something the system itself does)."""

@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from order_email.cli.common import STACK_OUTPUTS_ENV
-from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
-from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.localmode.bus_tap import BusTap
 from order_email.localmode.capture import parse_emf
 from order_email.localmode.emulator import CREDENTIALS, Emulator
@@ -317,7 +316,7 @@ class LocalSystem(SystemObservation):
         order_id = str(order.get("orderId", ""))
         with self._lock:
             self.published_at.setdefault(order_id, time.time())
-        return self.publish_raw(json.dumps(order, default=str), {"eventType": ORDER_EVENT_TYPE})
+        return self.publish_raw(json.dumps(order, default=str), {EVENT_TYPE_ATTRIBUTE: ORDER_EVENT_TYPE})
 
     def publish_raw(self, body: str, attributes: Mapping[str, Any] | None = None) -> str:
         """Publish any body (a bad one, too) to the orders topic; attribute values are strings."""
@@ -339,12 +338,11 @@ class LocalSystem(SystemObservation):
 
     def suppress(self, address: str, reason: str = "MANUAL") -> None:
         """Put an address on the suppression list up front, as an operator would."""
-        from order_email.handlers.shared.masking import mask_address
-        from order_email.handlers.shared.schema import iso, utc_now
+        from order_email.handlers.shared.schema import utc_now
+        from order_email.handlers.shared.suppression_item import SuppressionReason, suppression_item
 
-        self.client("dynamodb").put_item(TableName=self._roles.suppression_table, Item={
-            "addressHash": {"S": address_hash(address)}, "maskedAddress": {"S": mask_address(address)},
-            "reason": {"S": reason}, "suppressedAt": {"S": iso(utc_now())}, "source": {"S": "localmode"}})
+        self.client("dynamodb").put_item(TableName=self._roles.suppression_table, Item=suppression_item(
+            address, SuppressionReason(reason), utc_now(), "localmode"))
 
     def in_flight(self) -> int:
         """Messages waiting or being processed in the mapped queues, plus batches being handled."""

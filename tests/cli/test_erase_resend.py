@@ -171,7 +171,7 @@ def test_resend_resets_the_record_and_republishes(runner: CliRunner, tables: Tab
 def test_resend_refusals(runner: CliRunner, tables: Tables, orders_topic: tuple[str, str], tmp_path: Path) -> None:
     topic, _ = orders_topic
     put_delivery(tables.deliveries, "ord-6", EmailStatus.DELIVERED, datetime.now(UTC))
-    put_delivery(tables.deliveries, "ord-7", EmailStatus.SENDING, datetime.now(UTC), leaseExpiresAt=int(NOW) + 300)
+    put_delivery(tables.deliveries, "ord-7", EmailStatus.SENDING, datetime.now(UTC), leaseExpiresAt=int(time.time()) + 300)
     refused = resend(runner, tables, topic, order_file(tmp_path, "ord-6"), "ord-6", "--yes")
     assert refused.exit_code == 1 and "--force" in refused.stderr
     assert item(tables, "ord-6")["status"] == "DELIVERED"
