@@ -64,3 +64,19 @@ def test_each_function_declares_each_variable_once() -> None:
     for contract in CONTRACTS:
         assert len(set(contract.names)) == len(contract.names), contract.function
         assert all(variable.doc for variable in contract.variables)
+
+
+def test_the_readme_lists_each_functions_variables_as_the_contract_declares_them() -> None:
+    import re
+
+    from order_email.handlers.shared.environment import STATUS_OUTBOX
+    from tests.support.paths import REPO
+
+    handlers = {"handlers.send_order_email.handler": SENDER, "handlers.ses_feedback.handler": FEEDBACK,
+                "handlers.delivery_status.handler": STATUS_API, "handlers.status_outbox.handler": STATUS_OUTBOX,
+                "handlers.reputation_guard.handler": REPUTATION_GUARD}
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Handler environment", 1)[1]
+    rows = re.findall(r"^\| `(handlers\.[\w.]+)` \| (.+) \|$", section.split("\n## ", 1)[0], flags=re.M)
+    listed = {handler: tuple(re.findall(r"`([A-Z_]+)`", variables)) for handler, variables in rows}
+    assert listed == {handler: contract.names for handler, contract in handlers.items()}
+    assert set(handlers.values()) == set(CONTRACTS)
