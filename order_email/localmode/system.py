@@ -163,7 +163,7 @@ class LocalSystem(SystemObservation):
                 worker = self._worker(self._compressed(spec.enrichment), 0)
                 enrich = functools.partial(self._invoke, worker)
             self._taps.setdefault(spec.bus_arn, BusTap(self.client, spec.bus_arn.rpartition("/")[2],
-                                                       sources=[spec.source]))
+                                                       sources=[spec.source], stop=self._stop))
             runner = PipeRunner(spec, self.client, enrich, self._stop)
             self._pipes.append(runner)
             runner.start()
