@@ -6,7 +6,7 @@ tests and the chaos invariants can see every `Email Status Changed` event, repea
 
 Given the system's stop event, the tap also drains in the background every DRAIN_SECONDS: the
 emulator's ReceiveMessage walks the whole queue, so a tap read only at the end of a 10,000-order run
-(about 20,000 events waiting) drained at about one event a second.
+(thousands of events waiting) drained at about one event a second.
 """
 
 from __future__ import annotations
