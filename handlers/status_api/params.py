@@ -16,6 +16,8 @@ from ..shared.statuses import EmailStatus
 from .cursor import RECIPIENT_TAG_LENGTH, Cursor, CursorError, RecipientCursor, decode_cursor, decode_recipient_cursor
 
 _LIMIT = re.compile(r"[0-9]{1,4}")
+_DURATION = re.compile(r"([0-9]{1,5})([mhd])")
+_DURATION_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -108,6 +110,14 @@ def _check_window(since: datetime, now: datetime, parameter: str, subject: str) 
     if since < now - MAX_WINDOW:
         raise BadParameter(parameter, f"{subject} may reach back at most {MAX_WINDOW.days} days")
     return since
+
+
+def parse_duration(value: str | None, parameter: str = "since") -> timedelta:
+    """`30m`, `2h`, `7d`: how far back a listing reaches, as the CLI takes it (the API takes a time)."""
+    match = _DURATION.fullmatch((value or "").strip().lower())
+    if match is None:
+        raise BadParameter(parameter, f"{parameter} must be a duration: minutes, hours or days, like 30m, 2h or 7d")
+    return int(match[1]) * _DURATION_UNITS[match[2]]
 
 
 def parse_since(value: str | None, now: datetime) -> datetime:
