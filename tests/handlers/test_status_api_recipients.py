@@ -10,7 +10,14 @@ import pytest
 
 from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.app import build_resolver
-from order_email.handlers.status_api.cursor import RecipientCursor, encode_recipient_cursor
+from order_email.handlers.status_api.cursor import (
+    CursorError,
+    RecipientCursor,
+    decode_cursor,
+    decode_recipient_cursor,
+    encode_recipient_cursor,
+)
+from order_email.handlers.status_api.params import BadParameter, parse_duration
 from order_email.handlers.status_api.queries import DeliveriesReader
 from tests.support.aws import REGION, Tables
 from tests.support.status_api_support import body, fake_context, put_delivery, url_event
@@ -104,3 +111,24 @@ def test_an_erased_record_leaves_the_index(tables: Tables, jane: list[str]) -> N
         UpdateExpression="REMOVE recipient, recipientHash")
     _, answer = ask(tables, {"address": JANE})
     assert [row["orderId"] for row in answer["emails"]] == jane[1:]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("30m", timedelta(minutes=30)), ("2h", timedelta(hours=2)), ("7d", timedelta(days=7)), (" 2H ", timedelta(hours=2)),
+    ("0m", timedelta(0))])
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "2", "h", "2w", "1.5h", "-2h", "2h30m", "999999d", None])
+def test_bad_durations_name_the_parameter(text: str | None) -> None:
+    with pytest.raises(BadParameter) as raised:
+        parse_duration(text, "since")
+    assert raised.value.parameter == "since"
+
+
+def test_recipient_cursor_round_trips() -> None:
+    cursor = RecipientCursor("0123456789abcdef", "A/1001#x", "order-confirmation", "2026-03-10T12:00:00.000Z")
+    assert decode_recipient_cursor(encode_recipient_cursor(cursor)) == cursor
+    with pytest.raises(CursorError):
+        decode_cursor(encode_recipient_cursor(cursor))  # one listing's cursor is not the other's
