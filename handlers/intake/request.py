@@ -4,7 +4,7 @@ Lambda builds the event (payload format 2.0, the API Gateway HTTP API schema): h
 lower-cased, and a body whose content type Lambda does not treat as text arrives base64-encoded with
 `isBase64Encoded: true` (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html). A body
 over Lambda's synchronous invocation payload limit (6 MB, https://docs.aws.amazon.com/lambda/latest/dg/
-gettingstarted-limits.html) never reaches the function: Lambda answers 413 itself.
+gettingstarted-limits.html) never reaches the function: Lambda refuses it itself.
 """
 
 from __future__ import annotations
