@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from order_email.handlers import order_intake
 from order_email.handlers.intake.app import take_order
@@ -22,12 +24,14 @@ from order_email.handlers.intake.orders_topic import (
     SNS_MESSAGE_LIMIT_BYTES,
     OrdersTopic,
     message_size,
+    uncarried_character,
 )
-from order_email.handlers.sender.order import Order, parse_order
+from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
 from order_email.handlers.shared.environment import ORDER_INTAKE, ConfigurationError, powertools
 from order_email.localmode.function_url import function_url_event
 from order_email.localmode.provisioned import FunctionSpec
 from tests.support.aws import REGION
+from tests.support.fuzzing import fuzz, fuzz_target
 from tests.support.local_system import order
 from tests.support.status_api_support import fake_context
 
@@ -210,3 +214,48 @@ def test_the_entry_point_without_its_topic_fails_loudly(monkeypatch: pytest.Monk
     order_intake.orders_topic.cache_clear()
     with pytest.raises(ConfigurationError, match="ORDERS_TOPIC_ARN is not set"):
         order_intake.orders_topic()
+
+
+class Recorder:
+    """An orders topic that keeps what it is given (the fuzz target makes no AWS call)."""
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    def publish(self, body: str) -> str:
+        self.published.append(body)
+        return "m"
+
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 20_000), st.text(max_size=12),
+                    st.sampled_from(["EUR", "JPY", "KWD", "9.999", "1.5", "0", "2026-01-01T10:00:00Z",
+                                     "jane@example.com", "A-1", " A ", "\uffff"]),
+                    st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.text(max_size=4), st.text(max_size=4),
+                                                                             max_size=2))
+_changes = st.dictionaries(st.sampled_from(["orderId", "customerEmail", "customerName", "items", "total", "currency",
+                                            "timestamp", "metadata", "extra", "items.0.quantity",
+                                            "items.0.unitPrice", "items.0.name", "items.0.sku"]),
+                           _values, max_size=3)
+
+
+@fuzz_target
+@fuzz(300)
+@given(changes=_changes, drop=st.sets(st.sampled_from(["orderId", "items", "total", "metadata"]), max_size=2))
+def test_a_202_is_exactly_an_order_the_sender_accepts(changes: dict[str, Any], drop: set[str]) -> None:
+    document = order("A-1", "jane@example.com")
+    item = dict(document["items"][0], **{key.rsplit(".", 1)[1]: value for key, value in changes.items()
+                                         if key.startswith("items.0.")})
+    document |= {"items": [item]} | {key: value for key, value in changes.items() if not key.startswith("items.0.")}
+    for key in drop:
+        document.pop(key, None)
+    body = json.dumps(document)
+    topic = Recorder()
+    code = take_order(post(body), topic)["statusCode"]  # type: ignore[arg-type]
+    try:
+        parse_order(body)
+        accepted = True
+    except InvalidOrder:
+        accepted = False
+    carried = uncarried_character(body) is None
+    assert code == (202 if accepted and carried else 400)
+    assert topic.published == ([body] if code == 202 else [])
