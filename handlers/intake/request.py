@@ -50,8 +50,9 @@ def _body_text(event: Mapping[str, Any]) -> str:
 
 def order_post(event: Mapping[str, Any]) -> OrderPost:
     """The request's body when it is a `POST /orders` of JSON; otherwise the `Refusal` HTTP prescribes:
-    404 for another path, 405 (with `Allow`) for another method, 415 for another media type
-    (RFC 9110 §15.5.5, §15.5.16), 400 for a body that is not UTF-8 (JSON's only encoding, RFC 8259 §8.1)."""
+    404 for another path, 405 with `Allow` for another method, 415 for another media type (RFC 9110
+    §15.5.5, §15.5.6, §15.5.16; `Accept-Post` is the W3C LDP header naming what a POST takes), 400 for
+    a body that is not UTF-8 (JSON's only encoding between systems, RFC 8259 §8.1)."""
     path = event.get("rawPath") or "/"
     method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
     if path.rstrip("/") != ROUTE:
