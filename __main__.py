@@ -8,6 +8,7 @@ from order_email.components import (
     EncryptionKey,
     FeedbackLoop,
     Observability,
+    OrderIntake,
     StatusApi,
     load_stack_config,
     thresholds_from_settings,
@@ -110,6 +111,24 @@ status_api = StatusApi(
     },
 )
 
+order_intake = OrderIntake(
+    "order-email-intake",
+    {
+        "name_prefix": prefix,
+        "environment": config.environment,
+        "orders_topic_arn": sender.orders_topic_arn,
+        "topic_kms_key_arn": data_key_arn,
+        "log_retention_days": config.log_retention_days,
+        "memory_mb": config.lambda_.memory_mb,
+        "timeout_seconds": config.lambda_.intake_timeout_seconds,
+        "code": sender.code.archive,
+        "layers": sender.code.layers,
+        "kms_key_arn": data_key_arn,
+        "submitter_principals": config.order_submitters,
+        "tags": tags,
+    },
+)
+
 observability = Observability(
     "order-email-observability",
     {
@@ -119,6 +138,7 @@ observability = Observability(
             "sender": sender.function_name,
             "feedback": feedback.function_name,
             "status": status_api.function_name,
+            "intake": order_intake.function_name,
             "outbox": feedback.outbox_function_name,
         },
         "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name},
@@ -129,6 +149,7 @@ observability = Observability(
             "sender": sender.log_group_name,
             "feedback": feedback.log_group_name,
             "status": status_api.log_group_name,
+            "intake": order_intake.log_group_name,
             "outbox": feedback.outbox_log_group_name,
         },
         "kms_key_arn": key.key_arn,
@@ -151,6 +172,8 @@ pulumi.export("dnsRecords", sender.dns_records)
 pulumi.export("statusBusName", feedback.event_bus_name)
 pulumi.export("statusApiUrl", status_api.url)
 pulumi.export("statusApiFunctionArn", status_api.function_arn)
+pulumi.export("orderIntakeUrl", order_intake.url)
+pulumi.export("orderIntakeFunctionArn", order_intake.function_arn)
 pulumi.export("deliveriesTableName", store.deliveries_table_name)
 pulumi.export("suppressionTableName", store.suppression_table_name)
 pulumi.export("kmsKeyArn", key.key_arn)

@@ -13,6 +13,8 @@ from order_email.components.feedback_loop import FeedbackLoop as FeedbackLoop
 from order_email.components.feedback_loop import FeedbackLoopArgs as FeedbackLoopArgs
 from order_email.components.observability import Observability as Observability
 from order_email.components.observability import ObservabilityArgs as ObservabilityArgs
+from order_email.components.order_intake import OrderIntake as OrderIntake
+from order_email.components.order_intake import OrderIntakeArgs as OrderIntakeArgs
 from order_email.components.status_api import StatusApi as StatusApi
 from order_email.components.status_api import StatusApiArgs as StatusApiArgs
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from order_email.handlers.intake.orders_topic import MIN_TIMEOUT_SECONDS as INTAKE_MIN_TIMEOUT_SECONDS
+
 PROJECT = "order-email"
 """Pulumi project name; every key of ours is `order-email:<key>`."""
 
@@ -79,12 +81,13 @@ class _Section(BaseModel):
 
 
 class LambdaSettings(_Section):
-    """Memory and timeouts of the three functions."""
+    """Memory of every function; timeouts of the sender, feedback, status API and order intake."""
 
     memory_mb: int = Field(256, alias="memoryMb", ge=128, le=10240)
     sender_timeout_seconds: int = Field(30, alias="senderTimeoutSeconds", ge=3, le=900)
     feedback_timeout_seconds: int = Field(30, alias="feedbackTimeoutSeconds", ge=3, le=900)
     status_timeout_seconds: int = Field(10, alias="statusTimeoutSeconds", ge=3, le=60)
+    intake_timeout_seconds: int = Field(10, alias="intakeTimeoutSeconds", ge=INTAKE_MIN_TIMEOUT_SECONDS, le=60)
 
 
 class AlarmSettings(_Section):
@@ -133,6 +136,7 @@ class StackConfig(_Section):
     track_opens_and_clicks: bool = Field(False, alias="trackOpensAndClicks")
     publisher_principals: list[Principal] = Field(default_factory=list, alias="publisherPrincipals")
     status_readers: list[Principal] = Field(default_factory=list, alias="statusReaders")
+    order_submitters: list[Principal] = Field(default_factory=list, alias="orderSubmitters")
     route53_zone_id: str | None = Field(None, alias="route53ZoneId", pattern=_ZONE_ID.pattern)
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
 

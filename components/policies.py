@@ -265,6 +265,17 @@ def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_
     )
 
 
+def order_intake_policy(*, orders_topic_arn: str, log_group_arn: str, topic_kms_key_arn: str | None) -> Document:
+    """The order intake publishes to the one orders topic; with a customer-managed topic key it needs
+    `kms:GenerateDataKey` and `kms:Decrypt` on that key (SNS encrypts with a data key the publisher
+    generates: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)."""
+    return _document(
+        {"Sid": "PublishOrders", "Effect": "Allow", "Action": "sns:Publish", "Resource": orders_topic_arn},
+        *_key_use(topic_kms_key_arn),
+        _logs(log_group_arn),
+    )
+
+
 def alarm_topic_policy(topic_arn: str, account_id: str, region: str, *, partition: str) -> Document:
     """Only this account's CloudWatch alarms may publish; nothing may use the topic without TLS."""
     return service_publish_policy(

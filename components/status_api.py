@@ -21,9 +21,10 @@ from order_email.handlers.shared.environment import STATUS_API, powertools
 STATUS_HANDLER = "handlers.delivery_status.handler"
 
 
-def reader_grants(principals: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+def reader_grants(principals: Sequence[str], label: str = "reader") -> list[tuple[str, dict[str, Any]]]:
     """Per reader, the two function-policy statements an `AWS_IAM` function URL needs, keyed by a name
-    suffix that is stable per principal and holds no ARN (a short hash).
+    suffix that is stable per principal and holds no ARN (`<label>-<short hash>`; the order intake
+    labels its callers `submitter`).
 
     `function_url_auth_type` makes the first apply only to URL calls with this auth type; the second is
     `lambda:InvokeFunction` limited to calls through the URL (`invoked_via_function_url`, the
@@ -32,7 +33,7 @@ def reader_grants(principals: Sequence[str]) -> list[tuple[str, dict[str, Any]]]
     """
     grants: list[tuple[str, dict[str, Any]]] = []
     for principal in dict.fromkeys(principals):
-        suffix = f"reader-{hashlib.sha256(principal.encode()).hexdigest()[:10]}"
+        suffix = f"{label}-{hashlib.sha256(principal.encode()).hexdigest()[:10]}"
         grants.append((f"{suffix}-url", {"action": "lambda:InvokeFunctionUrl", "principal": principal,
                                          "function_url_auth_type": "AWS_IAM"}))
         grants.append((f"{suffix}-invoke", {"action": "lambda:InvokeFunction", "principal": principal,

@@ -1,6 +1,6 @@
 """order-email: transactional order e-mail on AWS SES — Pulumi components, Lambda handlers, an operator CLI.
 
-    from order_email import DeliveryStore, EmailSender, FeedbackLoop, Observability, StatusApi
+    from order_email import DeliveryStore, EmailSender, FeedbackLoop, Observability, OrderIntake, StatusApi
 
 The components are imported on first use (PEP 562), so `import order_email.handlers…` or the CLI's
 `--version` loads neither Pulumi nor pulumi-aws.
@@ -15,7 +15,8 @@ __version__ = "0.2.0"
 
 COMPONENT_API = (
     "DeliveryStore", "DeliveryStoreArgs", "EmailSender", "EmailSenderArgs", "EncryptionKey", "EncryptionKeyArgs",
-    "FeedbackLoop", "FeedbackLoopArgs", "Observability", "ObservabilityArgs", "StatusApi", "StatusApiArgs",
+    "FeedbackLoop", "FeedbackLoopArgs", "Observability", "ObservabilityArgs", "OrderIntake", "OrderIntakeArgs",
+    "StatusApi", "StatusApiArgs",
 )
 """Every public component and its args type: the one list `order_email.components` exports and
 `components.package.COMPONENTS` (the classes the schema is built from) is taken from."""

@@ -93,6 +93,19 @@ Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string), AfterValidato
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
+class AmountsTooPrecise(ValueError):
+    """Every amount with more decimal places than the order's currency has, by location.
+
+    One model-level error (the check needs the currency and every amount); pydantic keeps this
+    exception in the error's `ctx["error"]`, so the order intake can name each field on its own."""
+
+    def __init__(self, locations: tuple[str, ...], currency: str):
+        verb = "has" if len(locations) == 1 else "have"
+        super().__init__(f"{', '.join(locations)} {verb} more decimal places than {currency} allows")
+        self.locations = locations
+        self.currency = currency
+
+
 class Item(BaseModel):
     """One order line. Unknown fields are rejected, like on `Order`."""
 
@@ -131,9 +144,9 @@ class Order(BaseModel):
         amounts = [("total", self.total)] + [
             (f"items.{index}.unitPrice", item.unitPrice) for index, item in enumerate(self.items)
         ]
-        for where, amount in amounts:
-            if not fits_minor_units(amount, self.currency):
-                raise ValueError(f"{where} has more decimal places than {self.currency} allows")
+        misfits = tuple(where for where, amount in amounts if not fits_minor_units(amount, self.currency))
+        if misfits:
+            raise AmountsTooPrecise(misfits, self.currency)
         return self
 
 

@@ -238,6 +238,15 @@ STATUS_API = Contract("status API", (
 ))
 """`StatusApi`'s function (`handlers.delivery_status`)."""
 
+ORDERS_TOPIC_ARN = Variable("ORDERS_TOPIC_ARN", "The orders topic accepted orders are published to.")
+"""Only the order intake is told it: local mode recognises that function by it."""
+
+ORDER_INTAKE = Contract("order intake", (
+    ORDERS_TOPIC_ARN,
+    *_powertools_variables(required=False),
+))
+"""`OrderIntake`'s function (`handlers.order_intake`): validates a posted order and publishes it."""
+
 STATUS_OUTBOX = Contract("status outbox", _powertools_variables(required=False))
 """The deliveries-stream pipe's enrichment (`handlers.status_outbox`): makes no AWS call."""
 
@@ -248,4 +257,4 @@ REPUTATION_GUARD = Contract("reputation guard", (
 ))
 """The reputation guard (`handlers.reputation_guard`): boto3 and the standard library only."""
 
-CONTRACTS = (SENDER, FEEDBACK, STATUS_API, STATUS_OUTBOX, REPUTATION_GUARD)
+CONTRACTS = (SENDER, FEEDBACK, STATUS_API, ORDER_INTAKE, STATUS_OUTBOX, REPUTATION_GUARD)

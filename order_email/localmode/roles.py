@@ -3,7 +3,8 @@
 A consumer program composes the components under its own names and exports what it likes, so local
 mode finds the parts the way the handlers do: through the environment contract the components set.
 The sender is the function told its own queue (`SEND_QUEUE_URL`), the feedback processor the one
-told the soft-bounce policy (`SOFT_BOUNCE_COUNT`) (names from `handlers.shared.environment`); their
+told the soft-bounce policy (`SOFT_BOUNCE_COUNT`), the order intake the URL function told the orders
+topic (`ORDERS_TOPIC_ARN`) (names from `handlers.shared.environment`); their
 variables name the tables and dead-letter queues, and the orders topic is the one subscribed to the
 sender's queue.
 """
@@ -16,6 +17,7 @@ from order_email.handlers.shared.environment import (
     CONFIGURATION_SET,
     DELIVERIES_TABLE,
     DLQ_URL,
+    ORDERS_TOPIC_ARN,
     SEND_QUEUE_URL,
     SOFT_BOUNCE_COUNT,
     SUPPRESSION_TABLE,
@@ -24,6 +26,7 @@ from order_email.localmode.provision import FunctionSpec, Provisioned, Provision
 
 SENDER_MARK = SEND_QUEUE_URL.name
 FEEDBACK_MARK = SOFT_BOUNCE_COUNT.name
+INTAKE_MARK = ORDERS_TOPIC_ARN.name
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,14 @@ def roles_of(resources: Provisioned) -> Roles:
         feedback_dead_letter_url=feedback.environment.get(DLQ_URL.name, "") if feedback else "",
         sender_function=sender.logical_name,
     )
+
+
+def url_parts(resources: Provisioned) -> tuple[FunctionSpec | None, FunctionSpec | None]:
+    """(status API, order intake) among the functions behind a function URL: the intake is the one told
+    the orders topic (`INTAKE_MARK`), the status API the other; None for a part the program lacks."""
+    intake = [spec for spec in resources.url_functions if INTAKE_MARK in spec.environment]
+    others = [spec for spec in resources.url_functions if INTAKE_MARK not in spec.environment]
+    return (others[0] if others else None), (intake[0] if intake else None)
 
 
 def _marked(resources: Provisioned, variable: str) -> FunctionSpec | None:

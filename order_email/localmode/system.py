@@ -46,7 +46,7 @@ from order_email.localmode.function_url import function_url_event
 from order_email.localmode.observation import SystemObservation
 from order_email.localmode.pipes import PipeRunner, pipe_specs
 from order_email.localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
-from order_email.localmode.roles import Roles, roles_of
+from order_email.localmode.roles import Roles, roles_of, url_parts
 from order_email.localmode.ses_controls import SesControls
 from order_email.localmode.ses_feed import AcceptedFeed
 from order_email.localmode.ses_simulator import SesSimulator, SimulatorOptions, event_message_id
@@ -103,6 +103,10 @@ class LocalSystem(SystemObservation):
         self._workers: list[FunctionWorker] = []
         self._pollers: list[QueuePoller] = []
         self._status_worker: FunctionWorker | None = None
+        self._intake: FunctionSpec | None = None
+        self._intake_worker: FunctionWorker | None = None
+        """Started by the first `order_api` call: a run that posts no order pays for no extra process."""
+        self._intake_lock = threading.Lock()
         self._simulator: SesSimulator | None = None
         self._feed: AcceptedFeed | None = None
         self._pipes: list[PipeRunner] = []
@@ -144,8 +148,9 @@ class LocalSystem(SystemObservation):
             for mapping in self.resources.mappings:
                 if mapping.enabled:
                     self._start_mapping(mapping)
-            if self.resources.url_functions:
-                self._status_worker = self._worker(self.resources.url_functions[0], 0)
+            status, self._intake = url_parts(self.resources)
+            if status is not None:
+                self._status_worker = self._worker(status, 0)
             self._start_pipes(self.resources)
             for poller in self._pollers:
                 poller.start()
@@ -385,7 +390,30 @@ class LocalSystem(SystemObservation):
         """Invoke the status function as its function URL would; (status code, parsed JSON body)."""
         if self._status_worker is None:
             raise RuntimeError("the graph declares no function URL")
-        answer = self._invoke(self._status_worker, function_url_event("GET", path, query, self._status_worker.spec))
+        return self._url_answer(self._invoke(self._status_worker,
+                                             function_url_event("GET", path, query, self._status_worker.spec)))
+
+    def order_api(self, body: str) -> tuple[int, Any]:
+        """POST `body` (JSON text) to the order intake as its function URL would; (status code, parsed JSON).
+
+        The event is the one Lambda builds for `POST /orders` with `Content-Type: application/json`;
+        a 202 means the order is on the orders topic (`run_until_idle` then lets it be sent)."""
+        if self._intake is None:
+            raise RuntimeError("the graph declares no order intake (no function URL function sets ORDERS_TOPIC_ARN)")
+        with self._intake_lock:
+            if self._intake_worker is None:
+                self._intake_worker = self._worker(self._intake, 0)
+            worker = self._intake_worker
+        code, answer = self._url_answer(self._invoke(worker, function_url_event(
+            "POST", "/orders", None, worker.spec, body=body)))
+        if code == 202:
+            with self._lock:
+                self.published_at.setdefault(str(answer["orderId"]), time.time())
+        return code, answer
+
+    @staticmethod
+    def _url_answer(answer: Any) -> tuple[int, Any]:
+        """A function URL response as the caller reads it: (status code, parsed JSON body)."""
         answer = answer or {}
         body = answer.get("body")
         return int(answer.get("statusCode", 200)), json.loads(body) if isinstance(body, str) and body else body

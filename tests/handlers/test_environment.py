@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from order_email.handlers.feedback.settings import FeedbackSettings
+from order_email.handlers.intake.settings import IntakeSettings
 from order_email.handlers.reputation_guard import GuardSettings
 from order_email.handlers.sender.settings import SenderSettings
 from order_email.handlers.shared.environment import (
     CONTRACTS,
     FEEDBACK,
+    ORDER_INTAKE,
     REPUTATION_GUARD,
     SENDER,
     STATUS_API,
@@ -28,6 +30,8 @@ def test_what_the_writer_writes_the_reader_reads() -> None:
     assert feedback.history_limit == 20 and feedback.soft_bounce_count == 3
     api = StatusApiSettings.from_env(STATUS_API.environment(deliveries_table="t", **powertools("dev")))
     assert api == StatusApiSettings("t", True)
+    intake = IntakeSettings.from_env(ORDER_INTAKE.environment(orders_topic_arn="arn:topic", **powertools("dev")))
+    assert intake == IntakeSettings("arn:topic")
     guard = GuardSettings.from_env(REPUTATION_GUARD.environment(configuration_set_name="cs",
                                                                 guarded_alarm_names=["a", "b"]))
     assert guard == GuardSettings("cs", ("a", "b"))
@@ -73,7 +77,8 @@ def test_the_readme_lists_each_functions_variables_as_the_contract_declares_them
     from tests.support.paths import REPO
 
     handlers = {"handlers.send_order_email.handler": SENDER, "handlers.ses_feedback.handler": FEEDBACK,
-                "handlers.delivery_status.handler": STATUS_API, "handlers.status_outbox.handler": STATUS_OUTBOX,
+                "handlers.delivery_status.handler": STATUS_API, "handlers.order_intake.handler": ORDER_INTAKE,
+                "handlers.status_outbox.handler": STATUS_OUTBOX,
                 "handlers.reputation_guard.handler": REPUTATION_GUARD}
     section = (REPO / "README.md").read_text(encoding="utf-8").split("## Handler environment", 1)[1]
     rows = re.findall(r"^\| `(handlers\.[\w.]+)` \| (.+) \|$", section.split("\n## ", 1)[0], flags=re.M)

@@ -25,6 +25,9 @@ STACKS = ("dev", "prod")
 KNOWN_ADVISORIES = {
     # No reserved concurrency on the status API (function URL): see the report / README.
     ("lambda-concurrent-execution-limits-required", "order-email-status-function"),
+    # Nor on the order intake (function URL), for the same reason: reserving concurrency fails on an account
+    # whose quota leaves no room (new accounts), and its callers are only the signed, granted submitters.
+    ("lambda-concurrent-execution-limits-required", "order-email-intake-function"),
     # The reputation guard (prod only, EventBridge-invoked) has neither a DLQ nor reserved concurrency.
     ("lambda-concurrent-execution-limits-required", "order-email-observability-guard"),
     ("lambda-dead-letter-queue-required", "order-email-observability-guard"),
