@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..shared.schema import iso, utc_now
 from .cursor import Cursor, encode_cursor
+from .operations import OperationsReaders, register_operations
 from .params import BadParameter, check_order_id, parse_listing
 from .queries import DeliveriesReader
 from .views import email_view, listing_view
@@ -29,10 +30,14 @@ def _json(status_code: int, body: dict[str, Any]) -> Response:
 
 
 def build_resolver(
-    reader: DeliveriesReader, *, mask_recipients: bool = True, clock: Callable[[], datetime] = utc_now
+    reader: DeliveriesReader, *, mask_recipients: bool = True, clock: Callable[[], datetime] = utc_now,
+    operations: OperationsReaders | None = None,
 ) -> LambdaFunctionUrlResolver:
-    """The resolver with its routes bound to one reader (created once per cold start)."""
+    """The resolver with its routes bound to one reader (created once per cold start); `operations`
+    adds `/suppressions` and `/overview`."""
     app = LambdaFunctionUrlResolver()
+    if operations is not None:
+        register_operations(app, operations, clock, _json)
 
     @app.get("/health")
     def health() -> dict[str, str]:

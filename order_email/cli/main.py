@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from order_email import __version__
-from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, schema_cmd, status_cmd, suppression
+from order_email.cli import (
+    console_cmd,
+    dlq,
+    erase,
+    infra,
+    local_cmd,
+    policy_cmd,
+    resend,
+    schema_cmd,
+    status_cmd,
+    suppression,
+)
 from order_email.cli.doctor import doctor
 
 app = typer.Typer(
@@ -45,6 +56,7 @@ app.command("policy")(policy_cmd.policy)
 app.command("local")(local_cmd.local)
 app.command("schema")(schema_cmd.schema)
 app.command("doctor")(doctor)
+app.command("console")(console_cmd.console)
 
 if __name__ == "__main__":
     app()
