@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypedDict, Unpack
 
+from order_email.handlers.shared import schema
+
 Document = dict[str, Any]
 
 
@@ -250,8 +252,8 @@ def logs_only_policy(log_group_arn: str) -> Document:
 def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None,
                       suppression_table_arn: str | None = None,
                       dead_letter_queue_arns: Sequence[str] = ()) -> Document:
-    """The status API only reads: the order's items and the recent-by-status index; the suppression
-    list (a Scan: the table has no index to list by) and the dead-letter queues' counts when given."""
+    """The status API only reads: the order's items, the recent-by-status and by-recipient indexes; the
+    suppression list (a Scan: the table has no index to list by) and the dead-letter queues' counts when given."""
     optional: list[Document] = []
     if suppression_table_arn:
         optional.append({"Sid": "ReadSuppressionList", "Effect": "Allow", "Action": ["dynamodb:Scan", "dynamodb:Query"],
@@ -264,7 +266,8 @@ def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_
             "Sid": "ReadDeliveries",
             "Effect": "Allow",
             "Action": ["dynamodb:GetItem", "dynamodb:Query"],
-            "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/recentByStatus"],
+            "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/{schema.STATUS_INDEX}",
+                         f"{deliveries_table_arn}/index/{schema.RECIPIENT_INDEX}"],
         },
         *optional,
         *[dict(statement, Action="kms:Decrypt") for statement in _key_use(kms_key_arn)],

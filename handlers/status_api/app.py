@@ -18,9 +18,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..shared.schema import iso, utc_now
 from .cursor import Cursor, encode_cursor
 from .operations import OperationsReaders, register_operations
-from .params import BadParameter, check_order_id, parse_listing
+from .params import BadParameter, check_order_id, parse_listing, parse_recipients
 from .queries import DeliveriesReader
-from .views import email_view, listing_view
+from .views import email_view, listing_view, recipient_answer
 
 logger = Logger(child=True)
 
@@ -66,6 +66,12 @@ def build_resolver(
         if page.more and page.last_key:
             body["cursor"] = encode_cursor(Cursor(request.status.value, iso(request.since), page.last_key))
         return _json(200, body)
+
+    @app.get("/recipients")
+    def recipients() -> Response:
+        request = parse_recipients(app.current_event.query_string_parameters)
+        return _json(200, recipient_answer(request, reader.recipient_emails(
+            request.address, limit=request.limit, after=request.after)))
 
     @app.exception_handler(BadParameter)
     def bad_parameter(error: BadParameter) -> Response:

@@ -10,7 +10,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..shared import schema
 from ..shared.masking import mask_address, redact_addresses
+from .cursor import RecipientCursor, encode_recipient_cursor
+from .params import RecipientRequest
+from .queries import RecipientPage
 
 EMAIL_FIELDS = (
     "kind", "status", "statusReason", "sesMessageId", "attempts", "createdAt", "sentAt", "deliveredAt",
@@ -85,3 +89,14 @@ def listing_view(item: Mapping[str, Any]) -> dict[str, Any]:
     sort_key = str(item.get("statusSortKey", ""))
     view["statusSince"] = sort_key.split("#", 1)[0] or None
     return scrub_addresses(view)
+
+
+def recipient_answer(request: RecipientRequest, page: RecipientPage) -> dict[str, Any]:
+    """`/recipients`: the masked address, its e-mails as listing rows (newest first), the next page's cursor."""
+    cursor = None
+    if page.more and page.items:
+        last = page.items[-1]
+        cursor = encode_recipient_cursor(RecipientCursor(
+            request.tag, str(last[schema.ORDER_ID]), str(last[schema.KIND]), str(last[schema.CREATED_AT])))
+    return {"recipient": mask_address(request.address), "emails": [listing_view(item) for item in page.items],
+            "cursor": cursor}
