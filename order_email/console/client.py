@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -55,7 +55,8 @@ class StatusApiClient:
 
     def get(self, path: str, query: Mapping[str, str] | None = None) -> Answer:
         """GET `path` (already percent-encoded) with `query`; the JSON answer, whatever its status."""
-        url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
+        # %20, not "+", for a space: SigV4's canonical query string percent-encodes (RFC 3986)
+        url = self.base_url + path + (f"?{urlencode(query, quote_via=quote)}" if query else "")
         request = AWSRequest(method="GET", url=url, headers={"Accept": "application/json"})
         SigV4Auth(self._credentials.get_frozen_credentials(), "lambda", self._region).add_auth(request)
         # S310: the scheme is http(s), checked in __init__
