@@ -24,13 +24,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.localmode import LocalSystem
-from tests.support.local_system import SIM, order
+from tests.support.local_system import SIM, order, status
 from tests.support.paths import REPO
 
 CLI = Path(sys.executable).parent / "order-email"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO / "docs" / "console.png"
-DELIVERED, BOUNCED, SUPPRESSED = "WEB-1001", "SHOP/2002", "WEB-1003"
+DELIVERED, BOUNCED, SUPPRESSED, HELD = "WEB-1001", "SHOP/2002", "WEB-1003", "WEB-1004"
 """One order per outcome; the bounced one's id needs percent-encoding in a path."""
 FULL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 """An address with its local part: a masked one (`s***@…`) has none before its `@`."""
@@ -75,6 +75,13 @@ def system() -> Iterator[LocalSystem]:
         running.run_until_idle(timeout=300)
         running.publish_order(order(SUPPRESSED, f"bounce@{SIM}"))  # the bounce suppressed the address
         running.run_until_idle(timeout=300)
+        assert running.ses is not None
+        running.ses.pause()  # the account's refusal: the next order is held (and retried) until resume()
+        running.publish_order(order(HELD, f"success@{SIM}"))
+        deadline = time.monotonic() + 120
+        while status(running, HELD) != "HELD":
+            assert time.monotonic() < deadline, f"{HELD} was not held"
+            time.sleep(0.5)
         running.serve_status_api()
         yield running
 
@@ -124,11 +131,11 @@ def test_the_home_page_shows_recent_emails_by_status_and_the_counts(console: str
     answer = page.goto(f"{console}/")
     assert answer is not None and answer.status == 200
     tabs = page.inner_text("nav.tabs")
-    for status in ("DELIVERED 3", "BOUNCED 1", "SUPPRESSED 1", "HELD 0"):
-        assert status in tabs
+    for count in ("DELIVERED 3", "BOUNCED 1", "SUPPRESSED 1", "HELD 1"):
+        assert count in tabs
     rows = page.inner_text("#emails")
     assert DELIVERED in rows and f"s***@{SIM}" in rows and "DELIVERED" in rows
-    assert page.inner_text("#held").startswith("0")
+    assert page.inner_text("#held").startswith("1")
     dead_letters = page.locator(".dead-letters").all_inner_texts()
     assert any(text.startswith("1") and "sender-queue-dlq" in text for text in dead_letters), dead_letters
     assert_no_full_address(page)
@@ -148,6 +155,13 @@ def test_an_order_page_shows_its_timeline_from_the_status_tab(console: str, page
     assert names[0] == "Created" and names[-1] == "Now BOUNCED", events
     assert any(name.lower().startswith("bounce") for name in names[1:-1]), events
     assert_no_full_address(page)
+
+
+def test_the_held_tab_lists_the_held_order_with_its_reason(console: str, page: Page) -> None:
+    page.goto(f"{console}/")
+    page.click("text=HELD 1")
+    rows = page.inner_text("#emails")
+    assert HELD in rows and "HELD" in rows and "paused" in rows.lower(), rows
 
 
 def test_search_by_order_id_and_by_recipient(console: str, page: Page) -> None:
