@@ -109,6 +109,8 @@ class EmailSender(pulumi.ComponentResource):
     """URL of the send DLQ: invalid orders, with their reason, and exhausted retries."""
     dead_letter_queue_name: pulumi.Output[str]
     """Name of the send DLQ (for alarms)."""
+    dead_letter_queue_arn: pulumi.Output[str]
+    """ARN of the send DLQ (for a reader's grant, e.g. the status API's count)."""
     function_arn: pulumi.Output[str]
     """ARN of the sender Lambda."""
     function_name: pulumi.Output[str]
@@ -162,6 +164,7 @@ class EmailSender(pulumi.ComponentResource):
         self.send_queue_name = path.queue.name
         self.dead_letter_queue_url = path.dead_letters.url
         self.dead_letter_queue_name = path.dead_letters.name
+        self.dead_letter_queue_arn = path.dead_letters.arn
         self.function_arn = parts.function.arn
         self.function_name = parts.function.name
         self.log_group_name = parts.log_group.name

@@ -106,6 +106,8 @@ class FeedbackLoop(pulumi.ComponentResource):
     """URL of the feedback DLQ: unparseable events, with their reason, and exhausted retries."""
     dead_letter_queue_name: pulumi.Output[str]
     """Name of the feedback DLQ (for alarms)."""
+    dead_letter_queue_arn: pulumi.Output[str]
+    """ARN of the feedback DLQ (for a reader's grant, e.g. the status API's count)."""
     function_arn: pulumi.Output[str]
     """ARN of the feedback Lambda."""
     function_name: pulumi.Output[str]
@@ -124,6 +126,8 @@ class FeedbackLoop(pulumi.ComponentResource):
     """Where the pipe puts stream batches it could not deliver to the bus (alarm at 1)."""
     outbox_dead_letter_queue_url: pulumi.Output[str]
     """URL of that DLQ."""
+    outbox_dead_letter_queue_arn: pulumi.Output[str]
+    """ARN of that DLQ."""
 
     def __init__(self, name: str, args: FeedbackLoopArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:FeedbackLoop", name, {}, opts)
@@ -164,6 +168,7 @@ class FeedbackLoop(pulumi.ComponentResource):
         self.feedback_queue_name = path.queue.name
         self.dead_letter_queue_url = path.dead_letters.url
         self.dead_letter_queue_name = path.dead_letters.name
+        self.dead_letter_queue_arn = path.dead_letters.arn
         self.function_arn = parts.function.arn
         self.function_name = parts.function.name
         self.log_group_name = parts.log_group.name
@@ -173,6 +178,7 @@ class FeedbackLoop(pulumi.ComponentResource):
         self.outbox_log_group_name = outbox.log_group.name
         self.outbox_dead_letter_queue_name = outbox.dead_letters.name
         self.outbox_dead_letter_queue_url = outbox.dead_letters.url
+        self.outbox_dead_letter_queue_arn = outbox.dead_letters.arn
         self.register_outputs(declared_outputs(self))
 
     def _ses_events_topic(self, name: str, args: FeedbackLoopArgs, tags: dict[str, str]) -> aws.sns.Topic:

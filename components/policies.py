@@ -250,8 +250,18 @@ def logs_only_policy(log_group_arn: str) -> Document:
     return _document(_logs(log_group_arn))
 
 
-def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None) -> Document:
-    """The status API only reads: the order's items, the recent-by-status and by-recipient indexes."""
+def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None,
+                      suppression_table_arn: str | None = None,
+                      dead_letter_queue_arns: Sequence[str] = ()) -> Document:
+    """The status API only reads: the order's items, the recent-by-status and by-recipient indexes; the
+    suppression list (a Scan: the table has no index to list by) and the dead-letter queues' counts when given."""
+    optional: list[Document] = []
+    if suppression_table_arn:
+        optional.append({"Sid": "ReadSuppressionList", "Effect": "Allow", "Action": ["dynamodb:Scan", "dynamodb:Query"],
+                         "Resource": suppression_table_arn})
+    if dead_letter_queue_arns:
+        optional.append({"Sid": "CountDeadLetters", "Effect": "Allow", "Action": "sqs:GetQueueAttributes",
+                         "Resource": list(dead_letter_queue_arns)})
     return _document(
         {
             "Sid": "ReadDeliveries",
@@ -260,6 +270,7 @@ def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_
             "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/{schema.STATUS_INDEX}",
                          f"{deliveries_table_arn}/index/{schema.RECIPIENT_INDEX}"],
         },
+        *optional,
         *[dict(statement, Action="kms:Decrypt") for statement in _key_use(kms_key_arn)],
         _logs(log_group_arn),
     )

@@ -50,6 +50,15 @@ class StatusApiArgs(TypedDict):
     """Deliveries table (from `DeliveryStore`)."""
     deliveries_table_arn: pulumi.Input[str]
     """ARN of the deliveries table; the role may only read it."""
+    suppression_table_name: NotRequired[pulumi.Input[str]]
+    """Suppression table (from `DeliveryStore`), listed by `GET /suppressions`; that route answers 404
+    when absent."""
+    suppression_table_arn: NotRequired[pulumi.Input[str]]
+    """ARN of the suppression table; the role may only Scan/Query it. Given with its name."""
+    dead_letter_queue_urls: NotRequired[Sequence[pulumi.Input[str]]]
+    """Dead-letter queues whose waiting messages `GET /overview` counts (the components' DLQ URLs)."""
+    dead_letter_queue_arns: NotRequired[Sequence[pulumi.Input[str]]]
+    """ARNs of those queues, in any order; the role may only GetQueueAttributes them."""
     log_retention_days: int
     """Days the API's logs are kept."""
     memory_mb: int
@@ -74,7 +83,8 @@ class StatusApiArgs(TypedDict):
 
 
 class StatusApi(pulumi.ComponentResource):
-    """A read-only Lambda over the deliveries table with an AWS_IAM function URL."""
+    """A read-only Lambda over the deliveries table (and, when given, the suppression table and the
+    dead-letter queues' counts) with an AWS_IAM function URL."""
 
     url: pulumi.Output[str]
     """HTTPS endpoint; sign requests with SigV4 for service `lambda`."""
@@ -90,6 +100,12 @@ class StatusApi(pulumi.ComponentResource):
         super().__init__("order-email:index:StatusApi", name, {}, opts)
         args = python_args(args, StatusApiArgs)
         key_arn = args.get("kms_key_arn")
+        if bool(args.get("suppression_table_name")) != bool(args.get("suppression_table_arn")):
+            raise ValueError("StatusApi: give suppression_table_name and suppression_table_arn together")
+        queue_urls, queue_arns = list(args.get("dead_letter_queue_urls") or []), list(
+            args.get("dead_letter_queue_arns") or [])
+        if len(queue_urls) != len(queue_arns):
+            raise ValueError("StatusApi: give one dead_letter_queue_arns entry per dead_letter_queue_urls entry")
         parts = lambda_function(
             f"{name}-function",
             handler=STATUS_HANDLER,
@@ -99,6 +115,8 @@ class StatusApi(pulumi.ComponentResource):
             timeout_seconds=args["timeout_seconds"],
             environment=STATUS_API.environment(
                 deliveries_table=args["deliveries_table_name"],
+                suppression_table=args.get("suppression_table_name"),
+                dead_letter_queue_urls=pulumi.Output.all(*queue_urls) if queue_urls else None,
                 mask_recipients=args.get("mask_recipients", True),
                 **powertools(args["environment"]),
             ),
@@ -106,7 +124,9 @@ class StatusApi(pulumi.ComponentResource):
             log_retention_days=args["log_retention_days"],
             kms_key_arn=key_arn,
             policy=policies.status_api_policy,
-            policy_inputs={"deliveries_table_arn": args["deliveries_table_arn"], "kms_key_arn": key_arn},
+            policy_inputs={"deliveries_table_arn": args["deliveries_table_arn"], "kms_key_arn": key_arn,
+                           "suppression_table_arn": args.get("suppression_table_arn"),
+                           "dead_letter_queue_arns": pulumi.Output.all(*queue_arns)},
             tags=dict(args.get("tags") or {}),
             parent=self,
         )

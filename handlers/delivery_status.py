@@ -1,6 +1,7 @@
 """Lambda entry point of the delivery status API (function URL) — wiring only.
 
-GET /orders/{orderId}, GET /deliveries?status=…, GET /recipients?address=…, GET /health; see `handlers.status_api.app`.
+GET /orders/{orderId}, GET /deliveries?status=…, GET /recipients?address=…, GET /suppressions, GET /overview,
+GET /health; see `handlers.status_api.app`.
 Environment: `shared.environment.STATUS_API`, read on the first request.
 """
 
@@ -15,8 +16,11 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from .shared.logs import make_logger
 from .status_api.app import build_resolver
+from .status_api.operations import OperationsReaders
+from .status_api.overview import OverviewReader
 from .status_api.queries import DeliveriesReader
 from .status_api.settings import StatusApiSettings
+from .status_api.suppressions import SuppressionsReader
 
 logger = make_logger()
 
@@ -25,8 +29,12 @@ logger = make_logger()
 def resolver() -> LambdaFunctionUrlResolver:
     """Built on the first request of a cold start: one client, one reader, for every later request."""
     settings = StatusApiSettings.from_env()
-    reader = DeliveriesReader(boto3.client("dynamodb"), settings.deliveries_table)
-    return build_resolver(reader, mask_recipients=settings.mask_recipients)
+    dynamodb = boto3.client("dynamodb")
+    reader = DeliveriesReader(dynamodb, settings.deliveries_table)
+    operations = OperationsReaders(
+        SuppressionsReader(dynamodb, settings.suppression_table) if settings.suppression_table else None,
+        OverviewReader(dynamodb, settings.deliveries_table, boto3.client("sqs"), settings.dead_letter_queue_urls))
+    return build_resolver(reader, mask_recipients=settings.mask_recipients, operations=operations)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)

@@ -40,7 +40,7 @@ class Kind(StrEnum):
     SAFE_FLAG = "safe flag"
     """On unless explicitly off ("false", "0", "no", "off"): a typo keeps the safe setting."""
     LIST = "list"
-    """Comma-separated names; empty entries dropped."""
+    """Comma-separated names (or URLs); empty entries dropped."""
 
 
 _OFF = frozenset({"false", "0", "no", "off"})
@@ -90,6 +90,8 @@ class Variable:
                 raise ValueError(f"must be a bool, got {value!r}")
             return "true" if value else "false"
         if self.kind is Kind.LIST:
+            if hasattr(value, "apply"):  # a Pulumi output of a list (of resource URLs): joined once known
+                return value.apply(",".join)
             if isinstance(value, str) or not isinstance(value, Sequence):
                 raise ValueError(f"must be a list of names, got {value!r}")
             return ",".join(value)
@@ -232,6 +234,10 @@ FEEDBACK = Contract("feedback", (
 
 STATUS_API = Contract("status API", (
     DELIVERIES_TABLE,
+    Variable("SUPPRESSION_TABLE", "The suppression list `/suppressions` pages through; none when empty "
+             "(that route then answers 404).", required=False),
+    Variable("DEAD_LETTER_QUEUE_URLS", "Dead-letter queues whose waiting messages `/overview` counts.", Kind.LIST,
+             required=False),
     Variable("MASK_RECIPIENTS", "Keep full addresses out of answers.", Kind.SAFE_FLAG, required=False,
              default="true"),
     *_powertools_variables(required=False),

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..shared.schema import utc_now
+from .operations import OperationsReaders, register_operations
 from .params import BadParameter, check_order_id, parse_listing, parse_recipients
 from .queries import DeliveriesReader
 from .views import email_view, listing_answer, recipient_answer
@@ -28,10 +29,14 @@ def _json(status_code: int, body: dict[str, Any]) -> Response:
 
 
 def build_resolver(
-    reader: DeliveriesReader, *, mask_recipients: bool = True, clock: Callable[[], datetime] = utc_now
+    reader: DeliveriesReader, *, mask_recipients: bool = True, clock: Callable[[], datetime] = utc_now,
+    operations: OperationsReaders | None = None,
 ) -> LambdaFunctionUrlResolver:
-    """The resolver with its routes bound to one reader (created once per cold start)."""
+    """The resolver with its routes bound to one reader (created once per cold start); `operations`
+    adds `/suppressions` and `/overview`."""
     app = LambdaFunctionUrlResolver()
+    if operations is not None:
+        register_operations(app, operations, clock, _json)
 
     @app.get("/health")
     def health() -> dict[str, str]:

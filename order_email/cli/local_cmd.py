@@ -123,12 +123,11 @@ def _sample_order(summary: dict[str, Any]) -> str | None:
 
 
 def _serve(system: Any) -> None:
-    from order_email.localmode.serve import StatusServer
-
-    server = StatusServer(system).start()
+    url = system.serve_status_api()  # stopped with the system
     common.console.print(f"\nemulator endpoint: {system.emulator.endpoint}  (AWS_ENDPOINT_URL for the AWS CLI / boto3)")
-    common.console.print(f"status API:        {server.url}/orders/<orderId>   {server.url}/health")
-    common.console.print("\n# every order-email command, aimed at this system as at a deployed stack:")
+    common.console.print(f"status API:        {url}/orders/<orderId>   {url}/health")
+    common.console.print("\n# every order-email command (`order-email console` too), aimed at this system as at a "
+                         "deployed stack:")
     for name, value in system.cli_environment().items():
         typer.echo(f"export {name}={shlex.quote(value)}")
     common.console.print("Ctrl-C to stop.")
@@ -137,5 +136,3 @@ def _serve(system: Any) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
-    finally:
-        server.close()

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from order_email import __version__
-from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, schema_cmd, status_cmd, suppression
+from order_email.cli import (
+    console_cmd,
+    dlq,
+    erase,
+    infra,
+    local_cmd,
+    policy_cmd,
+    resend,
+    schema_cmd,
+    status_cmd,
+    suppression,
+)
 from order_email.cli.deliveries_cmd import deliveries
 from order_email.cli.doctor import doctor
 from order_email.cli.find_cmd import find
@@ -49,6 +60,7 @@ app.command("policy")(policy_cmd.policy)
 app.command("local")(local_cmd.local)
 app.command("schema")(schema_cmd.schema)
 app.command("doctor")(doctor)
+app.command("console")(console_cmd.console)
 
 if __name__ == "__main__":
     app()

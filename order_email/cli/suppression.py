@@ -18,15 +18,8 @@ from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag,
 from order_email.cli.ses_suppression import forget_in_ses
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address, normalise_address
-from order_email.handlers.shared.suppression_item import (
-    MASKED_ADDRESS,
-    REASON,
-    SOURCE,
-    SUPPRESSED_AT,
-    SuppressionReason,
-    is_active,
-    suppression_item,
-)
+from order_email.handlers.shared.suppression_item import SuppressionReason, suppression_item
+from order_email.handlers.status_api.suppressions import entry_view
 
 app = typer.Typer(help="List, add or remove suppressed addresses (stored by hash; shown masked).",
                   no_args_is_help=True)
@@ -56,27 +49,6 @@ def checked_address(address: str) -> str:
     except EmailNotValidError:
         common.fail("not an e-mail address (syntax only is checked: look for a typo)", EXIT_USAGE)
     return normalise_address(address)
-
-
-def _epoch_iso(value: Any) -> str | None:
-    return schema.iso(datetime.fromtimestamp(int(value), UTC)) if value is not None else None
-
-
-def entry_view(item: dict[str, Any], now: float) -> dict[str, Any]:
-    """One suppression for display: masked address, reason, since, expiry, and whether it applies.
-
-    The stored mask is masked again: older entries show an internationalised domain as it was typed,
-    and re-masking a mask only brings it to today's one form (`masking.mask_address`).
-    """
-    expires, masked = item.get(schema.EXPIRES_AT), item.get(MASKED_ADDRESS)
-    return {
-        "address": mask_address(str(masked)) if masked else f"(erased) {str(item[schema.ADDRESS_HASH])[:12]}…",
-        "reason": item.get(REASON),
-        "since": item.get(SUPPRESSED_AT),
-        "expires": _epoch_iso(expires),
-        "source": item.get(SOURCE),
-        "active": is_active(expires, now),
-    }
 
 
 def scan_suppressions(client: Any, table: str) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ from order_email.localmode.observation import SystemObservation
 from order_email.localmode.pipes import PipeRunner, pipe_specs
 from order_email.localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
 from order_email.localmode.roles import Roles, roles_of, url_parts
+from order_email.localmode.serve import StatusServer
 from order_email.localmode.ses_controls import SesControls
 from order_email.localmode.ses_feed import AcceptedFeed
 from order_email.localmode.ses_simulator import SesSimulator, SimulatorOptions, event_message_id
@@ -107,6 +108,7 @@ class LocalSystem(SystemObservation):
         self._intake_worker: FunctionWorker | None = None
         """Started by the first `order_api` call: a run that posts no order pays for no extra process."""
         self._intake_lock = threading.Lock()
+        self._status_server: StatusServer | None = None
         self._simulator: SesSimulator | None = None
         self._feed: AcceptedFeed | None = None
         self._pipes: list[PipeRunner] = []
@@ -235,6 +237,9 @@ class LocalSystem(SystemObservation):
             self._simulator.close()
         for poller in self._pollers:
             poller.join(timeout=5)
+        if self._status_server is not None:
+            self._status_server.close()
+            self._status_server = None
         for worker in self._workers:
             worker.stop()
         self._workers.clear()
@@ -260,6 +265,8 @@ class LocalSystem(SystemObservation):
         program may export none of them, or under other names)."""
         assert self._workdir is not None and self.roles is not None and self._graph is not None
         outputs = {**self.roles.as_outputs(), **resources.translation(self._graph.outputs)}
+        if self._status_server is not None:
+            outputs["statusApiUrl"] = self._status_server.url
         (self._workdir / "stack-outputs.json").write_text(json.dumps(outputs, indent=2, default=str))
 
     # -- what the workers report -----------------------------------------------------------------
@@ -417,6 +424,15 @@ class LocalSystem(SystemObservation):
         answer = answer or {}
         body = answer.get("body")
         return int(answer.get("statusCode", 200)), json.loads(body) if isinstance(body, str) and body else body
+
+    def serve_status_api(self, port: int = 0) -> str:
+        """Serve the status API on a loopback URL until `stop()` (`serve.StatusServer`) and make it the
+        `statusApiUrl` of `cli_environment()`'s outputs: `order-email console` then reaches it as it
+        reaches a deployed stack's function URL. Returns the URL; serving twice returns the same."""
+        if self._status_server is None:
+            self._status_server = StatusServer(self, port).start()
+            self._write_outputs(self._resources)
+        return self._status_server.url
 
     def deliveries(self, order_id: str) -> Any:
         """The status API's JSON for GET /orders/{order_id} (404 answers come back as their JSON)."""
