@@ -201,14 +201,41 @@ def rate_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
         annotations=[_line("Bounce-rate alarm", t["bounce_rate_percent"]),
                      _line("Complaint-rate alarm", t["complaint_rate_percent"])],
     )
-    send_latency = metric_widget(inputs, "Send latency (ms)", _percentiles(inputs, MetricName.SEND_LATENCY),
-                                 width=8, stat="p95", y_label="ms")
+    send_latency = metric_widget(inputs, "Send latency, order → SES accepted (ms)",
+                                 _percentiles(inputs, MetricName.SEND_LATENCY), width=8, stat="p95", period=900,
+                                 y_label="ms",
+                                 annotations=[_line("p95 alarm", seconds_to_ms(t["send_latency_p95_seconds"]))])
     delivery_latency = metric_widget(
         inputs, "Delivery latency, send → delivered (ms)", _percentiles(inputs, MetricName.DELIVERY_LATENCY),
         width=8, stat="p95", period=900, y_label="ms",
         annotations=[_line("p95 alarm", seconds_to_ms(t["delivery_latency_p95_seconds"]))],
     )
     return [rates, send_latency, delivery_latency]
+
+
+def account_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
+    """Is mail landing, and how much of the day's SES quota is left."""
+    env, t = inputs.environment, inputs.thresholds
+    delivery_rate = metric_widget(
+        inputs,
+        "Delivery rate (% of sent, hourly)",
+        [
+            expression(rate_expression("deliveredr", "sentd", t["minimum_volume"], 100), "Delivered %",
+                       "deliveryrate"),
+            _ours(env, MetricName.EMAILS_SENT, "Sent", id="sentd", visible=False),
+            _ours(env, MetricName.DELIVERIES, "Delivered", id="deliveredr", visible=False),
+        ],
+        width=12, period=3600, y_label="%",
+        annotations=[_line("Delivery-rate alarm", t["delivery_rate_percent"])],
+    )
+    quota = metric_widget(
+        inputs,
+        "SES 24-hour sending quota used (%)",
+        [_ours(env, MetricName.SEND_QUOTA_USAGE, "Quota used %")],
+        width=12, stat="Maximum", period=t["quota_probe_minutes"] * 60, y_label="%",
+        annotations=[_line("Quota alarm", t["send_quota_usage_percent"]), _line("SES refuses sends", 100)],
+    )
+    return [delivery_rate, quota]
 
 
 def feedback_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
@@ -357,6 +384,7 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
                 pipeline_widgets(inputs),
                 filtered_out_widgets(inputs),
                 rate_widgets(inputs),
+                account_widgets(inputs),
                 feedback_widgets(inputs),
                 lambda_widgets(inputs),
                 queue_widgets(inputs),
