@@ -10,7 +10,7 @@ stack has (and each one's `treat_missing_data`, with the reason) is `components.
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 SES_REVIEW_BOUNCE_RATE_PERCENT = 5.0
 """SES puts an account under review at a 5% bounce rate; our reputation alarm must fire before."""
@@ -67,14 +67,17 @@ class AlarmThresholds(TypedDict):
     """p95 of send → SES Delivery event above which the delivery-latency alarm fires."""
     error_threshold: int
     """Lambda errors, Lambda throttles or send failures per 5 minutes that page someone."""
-    send_latency_p95_seconds: int
-    """p95 of order timestamp → SES accepted above which the send-latency alarm fires."""
-    delivery_rate_percent: float
-    """Deliveries / EmailsSent (%) below which the delivery-rate alarm fires (with the minimum volume)."""
-    send_quota_usage_percent: float
-    """Share of the SES 24-hour sending quota used (%, polled by the quota probe) that pages someone."""
-    quota_probe_minutes: int
-    """How often the quota probe polls SES `GetAccount` (its schedule and the alarm's period follow)."""
+    send_latency_p95_seconds: NotRequired[int]
+    """p95 of order timestamp → SES accepted above which the send-latency alarm fires (default 60)."""
+    delivery_rate_percent: NotRequired[float]
+    """Deliveries / EmailsSent (%) below which the delivery-rate alarm fires, with the minimum volume
+    (default 95)."""
+    send_quota_usage_percent: NotRequired[float]
+    """Share of the SES 24-hour sending quota used (%, polled by the quota probe) that pages someone
+    (default 80)."""
+    quota_probe_minutes: NotRequired[int]
+    """How often the quota probe polls SES `GetAccount`, 1-60; its schedule and the alarm's period
+    follow (default 5)."""
 
 
 DEFAULT_THRESHOLDS = AlarmThresholds(
@@ -92,6 +95,12 @@ DEFAULT_THRESHOLDS = AlarmThresholds(
     quota_probe_minutes=5,
 )
 """The documented defaults, identical to `AlarmSettings`' defaults."""
+
+
+def with_defaults(thresholds: AlarmThresholds) -> AlarmThresholds:
+    """`thresholds` with the keys added after the first release filled from `DEFAULT_THRESHOLDS`, so
+    a program written before them (in any language) keeps deploying."""
+    return AlarmThresholds(**{**DEFAULT_THRESHOLDS, **thresholds})
 
 
 def thresholds_from_settings(settings: Any) -> AlarmThresholds:

@@ -104,6 +104,7 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:Observability", name, {}, opts)
         args = python_args(args, ObservabilityArgs)
+        args["thresholds"] = alarms.with_defaults(args["thresholds"])
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         region: pulumi.Output[str] = (
