@@ -1,8 +1,9 @@
 """The CloudWatch dashboard body of one stack, built from plain values by pure functions.
 
 One screen answers "is e-mail flowing, is it landing, is anything stuck": pipeline counts, bounce and
-complaint rates, latencies, the Lambda functions, the queues and dead-letter queues, the SES account
-reputation, the alarms' states and a runbook saying what each alarm means.
+complaint rates, latencies, the delivery rate and the SES 24-hour quota used, the Lambda functions,
+the queues and dead-letter queues, the SES account reputation, the alarms' states and a runbook
+saying what each alarm means. Each alarm's threshold is a line on the chart of its metric.
 """
 
 from __future__ import annotations

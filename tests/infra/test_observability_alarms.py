@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -264,3 +266,13 @@ def test_guard_event_pattern_matches_only_alarm_entries() -> None:
     assert pattern["detail"] == {"state": {"value": ["ALARM"]}}
     assert pattern["resources"] == ["arn:1", "arn:2"]
     assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
+
+
+def test_thresholds_added_later_default_for_programs_written_before_them() -> None:
+    older: Any = {key: value for key, value in DEFAULT_THRESHOLDS.items()
+                  if key not in ("send_latency_p95_seconds", "delivery_rate_percent", "send_quota_usage_percent",
+                                 "quota_probe_minutes")} | {"error_threshold": 3}
+    completed = alarms.with_defaults(older)
+    assert completed == {**DEFAULT_THRESHOLDS, "error_threshold": 3}
+    keys = {spec.key for spec in alarm_specs(WATCHED, completed)}
+    assert {"send-quota-usage", "send-latency-p95", "delivery-rate"} <= keys
