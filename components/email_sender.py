@@ -135,7 +135,8 @@ class EmailSender(pulumi.ComponentResource):
         tags = dict(args.get("tags") or {})
         invoke = pulumi.InvokeOutputOptions(parent=self)
         region = aws.get_region_output(opts=invoke).region
-        topic = self._orders_topic(name, args, aws.get_caller_identity_output(opts=invoke).account_id, tags)
+        topic = self._orders_topic(name, args, aws.get_caller_identity_output(opts=invoke).account_id,
+                                   aws.get_partition_output(opts=invoke).partition, tags)
         path = subscribed_queue(
             f"{name}-queue",
             topic_arn=topic.arn,
@@ -173,7 +174,8 @@ class EmailSender(pulumi.ComponentResource):
         self.register_outputs(declared_outputs(self))
 
     def _orders_topic(
-        self, name: str, args: EmailSenderArgs, account_id: pulumi.Output[str], tags: dict[str, str]
+        self, name: str, args: EmailSenderArgs, account_id: pulumi.Output[str], partition: pulumi.Output[str],
+        tags: dict[str, str],
     ) -> aws.sns.Topic:
         """Where publishers send orders: encrypted, only the configured publishers, TLS only."""
         topic = aws.sns.Topic(f"{name}-orders", kms_master_key_id=args.get("kms_key_arn") or "alias/aws/sns",
@@ -183,9 +185,9 @@ class EmailSender(pulumi.ComponentResource):
             f"{name}-orders-policy",
             arn=topic.arn,
             policy=applied_json(
-                lambda topic_arn, account_id: policies.orders_topic_policy(
-                    topic_arn, policies.publisher_principals(configured_publishers, account_id)),
-                topic_arn=topic.arn, account_id=account_id),
+                lambda topic_arn, account_id, partition: policies.orders_topic_policy(
+                    topic_arn, policies.publisher_principals(configured_publishers, account_id, partition=partition)),
+                topic_arn=topic.arn, account_id=account_id, partition=partition),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return topic

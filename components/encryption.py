@@ -18,7 +18,8 @@ from order_email.components.wiring import applied_json
 _DATA_KEY_ACTIONS = ["kms:GenerateDataKey*", "kms:Decrypt"]
 
 
-def _event_bus_statements(account_id: str, region: str, event_bus_names: Sequence[str]) -> list[dict[str, Any]]:
+def _event_bus_statements(account_id: str, region: str, partition: str,
+                          event_bus_names: Sequence[str]) -> list[dict[str, Any]]:
     """What EventBridge needs to encrypt the named buses with this key, and nothing for other buses.
 
     EventBridge calls `kms:DescribeKey` (no encryption context exists for it: scoped to this account),
@@ -29,7 +30,7 @@ def _event_bus_statements(account_id: str, region: str, event_bus_names: Sequenc
     """
     if not event_bus_names:
         return []
-    bus_arns = [f"arn:aws:events:{region}:{account_id}:event-bus/{name}" for name in event_bus_names]
+    bus_arns = [f"arn:{partition}:events:{region}:{account_id}:event-bus/{name}" for name in event_bus_names]
     service = {"Service": "events.amazonaws.com"}
     return [
         {
@@ -57,8 +58,13 @@ def _event_bus_statements(account_id: str, region: str, event_bus_names: Sequenc
     ]
 
 
-def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = ()) -> dict[str, Any]:
-    """Account administration through IAM, plus exactly the service uses the stack needs."""
+def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = (), *, partition: str,
+               dns_suffix: str) -> dict[str, Any]:
+    """Account administration through IAM, plus exactly the service uses the stack needs.
+
+    `partition` and `dns_suffix` (from `aws.get_partition`: `aws` / `amazonaws.com`, `aws-cn` /
+    `amazonaws.com.cn`) make the ARNs and the regional CloudWatch Logs principal right in every partition.
+    """
     account = {"aws:SourceAccount": account_id}
     return {
         "Version": "2012-10-17",
@@ -67,7 +73,7 @@ def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = ()
                 # Lets IAM policies in this account grant key use (the Lambda roles do, per action).
                 "Sid": "AccountAdministersThroughIam",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
                 "Action": "kms:*",
                 "Resource": "*",  # a key policy's Resource is always the key itself
             },
@@ -82,14 +88,16 @@ def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = ()
             {
                 "Sid": "CloudWatchLogsEncryptsOurLogGroups",
                 "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Principal": {"Service": f"logs.{region}.{dns_suffix}"},
                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 "Resource": "*",
                 "Condition": {
-                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                    }
                 },
             },
-            *_event_bus_statements(account_id, region, event_bus_names),
+            *_event_bus_statements(account_id, region, partition, event_bus_names),
         ],
     }
 
@@ -117,9 +125,11 @@ class EncryptionKey(pulumi.ComponentResource):
         super().__init__("order-email:index:EncryptionKey", name, {}, opts)
         args = python_args(args, EncryptionKeyArgs)
         invoke = pulumi.InvokeOutputOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke)
         policy = applied_json(key_policy, account_id=aws.get_caller_identity_output(opts=invoke).account_id,
                               region=aws.get_region_output(opts=invoke).region,
-                              event_bus_names=list(args.get("event_bus_names") or []))
+                              event_bus_names=list(args.get("event_bus_names") or []),
+                              partition=partition.partition, dns_suffix=partition.dns_suffix)
         key = aws.kms.Key(
             f"{name}-key",
             description=f"order-email data at rest ({args['alias']})",

@@ -107,11 +107,12 @@ class Observability(pulumi.ComponentResource):
         args["thresholds"] = alarms.with_defaults(args["thresholds"])
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
         region: pulumi.Output[str] = (
             pulumi.Output.from_input(args["region"]) if args.get("region")
             else aws.get_region_output(opts=invoke).region
         )
-        topic = self._alarm_topic(name, args, account_id, region)
+        topic = self._alarm_topic(name, args, account_id, region, partition)
         watched = Watched(args["environment"], args["function_names"], args["queue_names"],
                           args["dead_letter_queue_names"], list(args.get("orders_topic_names") or []))
         specs = alarm_catalog.alarm_specs(watched, args["thresholds"])
@@ -129,7 +130,7 @@ class Observability(pulumi.ComponentResource):
         log_groups["quota-probe"] = probe.log_group.name
         guard_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.get("reputation_guard"):
-            guard = self._reputation_guard(name, args, specs, metric_alarms, account_id, region)
+            guard = self._reputation_guard(name, args, specs, metric_alarms, account_id, region, partition)
             guard_name = guard.function.name.apply(lambda value: value)
             log_groups["reputation-guard"] = guard.log_group.name
         self._saved_queries(name, args["environment"], log_groups)
@@ -144,7 +145,8 @@ class Observability(pulumi.ComponentResource):
         self.register_outputs(declared_outputs(self))
 
     def _alarm_topic(
-        self, name: str, args: ObservabilityArgs, account_id: pulumi.Output[str], region: pulumi.Output[str]
+        self, name: str, args: ObservabilityArgs, account_id: pulumi.Output[str], region: pulumi.Output[str],
+        partition: pulumi.Output[str],
     ) -> aws.sns.Topic:
         """Encrypted, publishable only by this account's alarms, TLS only; with its e-mail subscribers."""
         child = pulumi.ResourceOptions(parent=self)
@@ -154,7 +156,7 @@ class Observability(pulumi.ComponentResource):
             f"{name}-alarms-policy",
             arn=topic.arn,
             policy=applied(policies.alarm_topic_policy, topic_arn=topic.arn, account_id=account_id,
-                           region=region).apply(_json),
+                           region=region, partition=partition).apply(_json),
             opts=child,
         )
         for address in args.get("subscribers") or []:
@@ -215,7 +217,7 @@ class Observability(pulumi.ComponentResource):
     def _reputation_guard(
         self, name: str, args: ObservabilityArgs, specs: list[AlarmSpec],
         metric_alarms: dict[str, aws.cloudwatch.MetricAlarm], account_id: pulumi.Output[str],
-        region: pulumi.Output[str],
+        region: pulumi.Output[str], partition: pulumi.Output[str],
     ) -> LambdaParts:
         """The guard on the alarms that pause sending (`AlarmSpec.pauses_sending`)."""
         if not args.get("configuration_set_name"):
@@ -227,6 +229,7 @@ class Observability(pulumi.ComponentResource):
             guarded_alarms={spec.name: metric_alarms[spec.key] for spec in specs if spec.pauses_sending},
             region=region,
             account_id=account_id,
+            partition=partition,
             log_retention_days=args.get("log_retention_days", 30),
             logs_kms_key_arn=args.get("logs_kms_key_arn"),
             tags=args.get("tags") or {},

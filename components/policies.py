@@ -51,10 +51,11 @@ def service_assume_role_policy(service: str, account_id: str) -> Document:
 LAMBDA_SERVICE = "lambda.amazonaws.com"
 
 
-def publisher_principals(configured: Sequence[str], account_id: str) -> list[str]:
-    """Configured account ids / ARNs, or this account when none are configured."""
-    principals = [f"arn:aws:iam::{value}:root" if value.isdigit() else value for value in configured]
-    return principals or [f"arn:aws:iam::{account_id}:root"]
+def publisher_principals(configured: Sequence[str], account_id: str, *, partition: str) -> list[str]:
+    """Configured account ids / ARNs, or this account when none are configured (`partition`: `aws`,
+    `aws-cn`, `aws-us-gov`, from `aws.get_partition`)."""
+    principals = [f"arn:{partition}:iam::{value}:root" if value.isdigit() else value for value in configured]
+    return principals or [f"arn:{partition}:iam::{account_id}:root"]
 
 
 def orders_topic_policy(topic_arn: str, publishers: Sequence[str]) -> Document:
@@ -261,11 +262,11 @@ def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_
     )
 
 
-def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> Document:
+def alarm_topic_policy(topic_arn: str, account_id: str, region: str, *, partition: str) -> Document:
     """Only this account's CloudWatch alarms may publish; nothing may use the topic without TLS."""
     return service_publish_policy(
         topic_arn, sid="CloudWatchAlarmsOfThisAccountPublish", service="cloudwatch.amazonaws.com",
-        account_id=account_id, source_arn=f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*")
+        account_id=account_id, source_arn=f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*")
 
 
 def guard_role_policy(configuration_set_arn: str, log_group_arn: str) -> Document:

@@ -41,8 +41,8 @@ def guard_event_pattern(alarm_arns: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def configuration_set_arn(region: str, account_id: str, configuration_set_name: str) -> str:
-    return f"arn:aws:ses:{region}:{account_id}:configuration-set/{configuration_set_name}"
+def configuration_set_arn(region: str, account_id: str, configuration_set_name: str, *, partition: str) -> str:
+    return f"arn:{partition}:ses:{region}:{account_id}:configuration-set/{configuration_set_name}"
 
 
 def guard_code() -> LambdaCode:
@@ -58,6 +58,7 @@ def reputation_guard(
     guarded_alarms: Mapping[str, aws.cloudwatch.MetricAlarm],
     region: pulumi.Input[str],
     account_id: pulumi.Input[str],
+    partition: pulumi.Input[str],
     log_retention_days: int,
     logs_kms_key_arn: pulumi.Input[str] | None,
     tags: pulumi.Input[Mapping[str, str]],
@@ -80,7 +81,7 @@ def reputation_guard(
         encrypt_environment=False,
         policy=policies.guard_role_policy,
         policy_inputs={"configuration_set_arn": applied(
-            configuration_set_arn, region=region, account_id=account_id,
+            configuration_set_arn, region=region, account_id=account_id, partition=partition,
             configuration_set_name=configuration_set_name)},
         tags=tags,
         parent=parent,

@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 
 from order_email.components.policies import publisher_principals
-from order_email.mockstack import ACCOUNT_ID, Project, run_stack
+from order_email.mockstack import ACCOUNT_ID, PARTITION, Project, run_stack
 from order_email.policy.check import LEVELS, PolicyConfig, Violation, check_resources
 from order_email.policy.rules import POLICIES
 
@@ -71,7 +71,8 @@ def _reason(entry: Any, schema: Mapping[str, Any] | None) -> str:
 def stack_pack_config(project: Project, stack: str) -> dict[str, Any]:
     """What a stack file implies: its configured publishers are the only allowed topic publishers."""
     raw = project.stack_config(stack).get(f"{project.name}:publisherPrincipals", "[]")
-    return {PUBLISHERS_RULE: {"allowedPublishers": publisher_principals(json.loads(raw), ACCOUNT_ID)}}
+    return {PUBLISHERS_RULE: {"allowedPublishers": publisher_principals(json.loads(raw), ACCOUNT_ID,
+                                                                               partition=PARTITION)}}
 
 
 def merged(implied: PolicyConfig, given: PolicyConfig) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from order_email.localmode.pipes import PipeRunner
 from order_email.localmode.provisioned import Provisioned
 from order_email.localmode.roles import Roles
 from order_email.localmode.ses_simulator import SesSimulator
+from order_email.localmode.table_stream import stream_records
 
 LOG_LINES_KEPT = 5_000
 """Handler log lines kept (the oldest go first); EMF documents are all kept, for the metrics."""
@@ -105,20 +106,7 @@ class SystemObservation:
 
     def deliveries_stream(self) -> list[dict[str, Any]]:
         """Every record of the deliveries table's stream so far, read from the oldest (as a new reader)."""
-        table = self._roles.deliveries_table
-        arn = self.client("dynamodb").describe_table(TableName=table)["Table"].get("LatestStreamArn")
-        if not arn:
-            return []
-        streams = self.client("dynamodbstreams")
-        records: list[dict[str, Any]] = []
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            while iterator:
-                answer = streams.get_records(ShardIterator=iterator)
-                records.extend(answer.get("Records") or [])
-                iterator = answer.get("NextShardIterator") if answer.get("Records") else None
-        return records
+        return stream_records(self.client("dynamodb"), self.client("dynamodbstreams"), self._roles.deliveries_table)
 
     def status_events(self) -> list[dict[str, Any]]:
         """Every event the status bus received (as a subscriber's rule would see it), oldest first."""

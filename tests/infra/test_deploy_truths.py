@@ -14,6 +14,7 @@ from order_email.components.encryption import key_policy
 from order_email.components.feedback_loop import status_bus_name
 from order_email.components.status_api import reader_grants
 from order_email.mockstack import ACCOUNT_ID, RecordedResource, StackRun, run_stack
+from tests.support.paths import REPO
 from tests.support.stacks import policy_of, statements
 
 PERMISSION = "aws:lambda/permission:Permission"
@@ -104,9 +105,10 @@ def test_the_outbox_pipe_publishes_with_put_events_on_its_bus_and_the_feedback_r
 
 
 def test_key_policy_eventbridge_statements_are_scoped_to_the_named_buses() -> None:
-    without = key_policy("111122223333", "us-east-1")
+    without = key_policy("111122223333", "us-east-1", partition="aws", dns_suffix="amazonaws.com")
     assert "events.amazonaws.com" not in json.dumps(without)
-    document = key_policy("111122223333", "us-east-1", ["a-status", "b-status"])
+    document = key_policy("111122223333", "us-east-1", ["a-status", "b-status"], partition="aws",
+                          dns_suffix="amazonaws.com")
     assert document["Statement"][:len(without["Statement"])] == without["Statement"]
     describe, use = document["Statement"][len(without["Statement"]):]
     assert describe["Action"] == "kms:DescribeKey"
@@ -189,3 +191,21 @@ def test_status_api_function_arn_is_exported_with_every_other_output(stack: Stac
     assert {"ordersTopicArn", "sendQueueUrl", "sendDeadLetterQueueUrl", "feedbackDeadLetterQueueUrl",
             "configurationSetName", "dnsRecords", "statusBusName", "statusApiUrl", "deliveriesTableName",
             "suppressionTableName", "kmsKeyArn", "dashboardUrl", "alarmTopicArn"} <= set(stack.outputs)
+
+
+def test_no_arn_assumes_the_commercial_partition() -> None:
+    """In GovCloud every ARN the stack writes comes from `aws.get_partition` (or from its config)."""
+    readers = json.dumps(["arn:aws-us-gov:iam::123456789012:role/support-console"])
+    run = run_stack("prod", project_dir=REPO, overrides={
+        "aws:region": "us-gov-west-1", "order-email:publisherPrincipals": json.dumps(["444455556666"]),
+        "order-email:statusReaders": readers})
+    declared = json.dumps([resource.inputs for resource in run.resources], default=str)
+    assert "arn:aws-us-gov:" in declared
+    assert "arn:aws:" not in declared
+
+
+def test_key_policy_names_the_partitions_log_service() -> None:
+    document = json.dumps(key_policy("111122223333", "cn-north-1", ["bus"], partition="aws-cn",
+                                     dns_suffix="amazonaws.com.cn"))
+    assert "logs.cn-north-1.amazonaws.com.cn" in document
+    assert "arn:aws:" not in document and "arn:aws-cn:events:cn-north-1:111122223333:event-bus/bus" in document

@@ -234,7 +234,8 @@ def test_composite_rule() -> None:
 
 def test_alarm_topic_policy() -> None:
     arn = f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:alarms"
-    statements = {s["Sid"]: s for s in policies.alarm_topic_policy(arn, ACCOUNT_ID, "eu-west-1")["Statement"]}
+    statements = {s["Sid"]: s for s in policies.alarm_topic_policy(arn, ACCOUNT_ID, "eu-west-1",
+                                                                                partition="aws")["Statement"]}
     publish = statements["CloudWatchAlarmsOfThisAccountPublish"]
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert publish["Action"] == "sns:Publish" and publish["Resource"] == arn
@@ -246,7 +247,8 @@ def test_alarm_topic_policy() -> None:
 
 
 def test_guard_policy_is_least_privilege() -> None:
-    config_set = reputation_guard.configuration_set_arn("eu-west-1", ACCOUNT_ID, "order-email-prod")
+    config_set = reputation_guard.configuration_set_arn("eu-west-1", ACCOUNT_ID, "order-email-prod",
+                                                        partition="aws")
     assert config_set == f"arn:aws:ses:eu-west-1:{ACCOUNT_ID}:configuration-set/order-email-prod"
     policy = policies.guard_role_policy(config_set, "arn:aws:logs:eu-west-1:1:log-group:g")
     ses = [s for s in policy["Statement"] if "ses:" in str(s["Action"])]

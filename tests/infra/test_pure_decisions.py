@@ -32,9 +32,12 @@ def test_concurrency_cannot_outrun_quota_above_the_minimum(rate: float) -> None:
 
 
 def test_publishers_default_to_this_account() -> None:
-    assert policies.publisher_principals([], "111122223333") == ["arn:aws:iam::111122223333:root"]
-    assert policies.publisher_principals(["444455556666", "arn:aws:iam::444455556666:role/x"], "1") == [
+    assert policies.publisher_principals([], "111122223333", partition="aws") == ["arn:aws:iam::111122223333:root"]
+    assert policies.publisher_principals(["444455556666", "arn:aws:iam::444455556666:role/x"], "1",
+                                         partition="aws") == [
         "arn:aws:iam::444455556666:root", "arn:aws:iam::444455556666:role/x"]
+    assert policies.publisher_principals(["444455556666"], "1", partition="aws-cn") == [
+        "arn:aws-cn:iam::444455556666:root"]
 
 
 def test_every_policy_denies_plain_http() -> None:

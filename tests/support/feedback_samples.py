@@ -13,6 +13,8 @@ from order_email.handlers.shared import schema
 from order_email.handlers.shared.masking import address_hash, mask_address
 from order_email.handlers.shared.order_ids import to_tag_value
 from order_email.handlers.shared.statuses import RANK, EmailStatus
+from order_email.handlers.status_api.queries import from_dynamodb
+from order_email.localmode import table_stream
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 RECIPIENT = "jane.doe@example.com"
@@ -292,27 +294,15 @@ def seed_delivery(
 
 
 def read_delivery(table: str, order_id: str = "o-1", kind: str = schema.ORDER_CONFIRMATION) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
     raw = boto3.client("dynamodb", region_name=REGION).get_item(
         TableName=table, Key={schema.ORDER_ID: {"S": order_id}, schema.KIND: {"S": kind}}, ConsistentRead=True
     )["Item"]
-    return {name: TypeDeserializer().deserialize(value) for name, value in raw.items()}
+    return from_dynamodb(raw)
 
 
 def stream_records(table: str) -> list[dict[str, Any]]:
     """Every record of the table's stream so far (moto serves DynamoDB Streams), oldest first."""
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
     # moto's in-process stub matches the streams endpoint only with its trailing slash
     streams = boto3.client("dynamodbstreams", region_name=REGION,
                            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com/")
-    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while iterator:
-            answer = streams.get_records(ShardIterator=iterator)
-            records.extend(answer["Records"])
-            iterator = answer.get("NextShardIterator") if answer["Records"] else None
-    return records
+    return table_stream.stream_records(boto3.client("dynamodb", region_name=REGION), streams, table)
