@@ -42,7 +42,7 @@ def encryption_spec(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
 
 
 def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
-    """Table arguments: key (orderId, kind), the two access-pattern indexes, TTL, backups.
+    """Table arguments: key (orderId, kind), the three access-pattern indexes, TTL, backups.
 
     `bySesMessageId` (KEYS_ONLY) maps an SES event without our tags back to its item.
     `recentByStatus` answers "recent BOUNCED e-mails": its partition key is
@@ -50,15 +50,19 @@ def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
     partition and eight write shards spread a day's writes (at 1M e-mails/day, ~12 writes/s on
     average and peaks of a few hundred per second, each shard stays far below DynamoDB's 1,000
     writes/s per partition). It projects only what a listing shows (INCLUDE), so appending history
-    or counting opens never writes the index. Its stream (new and old images) is the outbox of
-    status changes: a pipe carries every stamped change to the status bus (`FeedbackLoop`).
+    or counting opens never writes the index. `byRecipient` answers "which e-mails went to this
+    address?" by the address's hash (`masking.address_hash`, never the address), newest first by
+    `createdAt`, with the same listing projection; one address is one partition, far below any limit.
+    The table's stream (new and old images) is the outbox of status changes: a pipe carries every
+    stamped change to the status bus (`FeedbackLoop`).
     """
     return {
         "billing_mode": "PAY_PER_REQUEST",
         "hash_key": schema.ORDER_ID,
         "range_key": schema.KIND,
         "attributes": _string_attributes(
-            schema.ORDER_ID, schema.KIND, schema.SES_MESSAGE_ID, schema.STATUS_SHARD, schema.STATUS_SORT_KEY
+            schema.ORDER_ID, schema.KIND, schema.SES_MESSAGE_ID, schema.STATUS_SHARD, schema.STATUS_SORT_KEY,
+            schema.RECIPIENT_HASH, schema.CREATED_AT,
         ),
         "global_secondary_indexes": [
             {"name": schema.MESSAGE_ID_INDEX, "hash_key": schema.SES_MESSAGE_ID, "projection_type": "KEYS_ONLY"},
@@ -68,6 +72,13 @@ def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
                 "range_key": schema.STATUS_SORT_KEY,
                 "projection_type": "INCLUDE",
                 "non_key_attributes": list(schema.STATUS_INDEX_ATTRIBUTES),
+            },
+            {
+                "name": schema.RECIPIENT_INDEX,
+                "hash_key": schema.RECIPIENT_HASH,
+                "range_key": schema.CREATED_AT,
+                "projection_type": "INCLUDE",
+                "non_key_attributes": list(schema.RECIPIENT_INDEX_ATTRIBUTES),
             },
         ],
         "stream_enabled": True,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypedDict, Unpack
 
+from order_email.handlers.shared import schema
+
 Document = dict[str, Any]
 
 
@@ -249,13 +251,14 @@ def logs_only_policy(log_group_arn: str) -> Document:
 
 
 def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None) -> Document:
-    """The status API only reads: the order's items and the recent-by-status index."""
+    """The status API only reads: the order's items, the recent-by-status and by-recipient indexes."""
     return _document(
         {
             "Sid": "ReadDeliveries",
             "Effect": "Allow",
             "Action": ["dynamodb:GetItem", "dynamodb:Query"],
-            "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/recentByStatus"],
+            "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/{schema.STATUS_INDEX}",
+                         f"{deliveries_table_arn}/index/{schema.RECIPIENT_INDEX}"],
         },
         *[dict(statement, Action="kms:Decrypt") for statement in _key_use(kms_key_arn)],
         _logs(log_group_arn),

@@ -1,6 +1,6 @@
 """Lambda entry point of the delivery status API (function URL) — wiring only.
 
-GET /orders/{orderId}, GET /deliveries?status=…, GET /health; see `handlers.status_api.app`.
+GET /orders/{orderId}, GET /deliveries?status=…, GET /recipients?address=…, GET /health; see `handlers.status_api.app`.
 Environment: `shared.environment.STATUS_API`, read on the first request.
 """
 

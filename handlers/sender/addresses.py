@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from email.utils import formataddr
 
+from email_validator import EmailNotValidError, validate_email
+
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SANDBOX_RECIPIENT = f"success@{SIMULATOR_DOMAIN}"
 """Where sandbox mode sends every real customer's e-mail: SES accepts it and reports a delivery."""
@@ -18,6 +20,21 @@ def one_line(value: str) -> str:
     if not value.isprintable():
         value = "".join(char if char.isprintable() else " " for char in value)
     return " ".join(value.split())
+
+
+def valid_address(value: str) -> str:
+    """Syntax only (no DNS); the ASCII (IDNA) form, the only one SES sends to; ValueError otherwise.
+
+    The one address check of the system: an order's `customerEmail`, and the status API's
+    `/recipients?address=` (an address no order could have is refused, not searched for).
+    Suppression and records key on `masking.address_hash`, which gives every spelling one identity.
+    """
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        # email-validator's messages quote parts of the address: keep PII out of DLQ reasons and logs
+        raise ValueError("not a valid e-mail address") from None
+    return checked.ascii_email or checked.normalized
 
 
 def delivery_address(recipient: str, sandbox: bool) -> str:

@@ -38,6 +38,7 @@ _NAMES = {
     "#sortKey": schema.STATUS_SORT_KEY,
     "#reason": "statusReason",
     "#orderId": schema.ORDER_ID,
+    "#keptOrder": schema.ORDER,
 }
 
 CLAIMABLE = (
@@ -110,6 +111,11 @@ def _names_used(expression: str, condition: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, path) for name, path in _NAMES.items() if name in expression or name in condition)
 
 
+def _order_set(values: dict[str, Any]) -> str:
+    """The SET clause that keeps the order (`stored_order`) on the record, when there is one to keep."""
+    return ", #keptOrder = :order" if ":order" in values else ""
+
+
 def _conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -152,8 +158,9 @@ class ClaimStore:
             **extra,
         )
 
-    def _new_item_values(self, recipient: str, order_timestamp: datetime, now: datetime) -> dict[str, Any]:
-        return {
+    def _new_item_values(self, recipient: str, order_timestamp: datetime, now: datetime,
+                         order: dict[str, Any] | None) -> dict[str, Any]:
+        values = {
             ":recipient": _s(recipient),
             ":recipientHash": _s(address_hash(recipient)),
             ":recipientMasked": _s(mask_address(recipient)),
@@ -163,6 +170,7 @@ class ClaimStore:
             ":sentRank": _n(RANK[EmailStatus.SENT]),
             ":graceCutoff": _n(_epoch(now) - self._grace_seconds),
         }
+        return values | {":order": order} if order is not None else values
 
     _NEW_ITEM_SETS = (
         "#status = :status, #rank = :rank, #updated = :now, #shard = :shard, #sortKey = :sortKey, "
@@ -172,10 +180,13 @@ class ClaimStore:
     )
 
     def claim(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
-              now: datetime) -> Claim:
-        """Step 1 of docs/architecture.md §3.2: SENDING + lease + attempts+1, or the verdict on the existing item."""
+              now: datetime, order: dict[str, Any] | None = None) -> Claim:
+        """Step 1 of docs/architecture.md §3.2: SENDING + lease + attempts+1, or the verdict on the existing item.
+
+        `order` is the `stored_order` map written with the claim (same UpdateItem: no extra call).
+        """
         values = self._status_values(EmailStatus.SENDING, now, order_id) | self._new_item_values(
-            recipient, order_timestamp, now
+            recipient, order_timestamp, now, order
         )
         values |= {
             ":deliveredTo": _s(delivered_to),
@@ -187,7 +198,7 @@ class ClaimStore:
         try:
             answer = self._update(
                 order_id,
-                f"SET {self._NEW_ITEM_SETS}, deliveredTo = :deliveredTo, #lease = :lease, "
+                f"SET {self._NEW_ITEM_SETS}{_order_set(values)}, deliveredTo = :deliveredTo, #lease = :lease, "
                 "#attempts = if_not_exists(#attempts, :zero) + :one REMOVE #reason",
                 CLAIMABLE,
                 values,
@@ -276,7 +287,7 @@ class ClaimStore:
         )
 
     def mark_held(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
-                  now: datetime, reason: str) -> Claim:
+                  now: datetime, reason: str, order: dict[str, Any] | None = None) -> Claim:
         """HELD without an attempt: the rest of a batch whose first order the account refused.
 
         Conditional like a claim, with the same verdict when the item is not claimable (a duplicate,
@@ -284,7 +295,7 @@ class ClaimStore:
         does not grow. CLAIMABLE means it was marked held.
         """
         values = self._status_values(EmailStatus.HELD, now, order_id) | self._new_item_values(
-            recipient, order_timestamp, now)
+            recipient, order_timestamp, now, order)
         values |= {":deliveredTo": _s(delivered_to), ":zero": _n(0), ":reason": _s(reason[:REASON_LIMIT])}
         del values[":empty"]
         try:
@@ -294,7 +305,8 @@ class ClaimStore:
                 "recipient = :recipient, recipientHash = :recipientHash, recipientMasked = :recipientMasked, "
                 "orderTimestamp = :orderTimestamp, createdAt = if_not_exists(createdAt, :now), "
                 f"{schema.EXPIRES_AT} = :expiresAt, deliveredTo = :deliveredTo, #lease = :zero, "
-                "#reason = :reason, heldSince = if_not_exists(heldSince, :now)",
+                "#reason = :reason, heldSince = if_not_exists(heldSince, :now)"
+                + _order_set(values),
                 CLAIMABLE,
                 values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -337,14 +349,15 @@ class ClaimStore:
             # someone else's claim by now: theirs to finish
 
     def suppress(self, order_id: str, recipient: str, order_timestamp: datetime, now: datetime,
-                 reason: str) -> bool:
+                 reason: str, order: dict[str, Any] | None = None) -> bool:
         """SUPPRESSED, nothing sent. False when the item already exists (another outcome stands)."""
         values = self._status_values(EmailStatus.SUPPRESSED, now, order_id) | self._new_item_values(
-            recipient, order_timestamp, now
+            recipient, order_timestamp, now, order
         )
         values |= {":reason": _s(reason), ":entry": _entry("Suppressed", schema.iso(now), "suppression")}
         try:
-            self._update(order_id, f"SET {self._NEW_ITEM_SETS}, #reason = :reason", CLAIMABLE, values)
+            self._update(order_id, f"SET {self._NEW_ITEM_SETS}{_order_set(values)}, #reason = :reason", CLAIMABLE,
+                         values)
         except ClientError as error:
             if not _conditional_failure(error):
                 raise

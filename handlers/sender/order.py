@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -29,6 +28,7 @@ from pydantic import (
 )
 
 from ..shared.order_ids import ORDER_ID_PATTERN
+from .addresses import valid_address
 from .money import CURRENCIES, fits_minor_units
 
 MAX_ITEMS = 500
@@ -44,17 +44,6 @@ def _no_control_characters(value: str) -> str:
     if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in value):
         raise ValueError("must not contain control characters or line breaks")
     return value
-
-
-def _email_address(value: str) -> str:
-    """Syntax only (no DNS); the ASCII (IDNA) form, the only one SES sends to. Suppression and records
-    key on `masking.address_hash`, which gives every spelling of the address one identity."""
-    try:
-        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        # email-validator's messages quote parts of the address: keep PII out of DLQ reasons and logs
-        raise ValueError("not a valid e-mail address") from None
-    return checked.ascii_email or checked.normalized
 
 
 def _money_input(value: Any) -> Any:
@@ -93,7 +82,7 @@ Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 MetadataKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _CLEAN]
 MetadataValue = Annotated[str, StringConstraints(max_length=512), _CLEAN]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email_address)
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(valid_address)
 ]
 Money = Annotated[
     Decimal, BeforeValidator(_money_input), Field(ge=0, lt=Decimal("1e12"), allow_inf_nan=False)

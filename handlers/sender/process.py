@@ -42,6 +42,7 @@ from .order import InvalidOrder, Order, parse_order
 from .pacing import SendPacer
 from .rendering import render_order_confirmation
 from .settings import SenderSettings
+from .stored_order import stored_order
 from .suppression import SuppressionCheck, SuppressionReader
 
 SOURCE = "send_order_email"
@@ -291,7 +292,8 @@ class BatchSender:
         if blocked is not None:
             return self._hold_untried(order, delivered_to, blocked, tally, log)
         email = render_order_confirmation(order)
-        claim = self._records.claim(order.orderId, recipient, delivered_to, order.timestamp, self._clock())
+        claim = self._records.claim(order.orderId, recipient, delivered_to, order.timestamp, self._clock(),
+                                    stored_order(order))
         if claim.verdict is not LeaseVerdict.CLAIMABLE:
             return self._not_claimed(order, claim, tally, log)
 
@@ -319,7 +321,7 @@ class BatchSender:
 
     def _suppress(self, order: Order, reason: str, tally: Tally, log: dict[str, Any]) -> SendOutcome:
         written = self._records.suppress(order.orderId, order.customerEmail, order.timestamp, self._clock(),
-                                         f"address suppressed ({reason})")
+                                         f"address suppressed ({reason})", stored_order(order))
         if written:
             tally.counts[MetricName.SUPPRESSED] += 1
             self._logger.info("recipient suppressed; not sent", extra=log | {"suppressionReason": reason})
@@ -346,7 +348,7 @@ class BatchSender:
                       log: dict[str, Any]) -> SendOutcome | Wait:
         """Held because an earlier order of the batch got an account-wide refusal; SES not called."""
         claim = self._records.mark_held(order.orderId, order.customerEmail, delivered_to, order.timestamp,
-                                        self._clock(), blocked.held_reason)
+                                        self._clock(), blocked.held_reason, stored_order(order))
         if claim.verdict is not LeaseVerdict.CLAIMABLE:
             return self._not_claimed(order, claim, tally, log)
         tally.counts[MetricName.HELD_ORDERS] += 1

@@ -32,6 +32,8 @@ ORDER_CONFIRMATION = "order-confirmation"
 ORDER_ID = "orderId"
 KIND = "kind"
 SES_MESSAGE_ID = "sesMessageId"
+ORDER = "order"
+"""The validated order, kept with its record (`sender.stored_order`): shown masked, erased by `erase`."""
 MESSAGE_ID_INDEX = "bySesMessageId"
 """GSI (KEYS_ONLY) from an SES message id to the delivery's key, for events without our tags."""
 STATUS_SHARD = "statusShard"
@@ -43,6 +45,15 @@ STATUS_INDEX_ATTRIBUTES = ("status", "statusReason", "recipientMasked", SES_MESS
                            "lastUpdated")
 """Attributes projected into `recentByStatus` (INCLUDE): what a listing shows, and small enough that
 history appends and counter updates do not also write the index."""
+RECIPIENT_HASH = "recipientHash"
+"""`masking.address_hash` of the recipient: the one normalisation, never the address itself."""
+CREATED_AT = "createdAt"
+RECIPIENT_INDEX = "byRecipient"
+"""GSI answering "which e-mails went to this address?", newest first: partition key `recipientHash`,
+sort key `createdAt`. An erased record loses its `recipientHash`, so it leaves the index."""
+RECIPIENT_INDEX_ATTRIBUTES = tuple(name for name in (*STATUS_INDEX_ATTRIBUTES, STATUS_SORT_KEY) if name != CREATED_AT)
+"""Attributes projected into `byRecipient` (INCLUDE, besides its keys): the same listing row as
+`recentByStatus` (`statusSortKey` tells when the status was taken)."""
 HISTORY_LIMIT = 20
 """Newest events kept in a delivery item's `history` (the feedback path's default, the sender's bound)."""
 EXPIRES_AT = "expiresAt"

@@ -15,11 +15,10 @@ from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Respo
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..shared.schema import iso, utc_now
-from .cursor import Cursor, encode_cursor
-from .params import BadParameter, check_order_id, parse_listing
+from ..shared.schema import utc_now
+from .params import BadParameter, check_order_id, parse_listing, parse_recipients
 from .queries import DeliveriesReader
-from .views import email_view, listing_view
+from .views import email_view, listing_answer, recipient_answer
 
 logger = Logger(child=True)
 
@@ -51,16 +50,13 @@ def build_resolver(
     def deliveries() -> Response:
         now = clock()
         request = parse_listing(app.current_event.query_string_parameters, now)
-        page = reader.recent_by_status(request, now)
-        body: dict[str, Any] = {
-            "status": request.status.value,
-            "since": iso(request.since),
-            "items": [listing_view(item) for item in page.items],
-            "cursor": None,
-        }
-        if page.more and page.last_key:
-            body["cursor"] = encode_cursor(Cursor(request.status.value, iso(request.since), page.last_key))
-        return _json(200, body)
+        return _json(200, listing_answer(request, reader.recent_by_status(request, now)))
+
+    @app.get("/recipients")
+    def recipients() -> Response:
+        request = parse_recipients(app.current_event.query_string_parameters)
+        return _json(200, recipient_answer(request, reader.recipient_emails(
+            request.address, limit=request.limit, after=request.after)))
 
     @app.exception_handler(BadParameter)
     def bad_parameter(error: BadParameter) -> Response:

@@ -1,4 +1,5 @@
-"""The opaque `/deliveries` page cursor: base64url JSON of the query and the last key returned.
+"""The opaque page cursors of `/deliveries` and `/recipients`: base64url JSON of the query and the
+last key returned.
 
 Carrying status and since (as absolute time) keeps every page of a listing on the same window,
 even though page one's default since ("24 h ago") moves with the clock.
@@ -50,13 +51,13 @@ class Cursor:
         return self.before.split("#", 1)[0]
 
 
-def encode_cursor(cursor: Cursor) -> str:
-    document = {"v": _VERSION, "s": cursor.status, "f": cursor.since, "b": cursor.before}
-    raw = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+def _pack(document: dict[str, str]) -> str:
+    raw = json.dumps({"v": _VERSION, **document}, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(token: str) -> Cursor:
+def _unpack(token: str, fields: str) -> tuple[str, ...]:
+    """The string `fields` (one letter each) of a token `_pack` made; CursorError for anything else."""
     if len(token) > MAX_CURSOR_LENGTH:
         raise CursorError("too long")
     try:
@@ -66,15 +67,54 @@ def decode_cursor(token: str) -> Cursor:
         raise CursorError("not a cursor returned by this API") from None
     if not isinstance(document, dict) or document.get("v") != _VERSION:
         raise CursorError("not a cursor returned by this API")
-    status, since, before = document.get("s"), document.get("f"), document.get("b")
-    if not (isinstance(status, str) and isinstance(since, str) and isinstance(before, str)):
+    values = tuple(document.get(name) for name in fields)
+    if not all(isinstance(value, str) for value in values):
         raise CursorError("not a cursor returned by this API")
+    return values  # type: ignore[return-value]
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return _pack({"s": cursor.status, "f": cursor.since, "b": cursor.before})
+
+
+def decode_cursor(token: str) -> Cursor:
+    status, since, before = _unpack(token, "sfb")
     if status not in {member.value for member in EmailStatus}:
         raise CursorError("unknown status")
     key = _SORT_KEY.fullmatch(before)
     if not _is_iso(since) or key is None or not _is_iso(key[1]) or not is_order_id(key[2]):
         raise CursorError("malformed position")
     return Cursor(status=status, since=since, before=before)
+
+
+@dataclass(frozen=True)
+class RecipientCursor:
+    """Where a `/recipients` page ended: the last e-mail returned, and which address it listed.
+
+    `recipient` is the start of the address's hash, so a cursor sent with another address is a 400,
+    not a page of that address's e-mails from an arbitrary position (the position alone could not
+    leak anything either: the query always runs in the partition of the address asked for).
+    """
+
+    recipient: str
+    order_id: str
+    kind: str
+    created_at: str
+
+
+RECIPIENT_TAG_LENGTH = 16
+
+
+def encode_recipient_cursor(cursor: RecipientCursor) -> str:
+    return _pack({"r": cursor.recipient, "o": cursor.order_id, "k": cursor.kind, "c": cursor.created_at})
+
+
+def decode_recipient_cursor(token: str) -> RecipientCursor:
+    recipient, order_id, kind, created_at = _unpack(token, "rokc")
+    if (len(recipient) != RECIPIENT_TAG_LENGTH or not is_order_id(order_id) or not is_order_id(kind)
+            or not _is_iso(created_at)):
+        raise CursorError("malformed position")
+    return RecipientCursor(recipient, order_id, kind, created_at)
 
 
 def _is_iso(text: str) -> bool:

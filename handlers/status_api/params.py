@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
+from ..sender.addresses import valid_address
+from ..shared.masking import address_hash, normalise_address
 from ..shared.order_ids import ORDER_ID_RULE, is_order_id
 from ..shared.schema import iso
 from ..shared.statuses import EmailStatus
-from .cursor import Cursor, CursorError, decode_cursor
+from .cursor import RECIPIENT_TAG_LENGTH, Cursor, CursorError, RecipientCursor, decode_cursor, decode_recipient_cursor
 
 _LIMIT = re.compile(r"[0-9]{1,4}")
+_DURATION = re.compile(r"([0-9]{1,5})([mhd])")
+_DURATION_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 DEFAULT_WINDOW = timedelta(hours=24)
 MAX_WINDOW = timedelta(days=31)
 """How far back `since` may reach: each day costs eight index queries."""
 LISTING_PARAMETERS = frozenset({"status", "since", "limit", "cursor"})
+RECIPIENT_PARAMETERS = frozenset({"address", "limit", "cursor"})
 
 
 class BadParameter(ValueError):
@@ -40,6 +45,22 @@ class ListingRequest:
     limit: int
     before: str | None = None
     """Sort key of the last item already returned (from the cursor); None on the first page."""
+
+
+@dataclass(frozen=True)
+class RecipientRequest:
+    """A validated `/recipients` query: the e-mails to one address, newest first."""
+
+    address: str
+    """The address in its one normalised form (`masking.normalise_address`)."""
+    limit: int
+    after: RecipientCursor | None = None
+    """Where the previous page ended (from the cursor); None on the first page."""
+
+    @property
+    def tag(self) -> str:
+        """What a cursor carries to say which address it lists (the start of the address's hash)."""
+        return address_hash(self.address)[:RECIPIENT_TAG_LENGTH]
 
 
 def check_order_id(raw: str) -> str:
@@ -91,6 +112,14 @@ def _check_window(since: datetime, now: datetime, parameter: str, subject: str) 
     return since
 
 
+def parse_duration(value: str | None, parameter: str = "since") -> timedelta:
+    """`30m`, `2h`, `7d`: how far back a listing reaches, as the CLI takes it (the API takes a time)."""
+    match = _DURATION.fullmatch((value or "").strip().lower())
+    if match is None:
+        raise BadParameter(parameter, f"{parameter} must be a duration: minutes, hours or days, like 30m, 2h or 7d")
+    return int(match[1]) * _DURATION_UNITS[match[2]]
+
+
 def parse_since(value: str | None, now: datetime) -> datetime:
     if value is None or value == "":
         return now - DEFAULT_WINDOW
@@ -101,13 +130,44 @@ def parse_since(value: str | None, now: datetime) -> datetime:
     return _check_window(since, now, "since", "since")
 
 
+def _check_known(query: Mapping[str, str], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(query) - allowed)
+    if unknown:
+        raise BadParameter(unknown[0], f"unknown parameter {unknown[0][:40]!r}; allowed: " + ", ".join(sorted(allowed)))
+
+
+def parse_address(value: str | None) -> str:
+    """The normalised address of an `address` parameter: syntax checked like an order's `customerEmail`
+    (`sender.addresses.valid_address`), so what no order could have been sent to is a 400. The message
+    never quotes the address."""
+    if not value:
+        raise BadParameter("address", "address is required: the recipient's e-mail address")
+    try:
+        return normalise_address(valid_address(value.strip()))
+    except ValueError as error:
+        raise BadParameter("address", f"address: {error}") from None
+
+
+def parse_recipients(query: Mapping[str, str] | None) -> RecipientRequest:
+    """Validate the query string of `/recipients`; a cursor continues the same address only."""
+    query = query or {}
+    _check_known(query, RECIPIENT_PARAMETERS)
+    request = RecipientRequest(parse_address(query.get("address")), parse_limit(query.get("limit")))
+    if not query.get("cursor"):
+        return request
+    try:
+        after = decode_recipient_cursor(query["cursor"])
+    except CursorError as error:
+        raise BadParameter("cursor", f"cursor: {error}") from None
+    if after.recipient != request.tag:
+        raise BadParameter("cursor", "cursor belongs to a query for another address")
+    return RecipientRequest(request.address, request.limit, after)
+
+
 def parse_listing(query: Mapping[str, str] | None, now: datetime) -> ListingRequest:
     """Validate the query string of `/deliveries`; a cursor carries status and since of page one."""
     query = query or {}
-    unknown = sorted(set(query) - LISTING_PARAMETERS)
-    if unknown:
-        raise BadParameter(unknown[0], f"unknown parameter {unknown[0][:40]!r}; allowed: "
-                           + ", ".join(sorted(LISTING_PARAMETERS)))
+    _check_known(query, LISTING_PARAMETERS)
     limit = parse_limit(query.get("limit"))
     if not query.get("cursor"):
         return ListingRequest(parse_status(query.get("status")), parse_since(query.get("since"), now), limit)

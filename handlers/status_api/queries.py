@@ -1,4 +1,4 @@
-"""The two reads the status API makes: an order's e-mails, and recent e-mails by status.
+"""The reads the status API makes: an order's e-mails, recent e-mails by status, e-mails to an address.
 
 Read-only by construction: only Query (and the paginator over it) is ever called on the table.
 """
@@ -15,7 +15,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from ..shared import schema
-from .params import ListingRequest
+from ..shared.masking import address_hash
+from .cursor import RecipientCursor
+from .params import DEFAULT_LIMIT, ListingRequest
 
 Item = dict[str, Any]
 _deserializer = TypeDeserializer()
@@ -47,6 +49,14 @@ class Page:
     @property
     def last_key(self) -> str | None:
         return self.items[-1][schema.STATUS_SORT_KEY] if self.items else None
+
+
+@dataclass
+class RecipientPage:
+    """E-mails to one address, newest first; `more` says older ones may exist beyond `items`."""
+
+    items: list[Item] = field(default_factory=list)
+    more: bool = False
 
 
 class DeliveriesReader:
@@ -133,3 +143,29 @@ class DeliveriesReader:
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def recipient_emails(self, address: str, *, limit: int = DEFAULT_LIMIT,
+                         after: RecipientCursor | None = None) -> RecipientPage:
+        """The newest `limit` e-mails sent to `address` (any spelling: it is hashed), from the
+        `byRecipient` index, older than `after` when given; one extra item tells whether more exist."""
+        hashed = address_hash(address)
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": schema.RECIPIENT_INDEX,
+            "KeyConditionExpression": "#hash = :hash",
+            "ExpressionAttributeNames": {"#hash": schema.RECIPIENT_HASH},
+            "ExpressionAttributeValues": {":hash": {"S": hashed}},
+            "ScanIndexForward": False,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {
+                schema.ORDER_ID: {"S": after.order_id}, schema.KIND: {"S": after.kind},
+                schema.RECIPIENT_HASH: {"S": hashed}, schema.CREATED_AT: {"S": after.created_at}}
+        items: list[Item] = []
+        while len(items) <= limit:
+            response = self._client.query(**request, Limit=limit + 1 - len(items))
+            items += [from_dynamodb(raw) for raw in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return RecipientPage(items=items[:limit], more=len(items) > limit)

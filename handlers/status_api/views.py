@@ -10,14 +10,21 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..shared import schema
 from ..shared.masking import mask_address, redact_addresses
+from .cursor import Cursor, RecipientCursor, encode_cursor, encode_recipient_cursor
+from .params import ListingRequest, RecipientRequest
+from .queries import Page, RecipientPage
 
 EMAIL_FIELDS = (
     "kind", "status", "statusReason", "sesMessageId", "attempts", "createdAt", "sentAt", "deliveredAt",
     "lastUpdated", "orderTimestamp", "opens", "clicks", "firstOpenedAt", "lastOpenedAt", "firstClickedAt",
     "lastClickedAt",
 )
-"""Item attributes an order's answer carries as they are (besides recipient and history)."""
+"""Item attributes an order's answer carries as they are (besides recipient, history and order)."""
+ORDER_PII = frozenset({"customerName"})
+"""Fields of the kept order (`sender.stored_order`) left out of a masked answer; addresses anywhere in
+the order (metadata may quote one) are masked like every other string."""
 
 LISTING_FIELDS = ("orderId", "kind", "status", "statusReason", "sesMessageId", "createdAt", "sentAt",
                   "lastUpdated")
@@ -66,7 +73,8 @@ def _recipient(item: Mapping[str, Any], mask: bool) -> str | None:
 
 
 def email_view(item: Mapping[str, Any], *, mask: bool = True) -> dict[str, Any]:
-    """One e-mail of an order: status, timestamps, counters, history and the (masked) recipient."""
+    """One e-mail of an order: status, timestamps, counters, history, the (masked) recipient and, when the
+    record keeps it, the order it was sent for (without the customer's name when masked)."""
     view: dict[str, Any] = {name: plain(item[name]) for name in EMAIL_FIELDS if name in item}
     view.setdefault("opens", 0)
     view.setdefault("clicks", 0)
@@ -75,6 +83,9 @@ def email_view(item: Mapping[str, Any], *, mask: bool = True) -> dict[str, Any]:
         delivered_to = str(item["deliveredTo"])
         view["deliveredTo"] = delivered_to if not mask else mask_address(delivered_to)
     view["history"] = plain(list(item.get("history") or []))
+    if item.get(schema.ORDER):
+        view["order"] = {key: plain(value) for key, value in item[schema.ORDER].items()
+                         if not (mask and key in ORDER_PII)}
     return scrub_addresses(view) if mask else view
 
 
@@ -85,3 +96,23 @@ def listing_view(item: Mapping[str, Any]) -> dict[str, Any]:
     sort_key = str(item.get("statusSortKey", ""))
     view["statusSince"] = sort_key.split("#", 1)[0] or None
     return scrub_addresses(view)
+
+
+def listing_answer(request: ListingRequest, page: Page) -> dict[str, Any]:
+    """`/deliveries`: the query, its rows newest first, and the next page's cursor (None on the last page)."""
+    cursor = None
+    if page.more and page.last_key:
+        cursor = encode_cursor(Cursor(request.status.value, schema.iso(request.since), page.last_key))
+    return {"status": request.status.value, "since": schema.iso(request.since),
+            "items": [listing_view(item) for item in page.items], "cursor": cursor}
+
+
+def recipient_answer(request: RecipientRequest, page: RecipientPage) -> dict[str, Any]:
+    """`/recipients`: the masked address, its e-mails as listing rows (newest first), the next page's cursor."""
+    cursor = None
+    if page.more and page.items:
+        last = page.items[-1]
+        cursor = encode_recipient_cursor(RecipientCursor(
+            request.tag, str(last[schema.ORDER_ID]), str(last[schema.KIND]), str(last[schema.CREATED_AT])))
+    return {"recipient": mask_address(request.address), "emails": [listing_view(item) for item in page.items],
+            "cursor": cursor}

@@ -1,8 +1,9 @@
 """`erase ADDRESS`: the right to erasure over every store that can hold an address.
 
 The address is matched in its one normalised form (`handlers.shared.masking`), however it is typed.
-Delivery records lose every trace of it (recipient, deliveredTo, recipientHash, and any attribute
-quoting an address: status reason, history) but keep their status, so sending statistics stay right. A
+Delivery records are found by the `byRecipient` index and lose every trace of it (recipient,
+deliveredTo, recipientHash, the kept order with the customer's name, and any attribute quoting an
+address: status reason, history) but keep their status, so sending statistics stay right. A
 suppression that protects our sender reputation (BOUNCE, COMPLAINT) or honours a block (MANUAL) is
 kept — by hash only, without the masked address — and one is created when the records show a hard
 bounce or complaint that was never suppressed; temporary soft-bounce suppressions and counters go.
@@ -31,8 +32,9 @@ from order_email.handlers.shared.suppression_item import PERMANENT_REASONS, is_a
 from order_email.handlers.status_api.views import scrub_addresses
 
 ERASED = "erased"
-REMOVED = ("recipient", "deliveredTo", "recipientHash")
-"""Record attributes that are the address (or its hash): removed; `recipientMasked` becomes "erased"."""
+REMOVED = ("recipient", "deliveredTo", schema.RECIPIENT_HASH, schema.ORDER)
+"""Record attributes that are the address, its hash or the kept order (the customer's name, and whatever its
+metadata holds): removed; `recipientMasked` becomes "erased"."""
 _KEPT_AS_THEY_ARE = frozenset({schema.ORDER_ID, schema.KIND, "recipientMasked", "erasedAt", *REMOVED})
 DLQ_OUTPUTS = ("sendDeadLetterQueueUrl", "feedbackDeadLetterQueueUrl")
 """Stack outputs naming the dead-letter queues searched when no --dlq is given."""
@@ -48,7 +50,7 @@ class ErasureReport:
     records_found: int = 0
     records_anonymised: int = 0
     records_gone: int = 0
-    """Matched by the scan but deleted (TTL) or changed before the update."""
+    """Matched by the index but deleted (TTL) or changed before the update."""
     suppression: str = "none"
     """What happened to the suppression entry: kept, created, deleted or none."""
     suppression_reason: str | None = None
@@ -74,23 +76,31 @@ def suppression_action(entry: dict[str, Any] | None, statuses: set[str], now: fl
 
 
 def find_records(dynamodb: Any, table: str, hashed: str) -> list[dict[str, Any]]:
-    """Every delivery item of the address, whole (a paginated Scan: erasure is rare, an index would cost always)."""
+    """Every delivery item of the address, whole: the keys from the `byRecipient` index (the one the status
+    API's `/recipients` reads), then each item by a strongly consistent GetItem (the index projects only a
+    listing row; an item gone meanwhile is skipped)."""
     found = []
-    pages = dynamodb.get_paginator("scan").paginate(
-        TableName=table, FilterExpression="recipientHash = :hash", ExpressionAttributeValues={":hash": {"S": hashed}})
+    pages = dynamodb.get_paginator("query").paginate(
+        TableName=table, IndexName=schema.RECIPIENT_INDEX, KeyConditionExpression="#hash = :hash",
+        ExpressionAttributeNames={"#hash": schema.RECIPIENT_HASH}, ExpressionAttributeValues={":hash": {"S": hashed}})
     for page in pages:
-        found += [{key: _deserializer.deserialize(value) for key, value in raw.items()} for raw in page["Items"]]
+        for key in page["Items"]:
+            raw = dynamodb.get_item(TableName=table, ConsistentRead=True, Key={
+                schema.ORDER_ID: key[schema.ORDER_ID], schema.KIND: key[schema.KIND]}).get("Item")
+            if raw:
+                found.append({name: _deserializer.deserialize(value) for name, value in raw.items()})
     return found
 
 
 def anonymise(dynamodb: Any, table: str, record: dict[str, Any], hashed: str, now: str) -> bool:
     """Strip the address from one record; False when the record is gone or no longer this address's.
 
-    Besides `REMOVED`, every attribute that quotes an address (statusReason, history, whatever a later
-    writer adds) has each address replaced by "[erased]".
+    Besides `REMOVED` (through placeholders: `order` is a DynamoDB reserved word), every attribute that
+    quotes an address (statusReason, history, whatever a later writer adds) has each address replaced
+    by "[erased]".
     """
     sets = ["recipientMasked = :erased", "erasedAt = :now"]
-    names: dict[str, str] = {}
+    names = {f"#r{index}": name for index, name in enumerate(REMOVED)}
     values: dict[str, Any] = {":erased": {"S": ERASED}, ":now": {"S": now}, ":hash": {"S": hashed}}
     for index, (name, value) in enumerate(sorted(record.items())):
         scrubbed = value if name in _KEPT_AS_THEY_ARE else scrub_addresses(value, lambda _: f"[{ERASED}]")
@@ -102,10 +112,10 @@ def anonymise(dynamodb: Any, table: str, record: dict[str, Any], hashed: str, no
         dynamodb.update_item(
             TableName=table,
             Key={schema.ORDER_ID: {"S": record[schema.ORDER_ID]}, schema.KIND: {"S": record[schema.KIND]}},
-            UpdateExpression=f"REMOVE {', '.join(REMOVED)} SET {', '.join(sets)}",
-            ConditionExpression="recipientHash = :hash",
+            UpdateExpression=f"REMOVE {', '.join(f'#r{index}' for index in range(len(REMOVED)))} SET {', '.join(sets)}",
+            ConditionExpression=f"#r{REMOVED.index(schema.RECIPIENT_HASH)} = :hash",
             ExpressionAttributeValues=values,
-            **({"ExpressionAttributeNames": names} if names else {}),
+            ExpressionAttributeNames=names,
         )
     except dynamodb.exceptions.ConditionalCheckFailedException:
         return False
@@ -193,9 +203,9 @@ def erase(
     """Erase an address from the delivery records (status kept), the suppression list (hash kept if needed),
     SES's account-level list and the dead-letter queues.
 
-    Any spelling finds the address (case, Unicode or punycode domain). Records: recipient, deliveredTo and
-    recipientHash removed, recipientMasked set to "erased", addresses in any other attribute (statusReason,
-    history) replaced. Suppression: BOUNCE/COMPLAINT/MANUAL entries are kept by hash only (masked address
+    Any spelling finds the address (case, Unicode or punycode domain). Records: recipient, deliveredTo,
+    recipientHash and the kept order removed, recipientMasked set to "erased", addresses in any other attribute
+    (statusReason, history) replaced. Suppression: BOUNCE/COMPLAINT/MANUAL entries are kept by hash only (masked address
     removed); one is created if the records show a hard bounce or complaint; soft-bounce entries and counters
     are deleted. Dead letters naming the address (order, SNS envelope, SES event, or any text) are deleted.
     Asks first unless --yes; exit 1 if declined or a dead letter could not be deleted.

@@ -8,7 +8,9 @@ import typer
 
 from order_email import __version__
 from order_email.cli import dlq, erase, infra, local_cmd, policy_cmd, resend, schema_cmd, status_cmd, suppression
+from order_email.cli.deliveries_cmd import deliveries
 from order_email.cli.doctor import doctor
+from order_email.cli.find_cmd import find
 
 app = typer.Typer(
     name="order-email",
@@ -37,6 +39,8 @@ def _options(version: Annotated[bool, typer.Option(
 app.command("preview")(infra.preview)
 app.command("graph")(infra.graph)
 app.command("status")(status_cmd.status)
+app.command("deliveries")(deliveries)
+app.command("find")(find)
 app.add_typer(suppression.app, name="suppression")
 app.add_typer(dlq.app, name="dlq")
 app.command("erase")(erase.erase)

@@ -1,7 +1,9 @@
 """`resend ORDER_ID`: an operator-forced new attempt at an e-mail, recorded as such.
 
-The deliveries table does not hold the order body, so the original order JSON is published again
-to the orders topic (`--order-file`, `--topic-arn`). Before that, the record is reset — status,
+The record keeps the validated order (`handlers.sender.stored_order`), so the order event is rebuilt
+from it and published again to the orders topic (the stack's `ordersTopicArn`, or `--topic-arn`);
+`--order-file` publishes a corrected order instead, and is the only way for a record that keeps no
+order (written before orders were kept, or erased). Before that, the record is reset — status,
 rank, lease, SES message id and index keys removed, a `ResendRequested` history entry appended —
 so the sender's conditional claim (which accepts an item without a status) succeeds once.
 
@@ -28,6 +30,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from order_email.cli import common
 from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag, StackName, YesFlag
+from order_email.handlers.sender.stored_order import order_event
 from order_email.handlers.shared import schema
 from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.handlers.shared.statuses import EmailStatus
@@ -83,6 +86,18 @@ def read_order(path: Path, order_id: str) -> str:
     return text
 
 
+def kept_order(item: dict[str, Any]) -> str:
+    """The order event JSON rebuilt from the record, or a clear refusal when the record keeps none."""
+    if item.get("erasedAt"):
+        common.fail(f"the record was erased at {item['erasedAt']}: its order and address are gone; "
+                    "pass --order-file with the order to send")
+    if not item.get(schema.ORDER) or not item.get("recipient"):
+        common.fail("the record keeps no order (it was written before orders were kept, or the order was too "
+                    "large to keep): pass --order-file with the original order JSON")
+    return json.dumps(order_event(str(item[schema.ORDER_ID]), str(item["recipient"]), item[schema.ORDER]),
+                      default=str)
+
+
 def reset_record(dynamodb: Any, table: str, item: dict[str, Any], by: str, now: datetime) -> dict[str, Any]:
     """Conditional on the record not having changed since it was judged; returns the history entry.
 
@@ -120,8 +135,11 @@ def reset_record(dynamodb: Any, table: str, item: dict[str, Any], by: str, now: 
 
 def resend(
     order_id: Annotated[str, typer.Argument(help="The order whose e-mail to send again.")],
-    order_file: Annotated[Path, typer.Option("--order-file", help="The original order event JSON to publish.")],
-    topic_arn: Annotated[str, typer.Option("--topic-arn", help="The orders topic to publish it to.")],
+    order_file: Annotated[Path | None, typer.Option(
+        "--order-file", help="An order event JSON to publish instead of the order the record keeps "
+                             "(a corrected address, say, or a record that keeps none).")] = None,
+    topic_arn: Annotated[str | None, typer.Option(
+        "--topic-arn", help="The orders topic to publish to (default: the stack's ordersTopicArn output).")] = None,
     table: Annotated[str | None, typer.Option("--table", help="Deliveries table.")] = None,
     kind: Annotated[str, typer.Option("--kind", help="The e-mail kind.")] = schema.ORDER_CONFIRMATION,
     force: Annotated[bool, typer.Option("--force", help="Also resend an e-mail that went out.")] = False,
@@ -131,14 +149,19 @@ def resend(
     yes: YesFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Send an order's e-mail again: reset its record (audited) and re-publish the order.
+    """Send an order's e-mail again: reset its record (audited) and re-publish the order the record keeps.
 
     Allowed for FAILED, REJECTED, RENDERING_FAILED, SUPPRESSED, BOUNCED, SOFT_BOUNCED and stuck SENDING
     records; SENT, DELAYED, DELIVERED and COMPLAINED need --force; SENDING with a live lease is always
-    refused. Exit 1 when refused, declined or the record changed meanwhile; 2 for a bad --order-file.
+    refused. Exit 1 when refused, declined, the record keeps no order (pass --order-file) or changed
+    meanwhile; 2 for a bad --order-file or no topic.
     """
-    body = read_order(order_file, order_id)
+    body = read_order(order_file, order_id) if order_file is not None else None
     name = common.table_name(table, stack, "deliveriesTableName")
+    topic = topic_arn or common.stack_output(stack, "ordersTopicArn")
+    if not topic:
+        common.fail(f"no orders topic: pass --topic-arn (the pulumi CLI, which would give the ordersTopicArn "
+                    f"output of stack {stack!r}, is not available or has no such output)", EXIT_USAGE)
     operator = by or common.operator()
     dynamodb = common.aws_client("dynamodb", endpoint)
     with common.aws_errors():
@@ -150,6 +173,7 @@ def resend(
         verdict = resend_verdict(item, time.time(), force)
         if not verdict.allowed:
             common.fail(f"refusing to resend: {verdict.reason}")
+        body = body or kept_order(item)
         if not yes and not typer.confirm(f"Resend the {kind} e-mail of {order_id} ({verdict.reason})?"):
             common.fail("resend cancelled", EXIT_PROBLEM)
         try:
@@ -158,7 +182,7 @@ def resend(
             common.fail("the record changed while deciding; look again with `order-email status`")
     with common.aws_errors():
         published = common.aws_client("sns", endpoint).publish(
-            TopicArn=topic_arn, Message=body,
+            TopicArn=topic, Message=body,
             MessageAttributes={EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}})
     result = {"orderId": order_id, "kind": kind, "previousStatus": entry["previousStatus"], "by": operator,
               "forced": verdict.forced, "snsMessageId": published.get("MessageId")}

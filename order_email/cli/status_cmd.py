@@ -45,6 +45,20 @@ def _summary(emails: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _order_table(order_id: str, order: dict[str, Any]) -> Table:
+    """The kept order (`email_view`'s `order`, customer name left out): its lines, total, time and metadata."""
+    table = Table(title=f"{escape(order_id)}: order of {escape(str(order.get('timestamp', '?')))}")
+    for column in ("item", "sku", "quantity", "unit price"):
+        table.add_column(column)
+    for item in order.get("items") or []:
+        table.add_row(*(escape(str(value)) for value in (
+            item.get("name"), item.get("sku") or "-", item.get("quantity"), item.get("unitPrice"))))
+    table.add_row("total", "", "", escape(f"{order.get('total')} {order.get('currency')}"))
+    for key, value in (order.get("metadata") or {}).items():
+        table.add_row(escape(f"metadata {key}"), "", "", escape(str(value)))
+    return table
+
+
 def status(
     order_id: Annotated[str, typer.Argument(help="The order whose e-mails to show.")],
     stack: StackName = "dev",
@@ -52,7 +66,8 @@ def status(
     table: TableOption = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Show what happened to an order's e-mails: status, counters and a timeline (addresses masked).
+    """Show what happened to an order's e-mails: status, counters, the order and a timeline (addresses masked,
+    the customer's name left out).
 
     Exit 1 when nothing is recorded for the order, 2 for a malformed order id or no table name.
     """
@@ -74,6 +89,8 @@ def render_emails(order_id: str, emails: list[dict[str, Any]]) -> None:
     """The e-mails table and one timeline per e-mail (also used by `local` with the status API's JSON)."""
     common.console.print(_summary(emails))
     for email in emails:
+        if email.get("order"):
+            common.console.print(_order_table(order_id, email["order"]))
         events = Table(title=f"{escape(order_id)} / {escape(email['kind'])}")
         for column in ("time", "event", "detail"):
             events.add_column(column)

@@ -34,7 +34,8 @@ def test_deliveries_keys_and_indexes(stack: StackRun) -> None:
         "statusShard", "statusSortKey", "INCLUDE")
     assert "status" in status["nonKeyAttributes"]
     declared = {attribute["name"] for attribute in deliveries["attributes"]}
-    assert declared == {"orderId", "kind", "sesMessageId", "statusShard", "statusSortKey"}
+    assert declared == {"orderId", "kind", "sesMessageId", "statusShard", "statusSortKey", "recipientHash",
+                        "createdAt"}
 
 
 def test_suppression_keyed_by_address_hash(stack: StackRun) -> None:
@@ -82,7 +83,7 @@ def test_spec_matches_the_handlers_contract() -> None:
     deliveries = deliveries_table_spec(args)  # type: ignore[arg-type]
     assert deliveries["ttl"]["attribute_name"] == schema.EXPIRES_AT
     assert [index["name"] for index in deliveries["global_secondary_indexes"]] == [
-        schema.MESSAGE_ID_INDEX, schema.STATUS_INDEX]
+        schema.MESSAGE_ID_INDEX, schema.STATUS_INDEX, schema.RECIPIENT_INDEX]
     assert suppression_table_spec(args)["hash_key"] == schema.ADDRESS_HASH  # type: ignore[arg-type]
 
 
