@@ -164,6 +164,8 @@ observability = Observability(
         "configuration_set_name": sender.configuration_set_name,
         "log_retention_days": config.log_retention_days,
         "logs_kms_key_arn": data_key_arn,
+        "code": sender.code.archive,
+        "layers": sender.code.layers,
         "tags": tags,
     },
 )

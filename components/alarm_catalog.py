@@ -65,14 +65,19 @@ def _alarm(environment: str, key: str, meaning: str, action: str, threshold: flo
                      datapoints_to_alarm=periods, treat_missing_data=treat_missing_data, **watches)
 
 
-def _rate_alarm(key: str, environment: str, bad: MetricName, percent: float, minimum_volume: int, meaning: str,
-                action: str) -> AlarmSpec:
+def _rate_alarm(key: str, environment: str, counted: MetricName, percent: float, minimum_volume: int, meaning: str,
+                action: str, *, low_is_bad: bool = False) -> AlarmSpec:
     # No e-mails sent in the hour: there is no rate to judge, and the expression yields no
     # data. Silence is not a deliverability problem (a stopped pipeline is the queue-age alarm's).
+    # Below the minimum volume the expression reads as healthy: 0 % bad, or 100 % delivered.
+    # A low-is-bad rate (deliveries) must hold for two hours: a burst sent just before the hour
+    # ends is delivered in the next one, and one hour alone would read as a collapse.
+    counted_id = "good" if low_is_bad else "bad"
     return _alarm(environment, key, meaning, action, percent,
-                  expression=alarms.rate_expression("bad", "sent", minimum_volume),
+                  comparison=alarms.LESS if low_is_bad else alarms.GREATER_OR_EQUAL, periods=2 if low_is_bad else 1,
+                  expression=alarms.rate_expression(counted_id, "sent", minimum_volume, 100 if low_is_bad else 0),
                   inputs={"sent": _ours(MetricName.EMAILS_SENT, environment, "Sum", RATE_PERIOD),
-                          "bad": _ours(bad, environment, "Sum", RATE_PERIOD)})
+                          counted_id: _ours(counted, environment, "Sum", RATE_PERIOD)})
 
 
 def _reputation_alarm(key: str, environment: str, metric_name: str, percent: float, review: float, meaning: str,
@@ -175,6 +180,15 @@ def _deliverability_alarms(env: str, t: AlarmThresholds) -> list[AlarmSpec]:
             "Look for a template or content change, unexpected recipients or duplicate sends "
             "(DuplicatesSkipped should rise, not EmailsSent).",
         ),
+        _rate_alarm(
+            "delivery-rate", env, MetricName.DELIVERIES, t["delivery_rate_percent"], t["minimum_volume"],
+            f"For two hours in a row, fewer than {t['delivery_rate_percent']}% of the e-mails sent each hour "
+            f"were delivered (with at least {t['minimum_volume']} sent): receiving servers defer, bounce or "
+            "reject them, or SES's events stopped reaching the feedback queue.",
+            "Compare the Delivery outcomes chart (bounces? delays? rejects?) with the feedback queue's age and "
+            "DLQ; for delays, find the receiving domain deferring mail in the DeliveryDelay events.",
+            low_is_bad=True,
+        ),
         _reputation_alarm(
             "ses-reputation-bounce-rate", env, alarms.REPUTATION_BOUNCE_RATE, t["reputation_bounce_rate_percent"],
             alarms.SES_REVIEW_BOUNCE_RATE_PERCENT,
@@ -228,13 +242,46 @@ def _send_path_alarms(env: str, t: AlarmThresholds) -> list[AlarmSpec]:
             alarms.seconds_to_ms(t["delivery_latency_p95_seconds"]), comparison=alarms.GREATER, periods=2,
             metric=_ours(MetricName.DELIVERY_LATENCY, env, "p95", 900),
         ),
+        # No sends in the period: no latency to judge (quiet hours).
+        _alarm(
+            env, "send-latency-p95",
+            f"For 30 minutes, 5% of e-mails took over {t['send_latency_p95_seconds']} s from the order's "
+            "timestamp to SES accepting them: the send queue is behind, sends are throttled or orders were "
+            "held (held orders count their whole wait once they go out; so do redriven and resent orders).",
+            "Check the Waiting orders chart (held? throttled?), the send queue's age and the sender's "
+            "throttles; a publisher whose clock or timestamps are late shows up here too.",
+            alarms.seconds_to_ms(t["send_latency_p95_seconds"]), comparison=alarms.GREATER, periods=2,
+            metric=_ours(MetricName.SEND_LATENCY, env, "p95", 900),
+        ),
     ]
+
+
+def quota_period_seconds(probe_minutes: int) -> int:
+    """Three probe intervals: one late or failed probe is not a page, three missing ones are."""
+    return 3 * probe_minutes * 60
+
+
+def _quota_alarm(env: str, t: AlarmThresholds) -> AlarmSpec:
+    window = quota_period_seconds(t["quota_probe_minutes"]) // 60
+    # The probe reports every interval whatever the usage, so silence is not "healthy": it is the
+    # probe failing (or its schedule gone), and nobody would then see the quota run out.
+    return _alarm(
+        env, "send-quota-usage",
+        f"At least {t['send_quota_usage_percent']}% of the SES 24-hour sending quota is used (SentLast24Hours / "
+        f"Max24HourSend, polled every {t['quota_probe_minutes']} min), or the quota probe reported nothing "
+        f"for {window} minutes. At 100% SES refuses every send until the window moves; those orders are held.",
+        "Request a quota increase (Service Quotas, 'Sending quota') or slow the order source; if the "
+        "metric is missing, read the quota probe's log group for its error.",
+        t["send_quota_usage_percent"], treat_missing_data=alarms.BREACHING,
+        metric=_ours(MetricName.SEND_QUOTA_USAGE, env, "Maximum", quota_period_seconds(t["quota_probe_minutes"])),
+    )
 
 
 def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec]:
     """Every metric alarm of one stack, in the order the runbook lists them."""
     env = watched.environment
-    specs = _deliverability_alarms(env, thresholds) + _send_path_alarms(env, thresholds)
+    specs = [*_deliverability_alarms(env, thresholds), *_send_path_alarms(env, thresholds),
+             _quota_alarm(env, thresholds)]
     if watched.orders_topic_names:
         specs.append(_filtered_out_alarm(env, watched.orders_topic_names))
     specs += _queue_alarms(env, thresholds, watched) + _function_alarms(env, thresholds, watched)

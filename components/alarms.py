@@ -10,7 +10,7 @@ stack has (and each one's `treat_missing_data`, with the reason) is `components.
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 SES_REVIEW_BOUNCE_RATE_PERCENT = 5.0
 """SES puts an account under review at a 5% bounce rate; our reputation alarm must fire before."""
@@ -39,7 +39,9 @@ MAX_ALARM_METRICS = 10
 
 GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
 GREATER = "GreaterThanThreshold"
+LESS = "LessThanThreshold"
 NOT_BREACHING = "notBreaching"
+BREACHING = "breaching"
 IGNORE = "ignore"
 
 class AlarmThresholds(TypedDict):
@@ -65,6 +67,17 @@ class AlarmThresholds(TypedDict):
     """p95 of send → SES Delivery event above which the delivery-latency alarm fires."""
     error_threshold: int
     """Lambda errors, Lambda throttles or send failures per 5 minutes that page someone."""
+    send_latency_p95_seconds: NotRequired[int]
+    """p95 of order timestamp → SES accepted above which the send-latency alarm fires (default 60)."""
+    delivery_rate_percent: NotRequired[float]
+    """Deliveries / EmailsSent (%) below which the delivery-rate alarm fires, with the minimum volume
+    (default 95)."""
+    send_quota_usage_percent: NotRequired[float]
+    """Share of the SES 24-hour sending quota used (%, polled by the quota probe) that pages someone
+    (default 80)."""
+    quota_probe_minutes: NotRequired[int]
+    """How often the quota probe polls SES `GetAccount`, 1-60; its schedule and the alarm's period
+    follow (default 5)."""
 
 
 DEFAULT_THRESHOLDS = AlarmThresholds(
@@ -76,8 +89,18 @@ DEFAULT_THRESHOLDS = AlarmThresholds(
     oldest_message_age_seconds=900,
     delivery_latency_p95_seconds=600,
     error_threshold=5,
+    send_latency_p95_seconds=60,
+    delivery_rate_percent=95.0,
+    send_quota_usage_percent=80.0,
+    quota_probe_minutes=5,
 )
 """The documented defaults, identical to `AlarmSettings`' defaults."""
+
+
+def with_defaults(thresholds: AlarmThresholds) -> AlarmThresholds:
+    """`thresholds` with the keys added after the first release filled from `DEFAULT_THRESHOLDS`, so
+    a program written before them (in any language) keeps deploying."""
+    return AlarmThresholds(**{**DEFAULT_THRESHOLDS, **thresholds})
 
 
 def thresholds_from_settings(settings: Any) -> AlarmThresholds:
@@ -103,21 +126,23 @@ def seconds_to_ms(seconds: float) -> float:
     return seconds * 1000
 
 
-def rate_expression(numerator_id: str, sent_id: str, minimum_volume: int) -> str:
-    """Percent of sent e-mails, 0 while fewer than `minimum_volume` were sent in the period.
+def rate_expression(numerator_id: str, sent_id: str, minimum_volume: int, below_volume: float = 0) -> str:
+    """Percent of sent e-mails, `below_volume` while fewer than `minimum_volume` were sent in the period.
 
-    FILL(numerator, 0): the handlers emit a bounce/complaint metric only when one happens, so a
-    period with sends and no bounces must read 0 %, not "no data". The denominator is not filled:
-    no sends at all means no rate, which the alarm treats as not breaching.
+    FILL(numerator, 0): the handlers emit a bounce/complaint/delivery metric only when one happens, so
+    a period with sends and none of them must read 0 %, not "no data". The denominator is not filled:
+    no sends at all means no rate, which the alarm treats as not breaching. `below_volume` is the
+    quiet value: 0 for a rate that is bad when high (bounces), 100 for one that is bad when low
+    (deliveries).
     """
     if minimum_volume < 1:
         raise ValueError("minimum_volume must be at least 1 (it also guards the division)")
-    return f"IF({sent_id} >= {minimum_volume}, 100 * FILL({numerator_id}, 0) / {sent_id}, 0)"
+    return f"IF({sent_id} >= {minimum_volume}, 100 * FILL({numerator_id}, 0) / {sent_id}, {below_volume:g})"
 
 
-def rate_percent(bad: float, sent: float, minimum_volume: int) -> float:
+def rate_percent(bad: float, sent: float, minimum_volume: int, below_volume: float = 0) -> float:
     """What `rate_expression` evaluates to for one period, for tests and for reasoning."""
-    return 100 * bad / sent if sent >= minimum_volume else 0.0
+    return 100 * bad / sent if sent >= minimum_volume else below_volume
 
 
 def sum_expression(metric_ids: Sequence[str]) -> str:

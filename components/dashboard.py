@@ -1,8 +1,9 @@
 """The CloudWatch dashboard body of one stack, built from plain values by pure functions.
 
 One screen answers "is e-mail flowing, is it landing, is anything stuck": pipeline counts, bounce and
-complaint rates, latencies, the Lambda functions, the queues and dead-letter queues, the SES account
-reputation, the alarms' states and a runbook saying what each alarm means.
+complaint rates, latencies, the delivery rate and the SES 24-hour quota used, the Lambda functions,
+the queues and dead-letter queues, the SES account reputation, the alarms' states and a runbook
+saying what each alarm means. Each alarm's threshold is a line on the chart of its metric.
 """
 
 from __future__ import annotations
@@ -201,14 +202,41 @@ def rate_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
         annotations=[_line("Bounce-rate alarm", t["bounce_rate_percent"]),
                      _line("Complaint-rate alarm", t["complaint_rate_percent"])],
     )
-    send_latency = metric_widget(inputs, "Send latency (ms)", _percentiles(inputs, MetricName.SEND_LATENCY),
-                                 width=8, stat="p95", y_label="ms")
+    send_latency = metric_widget(inputs, "Send latency, order → SES accepted (ms)",
+                                 _percentiles(inputs, MetricName.SEND_LATENCY), width=8, stat="p95", period=900,
+                                 y_label="ms",
+                                 annotations=[_line("p95 alarm", seconds_to_ms(t["send_latency_p95_seconds"]))])
     delivery_latency = metric_widget(
         inputs, "Delivery latency, send → delivered (ms)", _percentiles(inputs, MetricName.DELIVERY_LATENCY),
         width=8, stat="p95", period=900, y_label="ms",
         annotations=[_line("p95 alarm", seconds_to_ms(t["delivery_latency_p95_seconds"]))],
     )
     return [rates, send_latency, delivery_latency]
+
+
+def account_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
+    """Is mail landing, and how much of the day's SES quota is left."""
+    env, t = inputs.environment, inputs.thresholds
+    delivery_rate = metric_widget(
+        inputs,
+        "Delivery rate (% of sent, hourly)",
+        [
+            expression(rate_expression("deliveredr", "sentd", t["minimum_volume"], 100), "Delivered %",
+                       "deliveryrate"),
+            _ours(env, MetricName.EMAILS_SENT, "Sent", id="sentd", visible=False),
+            _ours(env, MetricName.DELIVERIES, "Delivered", id="deliveredr", visible=False),
+        ],
+        width=12, period=3600, y_label="%",
+        annotations=[_line("Delivery-rate alarm", t["delivery_rate_percent"])],
+    )
+    quota = metric_widget(
+        inputs,
+        "SES 24-hour sending quota used (%)",
+        [_ours(env, MetricName.SEND_QUOTA_USAGE, "Quota used %")],
+        width=12, stat="Maximum", period=t["quota_probe_minutes"] * 60, y_label="%",
+        annotations=[_line("Quota alarm", t["send_quota_usage_percent"]), _line("SES refuses sends", 100)],
+    )
+    return [delivery_rate, quota]
 
 
 def feedback_widgets(inputs: DashboardInputs) -> list[dict[str, Any]]:
@@ -357,6 +385,7 @@ def dashboard_body(inputs: DashboardInputs) -> dict[str, Any]:
                 pipeline_widgets(inputs),
                 filtered_out_widgets(inputs),
                 rate_widgets(inputs),
+                account_widgets(inputs),
                 feedback_widgets(inputs),
                 lambda_widgets(inputs),
                 queue_widgets(inputs),

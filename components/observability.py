@@ -1,5 +1,6 @@
 """`Observability`: dashboard, alarms, the composite health alarm, the alarm topic, saved log queries,
-and (optionally) the reputation guard (`components.reputation_guard`).
+the quota probe that feeds the SES quota alarm (`components.quota_probe`) and (optionally) the
+reputation guard (`components.reputation_guard`).
 
 It watches resources by name, so it works alone: give it function, queue and log group names from
 any project. Thresholds and metric math come from `components.alarms`, the alarm catalogue from
@@ -19,7 +20,8 @@ from order_email.components import alarm_catalog, alarms, dashboard, log_insight
 from order_email.components.alarm_catalog import Watched
 from order_email.components.alarms import AlarmSpec, AlarmThresholds
 from order_email.components.cross_language import declared_outputs, python_args
-from order_email.components.functions import LambdaParts
+from order_email.components.functions import LambdaParts, lambda_code
+from order_email.components.quota_probe import quota_probe
 from order_email.components.reputation_guard import reputation_guard
 from order_email.components.wiring import applied
 from order_email.handlers.shared.telemetry import service_name
@@ -58,9 +60,16 @@ class ObservabilityArgs(TypedDict):
     region: NotRequired[str]
     """Region for the dashboard's widgets; the provider's region when absent."""
     log_retention_days: NotRequired[int]
-    """Retention of the reputation guard's own log group (default 30)."""
+    """Retention of the quota probe's and the reputation guard's own log groups (default 30)."""
     logs_kms_key_arn: NotRequired[pulumi.Input[str] | None]
-    """Key for the reputation guard's log group; CloudWatch Logs' own encryption when absent."""
+    """Key for the quota probe's and the reputation guard's log groups; CloudWatch Logs' own encryption
+    when absent."""
+    code: NotRequired[pulumi.Input[pulumi.Archive]]
+    """Handler code archive for the quota probe (`EmailSender.code_archive`); this package's handlers
+    (`components.packaging`) when absent."""
+    layers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Dependency layers for the quota probe (`EmailSender.layer_arns`: it needs Powertools for EMF); a
+    layer built here when absent."""
     tags: NotRequired[pulumi.Input[dict[str, str]]]
     """Tags for every taggable resource."""
 
@@ -89,10 +98,13 @@ class Observability(pulumi.ComponentResource):
     """Console URL of the dashboard."""
     reputation_guard_function_name: pulumi.Output[str | None]
     """The guard Lambda's name, or None when the guard is off."""
+    quota_probe_function_name: pulumi.Output[str]
+    """The scheduled quota probe Lambda's name (it emits `SendQuotaUsage`)."""
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:Observability", name, {}, opts)
         args = python_args(args, ObservabilityArgs)
+        args["thresholds"] = alarms.with_defaults(args["thresholds"])
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
@@ -114,6 +126,8 @@ class Observability(pulumi.ComponentResource):
         board = self._dashboard(name, args, watched, specs, [*(a.arn for a in metric_alarms.values()), health.arn],
                                 region)
         log_groups: dict[str, pulumi.Input[str]] = dict(args["log_group_names"])
+        probe = self._quota_probe(name, args)
+        log_groups["quota-probe"] = probe.log_group.name
         guard_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         if args.get("reputation_guard"):
             guard = self._reputation_guard(name, args, specs, metric_alarms, account_id, region, partition)
@@ -127,6 +141,7 @@ class Observability(pulumi.ComponentResource):
         self.dashboard_name = board.dashboard_name
         self.dashboard_url = applied(dashboard.dashboard_url, region=region, dashboard_name=board.dashboard_name)
         self.reputation_guard_function_name = guard_name
+        self.quota_probe_function_name = probe.function.name
         self.register_outputs(declared_outputs(self))
 
     def _alarm_topic(
@@ -184,6 +199,19 @@ class Observability(pulumi.ComponentResource):
                 queue_names=dict(watched.queue_names), dead_letter_queue_names=dict(watched.dead_letter_queue_names),
                 orders_topic_names=list(watched.orders_topic_names), alarm_arns=alarm_arns),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _quota_probe(self, name: str, args: ObservabilityArgs) -> LambdaParts:
+        """The scheduled probe behind the `send-quota-usage` alarm, at the thresholds' interval."""
+        return quota_probe(
+            f"{name}-quota-probe",
+            environment=args["environment"],
+            probe_minutes=int(args["thresholds"]["quota_probe_minutes"]),
+            code=lambda_code(f"{name}-quota-probe", archive=args.get("code"), layers=args.get("layers"), parent=self),
+            log_retention_days=args.get("log_retention_days", 30),
+            logs_kms_key_arn=args.get("logs_kms_key_arn"),
+            tags=args.get("tags") or {},
+            parent=self,
         )
 
     def _reputation_guard(

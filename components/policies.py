@@ -310,3 +310,21 @@ def guard_role_policy(configuration_set_arn: str, log_group_arn: str) -> Documen
             "Resource": f"{log_group_arn}:*",
         },
     )
+
+
+def quota_probe_policy(log_group_arn: str) -> Document:
+    """The quota probe may read the account's sending quota and write its own logs — nothing else.
+
+    `ses:GetAccount` supports no resource-level permissions: the Service Authorization Reference for
+    Amazon SES v2 (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html)
+    lists no resource type for it, so `Resource` must be `"*"`. It reads account settings only.
+    """
+    return _document(
+        {
+            "Sid": "ReadSendingQuota",
+            "Effect": "Allow",
+            "Action": "ses:GetAccount",
+            "Resource": "*",
+        },
+        _logs(log_group_arn),
+    )

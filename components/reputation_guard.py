@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from order_email.components import policies
+from order_email.components.event_rules import invoke_from_rule
 from order_email.components.functions import JSON_LOGS, LambdaCode, LambdaParts, lambda_function
 from order_email.components.packaging import HANDLERS_DIR, handler_code_archive
 from order_email.components.wiring import applied, applied_json
@@ -28,9 +29,6 @@ from order_email.handlers.shared.telemetry import service_name
 
 GUARD_HANDLER = HANDLERS_DIR / "reputation_guard.py"
 """It needs only boto3 and the standard library (no layer), plus the handlers' shared environment contract."""
-EVENT_RETRY_POLICY: aws.cloudwatch.EventTargetRetryPolicyArgsDict = {
-    "maximum_retry_attempts": 4, "maximum_event_age_in_seconds": 3600}
-"""EventBridge retries a failed invocation for an hour: a pause that comes late still helps."""
 
 
 def guard_event_pattern(alarm_arns: Sequence[str]) -> dict[str, Any]:
@@ -90,35 +88,10 @@ def reputation_guard(
         function_name=f"{service_name(environment)}-reputation-guard",
         logging=JSON_LOGS,
     )
-    _invoke_on_alarm(name, parts.function, list(guarded_alarms.values()), tags, parent)
-    return parts
-
-
-def _invoke_on_alarm(
-    name: str, function: aws.lambda_.Function, alarms: list[aws.cloudwatch.MetricAlarm],
-    tags: pulumi.Input[Mapping[str, str]], parent: pulumi.Resource,
-) -> None:
-    """EventBridge rule on the alarms' ALARM transitions, allowed to invoke the function, retried."""
-    child = pulumi.ResourceOptions(parent=parent)
-    rule = aws.cloudwatch.EventRule(
-        f"{name}-rule",
+    invoke_from_rule(
+        name, parts.function,
         description="An SES reputation alarm entered ALARM: pause sending on the configuration set",
-        event_pattern=applied_json(guard_event_pattern, alarm_arns=pulumi.Output.all(*(a.arn for a in alarms))),
-        tags=tags,
-        opts=child,
-    )
-    permission = aws.lambda_.Permission(
-        f"{name}-invoke",
-        action="lambda:InvokeFunction",
-        function=function.name,
-        principal="events.amazonaws.com",
-        source_arn=rule.arn,
-        opts=child,
-    )
-    aws.cloudwatch.EventTarget(
-        f"{name}-target",
-        rule=rule.name,
-        arn=function.arn,
-        retry_policy=EVENT_RETRY_POLICY,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission]),
-    )
+        event_pattern=applied_json(guard_event_pattern,
+                                   alarm_arns=pulumi.Output.all(*(a.arn for a in guarded_alarms.values()))),
+        tags=tags, parent=parent)
+    return parts

@@ -114,6 +114,8 @@ observability = Observability("shop-observability", {
     "kms_key_arn": key.key_arn,
     "subscribers": settings.alert_emails,
     "log_retention_days": settings.log_retention_days,
+    "code": sender.code.archive,
+    "layers": sender.code.layers,
     "tags": tags,
 })
 

@@ -263,4 +263,7 @@ REPUTATION_GUARD = Contract("reputation guard", (
 ))
 """The reputation guard (`handlers.reputation_guard`): boto3 and the standard library only."""
 
-CONTRACTS = (SENDER, FEEDBACK, STATUS_API, ORDER_INTAKE, STATUS_OUTBOX, REPUTATION_GUARD)
+QUOTA_PROBE = Contract("quota probe", _powertools_variables(required=True))
+"""The scheduled quota probe (`handlers.quota_probe`): its one call, SESv2 GetAccount, needs no setting."""
+
+CONTRACTS = (SENDER, FEEDBACK, STATUS_API, ORDER_INTAKE, STATUS_OUTBOX, REPUTATION_GUARD, QUOTA_PROBE)

@@ -33,6 +33,10 @@ class MetricName(StrEnum):
     SUPPRESSED = "Suppressed"
     INVALID_ORDERS = "InvalidOrders"
     SEND_LATENCY = "SendLatency"
+    """Order timestamp → SES accepted, per e-mail (ms)."""
+    # account
+    SEND_QUOTA_USAGE = "SendQuotaUsage"
+    """Share of the SES 24-hour sending quota used (%), polled by the quota probe."""
     # feedback path
     DELIVERIES = "Deliveries"
     HARD_BOUNCES = "HardBounces"

@@ -16,7 +16,8 @@ by the scale, so a crash's lease and grace run out in seconds instead of minutes
 lists every value changed; handler code is untouched.
 
 What the system shows without changing it is `observation.SystemObservation` (a mixin of this
-class); the status API is invoked with the event a function URL builds (`function_url`).
+class); the status API is invoked with the event a function URL builds (`function_url`), and
+schedule-triggered functions (the quota probe) run when `run_scheduled()` says so (`schedules`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from order_email.cli.common import STACK_OUTPUTS_ENV
 from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.localmode.bus_tap import BusTap
 from order_email.localmode.capture import parse_emf
-from order_email.localmode.emulator import CREDENTIALS, Emulator
+from order_email.localmode.emulator import ACCOUNT_ID, CREDENTIALS, Emulator
 from order_email.localmode.faults import FaultPlan, compressed_environment, scaled_seconds
 from order_email.localmode.function_code import unpack
 from order_email.localmode.function_url import function_url_event
@@ -47,6 +48,7 @@ from order_email.localmode.observation import SystemObservation
 from order_email.localmode.pipes import PipeRunner, pipe_specs
 from order_email.localmode.provision import FunctionSpec, MappingSpec, Provisioned, provision
 from order_email.localmode.roles import Roles, roles_of, url_parts
+from order_email.localmode.schedules import ScheduleSpec, schedule_specs, scheduled_event
 from order_email.localmode.serve import StatusServer
 from order_email.localmode.ses_controls import SesControls
 from order_email.localmode.ses_feed import AcceptedFeed
@@ -109,6 +111,8 @@ class LocalSystem(SystemObservation):
         """Started by the first `order_api` call: a run that posts no order pays for no extra process."""
         self._intake_lock = threading.Lock()
         self._status_server: StatusServer | None = None
+        self._schedules: list[ScheduleSpec] = []
+        self._scheduled_workers: dict[str, FunctionWorker] = {}
         self._simulator: SesSimulator | None = None
         self._feed: AcceptedFeed | None = None
         self._pipes: list[PipeRunner] = []
@@ -154,6 +158,7 @@ class LocalSystem(SystemObservation):
             if status is not None:
                 self._status_worker = self._worker(status, 0)
             self._start_pipes(self.resources)
+            self._schedules = schedule_specs(self._graph, self.resources)
             for poller in self._pollers:
                 poller.start()
         except BaseException:
@@ -374,6 +379,20 @@ class LocalSystem(SystemObservation):
         """Block while more than `limit` messages are queued or in flight (see `BACKLOG_LIMIT`)."""
         while self.in_flight() > limit:
             time.sleep(IDLE_PAUSE_SECONDS)
+
+    def run_scheduled(self) -> dict[str, Any]:
+        """Invoke each schedule-triggered function once, with the event its rule sends (a worker each,
+        started on first use); {function logical name: its answer}. FunctionError when one fails.
+
+        Local mode keeps no schedule clock: call this where the schedule would have fired."""
+        answers: dict[str, Any] = {}
+        for spec in self._schedules:
+            name = spec.function.logical_name
+            if name not in self._scheduled_workers:
+                self._scheduled_workers[name] = self._worker(spec.function, 0)
+            answers[name] = self._invoke(self._scheduled_workers[name],
+                                         scheduled_event(spec, self.emulator.region, ACCOUNT_ID))
+        return answers
 
     def run_until_idle(self, timeout: float = 60, on_poll: Callable[[int], None] | None = None) -> None:
         """Block until no queue holds work and no batch is being processed; TimeoutError otherwise.

@@ -88,6 +88,8 @@ def emitted(dev: StackRun, tables: Tables, monkeypatch: pytest.MonkeyPatch,
     metrics |= _run_feedback(
         samples_env(sqs.create_queue(QueueName="feedback-dlq")["QueueUrl"])
         | _declared_env(dev, "order-email-feedback-function", telemetry), tables, monkeypatch, capsys)
+    metrics |= _run_quota_probe(_declared_env(dev, "order-email-observability-quota-probe", telemetry), monkeypatch,
+                                capsys)
     yield metrics
 
 
@@ -149,6 +151,25 @@ def _run_feedback(env: dict[str, str], tables: Tables, monkeypatch: pytest.Monke
     entry = importlib.reload(importlib.import_module("order_email.handlers.ses_feedback"))
     capsys.readouterr()
     entry.handler(samples.sqs_event(*events), FakeContext())
+    return _emitted(capsys.readouterr().out)
+
+
+def _run_quota_probe(env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                     capsys: pytest.CaptureFixture[str]) -> set[Metric]:
+    """One scheduled run against SES's GetAccount answer (moto has no GetAccount: botocore's Stubber)."""
+    from botocore.stub import Stubber
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    entry = importlib.reload(importlib.import_module("order_email.handlers.quota_probe"))
+    client = boto3.client("sesv2", region_name=REGION)
+    stubber = Stubber(client)
+    stubber.add_response("get_account", {"SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0,
+                                                       "SentLast24Hours": 170.0}})
+    monkeypatch.setattr(entry, "_sesv2", lambda: client)
+    capsys.readouterr()
+    with stubber:
+        assert entry.handler({"detail-type": "Scheduled Event"}, FakeContext())["usagePercent"] == 85.0
     return _emitted(capsys.readouterr().out)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,6 +74,34 @@ def test_reputation_threshold_at_or_above_review_level_is_refused(percent: float
         alarms.reputation_fraction(percent, review)
 
 
+@pytest.mark.parametrize(
+    ("delivered", "sent", "minimum", "expected"),
+    [(0, 3, 100, 100.0), (90, 100, 100, 90.0), (0, 200, 100, 0.0), (200, 200, 100, 100.0)],
+)
+def test_delivery_rate_reads_healthy_below_the_minimum_volume(delivered: int, sent: int, minimum: int,
+                                                              expected: float) -> None:
+    assert alarms.rate_percent(delivered, sent, minimum, below_volume=100) == pytest.approx(expected)
+    assert alarms.rate_expression("good", "sent", 50, 100) == "IF(sent >= 50, 100 * FILL(good, 0) / sent, 100)"
+
+
+def test_delivery_rate_alarm_fires_below_the_threshold_for_two_hours() -> None:
+    spec = _by_key(alarm_specs(WATCHED, DEFAULT_THRESHOLDS))["delivery-rate"]
+    assert spec.comparison == "LessThanThreshold"
+    assert spec.threshold == 95.0
+    assert spec.evaluation_periods == spec.datapoints_to_alarm == 2
+    assert spec.expression == f"IF(sent >= {DEFAULT_THRESHOLDS['minimum_volume']}, 100 * FILL(good, 0) / sent, 100)"
+    assert {(m.metric_name, m.stat, m.period) for m in spec.inputs.values()} == {
+        ("EmailsSent", "Sum", 3600), ("Deliveries", "Sum", 3600)}
+
+
+def test_send_latency_alarm_watches_p95_of_the_senders_metric() -> None:
+    spec = _by_key(alarm_specs(WATCHED, DEFAULT_THRESHOLDS))["send-latency-p95"]
+    assert spec.metric is not None
+    assert (spec.metric.namespace, spec.metric.metric_name, spec.metric.stat) == ("OrderEmail", "SendLatency", "p95")
+    assert spec.metric.dimensions == {"service": "order-email-dev"}
+    assert spec.threshold == 60_000 and spec.comparison == "GreaterThanThreshold"
+
+
 def test_latency_seconds_become_milliseconds() -> None:
     assert alarms.seconds_to_ms(600) == 600_000
 
@@ -104,6 +134,11 @@ def test_thresholds_come_from_the_stack_file(stack: str) -> None:
         assert specs[f"errors-{role}"].threshold == settings.error_threshold
         assert specs[f"throttles-{role}"].threshold == settings.error_threshold
     assert specs["send-failures"].threshold == settings.error_threshold
+    assert specs["send-latency-p95"].threshold == settings.send_latency_p95_seconds * 1000
+    assert specs["delivery-rate"].threshold == settings.delivery_rate_percent
+    assert specs["send-quota-usage"].threshold == settings.send_quota_usage_percent
+    quota = specs["send-quota-usage"].metric
+    assert quota is not None and quota.period == 3 * settings.quota_probe_minutes * 60
 
 
 def test_prod_is_stricter_than_dev() -> None:
@@ -116,8 +151,12 @@ def test_prod_is_stricter_than_dev() -> None:
         "oldest_message_age_seconds",
         "delivery_latency_p95_seconds",
         "error_threshold",
+        "send_latency_p95_seconds",
+        "send_quota_usage_percent",
+        "quota_probe_minutes",
     ):
         assert getattr(prod, field) <= getattr(dev, field), field
+    assert prod.delivery_rate_percent >= dev.delivery_rate_percent
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -136,6 +175,8 @@ def test_treat_missing_data_is_chosen_per_alarm() -> None:
     specs = _by_key(alarm_specs(WATCHED, DEFAULT_THRESHOLDS))
     # Reputation: a publishing gap must not turn a bad reputation OK.
     assert specs["ses-reputation-bounce-rate"].treat_missing_data == "ignore"
+    # The quota probe reports every interval: its silence means nobody watches the quota.
+    assert specs["send-quota-usage"].treat_missing_data == "breaching"
     # Everything else is emitted only when something happens, or stops when idle and empty.
     for key in ("bounce-rate", "dlq-send", "queue-age-feedback", "errors-sender", "send-failures"):
         assert specs[key].treat_missing_data == "notBreaching"
@@ -143,7 +184,7 @@ def test_treat_missing_data_is_chosen_per_alarm() -> None:
 
 def test_every_spec_is_well_formed() -> None:
     specs = alarm_specs(WATCHED, DEFAULT_THRESHOLDS)
-    assert len(specs) == 8 + 2 + 2 + 3 * 2
+    assert len(specs) == 11 + 2 + 2 + 3 * 2  # stack-wide, DLQs, queue ages, errors and throttles
     assert len({spec.name for spec in specs}) == len(specs)
     for spec in specs:
         assert spec.name == f"order-email-dev-{spec.key}"
@@ -227,3 +268,13 @@ def test_guard_event_pattern_matches_only_alarm_entries() -> None:
     assert pattern["detail"] == {"state": {"value": ["ALARM"]}}
     assert pattern["resources"] == ["arn:1", "arn:2"]
     assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
+
+
+def test_thresholds_added_later_default_for_programs_written_before_them() -> None:
+    older: Any = {key: value for key, value in DEFAULT_THRESHOLDS.items()
+                  if key not in ("send_latency_p95_seconds", "delivery_rate_percent", "send_quota_usage_percent",
+                                 "quota_probe_minutes")} | {"error_threshold": 3}
+    completed = alarms.with_defaults(older)
+    assert completed == {**DEFAULT_THRESHOLDS, "error_threshold": 3}
+    keys = {spec.key for spec in alarm_specs(WATCHED, completed)}
+    assert {"send-quota-usage", "send-latency-p95", "delivery-rate"} <= keys

@@ -80,7 +80,7 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok(stack: tuple[StackRun, S
     run, _ = stack
     topic = _topic_arn(run)
     alarms = run.of_type(METRIC_ALARM) + run.of_type(COMPOSITE)
-    assert len(alarms) == 19
+    assert len(alarms) == 22
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic], alarm.name
         assert alarm.inputs["okActions"] == [topic], alarm.name
@@ -164,17 +164,24 @@ def test_saved_queries_over_the_given_log_groups(stack: tuple[StackRun, StackCon
     assert set(queries) == {"errors", "order", "slowest-sends"}
     assert queries["slowest-sends"]["logGroupNames"] == ["/aws/lambda/send-fn"]
     guard_logs = [f"/order-email/order-email-{config.environment}/reputation-guard"]
-    expected = ["/aws/lambda/send-fn", "/aws/lambda/feedback-fn", "/aws/lambda/status-fn"]
+    expected = ["/aws/lambda/send-fn", "/aws/lambda/feedback-fn", "/aws/lambda/status-fn",
+                f"/order-email/order-email-{config.environment}/quota-probe"]
     expected += guard_logs if config.alarms.reputation_guard else []
     assert queries["errors"]["logGroupNames"] == expected
     assert queries["order"]["name"] == f"order-email-{config.environment}/everything-about-one-order"
 
 
+def _guards(run: StackRun) -> list[Any]:
+    return [f for f in run.of_type("aws:lambda/function:Function")
+            if f.inputs["handler"] == "handlers.reputation_guard.handler"]
+
+
 def test_reputation_guard_follows_the_config(stack: tuple[StackRun, StackConfig]) -> None:
     run, config = stack
-    functions = run.of_type("aws:lambda/function:Function")
+    functions = _guards(run)
     if not config.alarms.reputation_guard:
-        assert functions == [] and run.of_type("aws:cloudwatch/eventRule:EventRule") == []
+        rules = run.of_type("aws:cloudwatch/eventRule:EventRule")
+        assert functions == [] and [rule.name for rule in rules] == ["obs-quota-probe-rule"]
         return
     (function,) = functions
     assert function.inputs["handler"] == "handlers.reputation_guard.handler"
@@ -204,7 +211,7 @@ def test_reputation_guard_follows_the_config(stack: tuple[StackRun, StackConfig]
 
 def test_guard_can_be_switched_on_in_dev() -> None:
     run, _ = _run("dev", reputation_guard=True, log_retention_days=7)
-    assert len(run.of_type("aws:lambda/function:Function")) == 1
+    assert len(_guards(run)) == 1
     assert run.named("obs-guard-logs").inputs["retentionInDays"] == 7
 
 

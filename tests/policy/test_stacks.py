@@ -31,6 +31,10 @@ KNOWN_ADVISORIES = {
     # The reputation guard (prod only, EventBridge-invoked) has neither a DLQ nor reserved concurrency.
     ("lambda-concurrent-execution-limits-required", "order-email-observability-guard"),
     ("lambda-dead-letter-queue-required", "order-email-observability-guard"),
+    # The quota probe (scheduled): a failed run is worth nothing once the next one runs (its interval
+    # later), and its silence breaches the send-quota-usage alarm; one rule invokes it once per interval.
+    ("lambda-concurrent-execution-limits-required", "order-email-observability-quota-probe"),
+    ("lambda-dead-letter-queue-required", "order-email-observability-quota-probe"),
 }
 """Advisory findings the stacks are known to have; a new one fails the test until it is fixed or listed."""
 
