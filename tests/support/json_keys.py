@@ -22,8 +22,7 @@ DATA_MAPS = frozenset({
     "timeCompression",      # "function VARIABLE" → "declared → local"
     "tags",                 # tag name → value
     "metadata",             # the order's metadata map
-    "messageAttributes",    # SQS message attribute names (`dlq`)
-    "attributes",           # SQS system attribute names (`dlq`)
+    "statuses",             # delivery status → count (chaos summary)
 })
 OPAQUE = frozenset({"inputs"})
 """Values not checked at all: a resource's inputs as the Pulumi engine received them (`preview`), in the
