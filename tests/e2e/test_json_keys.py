@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from order_email.cli.main import app
 from order_email.localmode import LocalSystem
 from tests.cli.test_help_everywhere import command_paths
 from tests.support.json_keys import non_camel_keys
-from tests.support.local_system import SIM, order, status
+from tests.support.local_system import SIM, order, run_cli, status
 from tests.support.paths import REPO
 
 Arguments = Callable[[LocalSystem, Path], list[str]]
@@ -118,7 +117,7 @@ def test_json_keys_are_camel_case(system: LocalSystem, tmp_path: Path, path: tup
         request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_SNAKE_CASE[path]))
     how = INVOCATIONS[path]
     assert callable(how)
-    result = CliRunner().invoke(app, [*how(system, tmp_path), "--json"], env=system.cli_environment())
+    result = run_cli(system, *how(system, tmp_path), "--json")
     assert result.exit_code in (0, 1), result.output  # doctor exits 1 on a failed check, still printing JSON
     document = json.loads(result.stdout)
     assert document not in ([], {}), "nothing to check"

@@ -21,7 +21,7 @@ from order_email.localmode import LocalSystem
 from order_email.localmode.capture import addresses
 from order_email.localmode.ses_simulator import mail_object
 from tests.support.json_keys import non_camel_keys
-from tests.support.local_system import SIM, order, status
+from tests.support.local_system import SIM, order, run_cli, status
 from tests.support.paths import REPO
 
 
@@ -29,10 +29,6 @@ from tests.support.paths import REPO
 def system() -> Iterator[LocalSystem]:
     with LocalSystem(stack="dev") as running:
         yield running
-
-
-def cli(system: LocalSystem, *args: str) -> Any:
-    return CliRunner().invoke(app, list(args), env=system.cli_environment())
 
 
 def sent_for(system: LocalSystem, order_id: str) -> dict[str, Any]:
@@ -51,7 +47,7 @@ def test_render_equals_what_the_sender_sent(system: LocalSystem, tmp_path: Path,
                             {"name": "Mug", "quantity": 1, "unitPrice": "9.50"}], total="21.80")
     order_file = tmp_path / "order.json"
     order_file.write_text(json.dumps(document))
-    result = cli(system, "render", str(order_file), "--out", str(tmp_path / "out"), "--stack", "dev",
+    result = run_cli(system, "render", str(order_file), "--out", str(tmp_path / "out"), "--stack", "dev",
                  "--project-dir", str(REPO), "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -77,7 +73,7 @@ def test_render_of_a_bad_order_exits_2_naming_each_field(system: LocalSystem, tm
     bad["colour"] = "red"
     order_file = tmp_path / "bad.json"
     order_file.write_text(json.dumps(bad))
-    result = cli(system, "render", str(order_file), "--out", str(tmp_path / "out"), "--project-dir", str(REPO))
+    result = run_cli(system, "render", str(order_file), "--out", str(tmp_path / "out"), "--project-dir", str(REPO))
     assert result.exit_code == 2, result.output
     for field in ("customerEmail", "currency", "items.0.quantity", "colour"):
         assert field in result.stderr, field
@@ -87,7 +83,7 @@ def test_render_of_a_bad_order_exits_2_naming_each_field(system: LocalSystem, tm
 def test_render_with_an_unknown_stack_exits_2(system: LocalSystem, tmp_path: Path) -> None:
     order_file = tmp_path / "order.json"
     order_file.write_text(json.dumps(order("R-4", f"success@{SIM}")))
-    result = cli(system, "render", str(order_file), "--out", str(tmp_path / "out"), "--stack", "nope",
+    result = run_cli(system, "render", str(order_file), "--out", str(tmp_path / "out"), "--stack", "nope",
                  "--project-dir", str(REPO))
     assert result.exit_code == 2 and "Pulumi.nope.yaml" in result.stderr
 
@@ -97,7 +93,7 @@ def test_render_with_an_unknown_stack_exits_2(system: LocalSystem, tmp_path: Pat
 ])
 def test_send_test_reaches_the_expected_outcome(system: LocalSystem, scenario: str, expected: str) -> None:
     """The second bounce run passes too: its fresh label is not on the suppression list the first one filled."""
-    result = cli(system, "send-test", "--to", scenario, "--json", "--timeout", "60")
+    result = run_cli(system, "send-test", "--to", scenario, "--json", "--timeout", "60")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert non_camel_keys(report) == []
@@ -119,7 +115,7 @@ def test_send_test_exits_1_when_the_outcome_is_not_reached(system: LocalSystem) 
     assert system.ses is not None
     system.ses.pause()
     try:
-        result = cli(system, "send-test", "--to", "success", "--timeout", "6")
+        result = run_cli(system, "send-test", "--to", "success", "--timeout", "6")
     finally:
         system.ses.resume()
     assert result.exit_code == 1, result.output
@@ -133,7 +129,7 @@ def test_send_test_exits_1_on_another_outcome(system: LocalSystem) -> None:
     before = {email["messageId"] for email in system.sent_emails()}
     system.ses.delay_events(30)
     outcome: dict[str, Any] = {}
-    runner = threading.Thread(target=lambda: outcome.update(result=cli(
+    runner = threading.Thread(target=lambda: outcome.update(result=run_cli(
         system, "send-test", "--to", "success", "--json", "--timeout", "25")))
     runner.start()
     try:
@@ -159,7 +155,7 @@ def test_send_test_exits_1_on_another_outcome(system: LocalSystem) -> None:
 
 
 def test_send_test_usage_errors_exit_2(system: LocalSystem) -> None:
-    assert cli(system, "send-test", "--to", "ooto").exit_code == 2
+    assert run_cli(system, "send-test", "--to", "ooto").exit_code == 2
     result = CliRunner().invoke(app, ["send-test", "--to", "success"],
                                 env={**system.cli_environment(), "ORDER_EMAIL_STACK_OUTPUTS": "", "PATH": ""})
     assert result.exit_code == 2 and "ordersTopicArn" in result.stderr
