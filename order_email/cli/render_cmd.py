@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from pydantic import ValidationError
 
 from order_email.cli import common
@@ -49,9 +50,10 @@ def stack_config(stack: str, project_dir: Path | None) -> StackConfig:
     """The stack's validated config from its `Pulumi.<stack>.yaml`; exit 2 when missing or invalid."""
     try:
         return parse_stack_config(Project.at(project_dir).stack_config(stack))
-    except (OSError, ValueError) as error:  # StackConfigError is a ValueError
-        prefix = "" if isinstance(error, StackConfigError | FileNotFoundError) else f"Pulumi.{stack}.yaml: "
-        common.fail(f"{prefix}{error}", EXIT_USAGE)
+    except (StackConfigError, yaml.YAMLError) as error:
+        common.fail(f"Pulumi.{stack}.yaml: {error}", EXIT_USAGE)
+    except (OSError, ValueError) as error:  # no project, no stack file: the message names it
+        common.fail(str(error), EXIT_USAGE)
 
 
 def send_request(order: Order, config: StackConfig) -> dict[str, Any]:
