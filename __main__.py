@@ -14,6 +14,7 @@ from order_email.components import (
     thresholds_from_settings,
 )
 from order_email.components.feedback_loop import status_bus_name
+from order_email.components.webhook import Webhook
 
 config = load_stack_config()
 tags = config.resource_tags
@@ -93,6 +94,24 @@ feedback = FeedbackLoop(
     },
 )
 
+webhooks = [Webhook(
+    "order-email-webhook",
+    {
+        "name_prefix": prefix,
+        "environment": config.environment,
+        "event_bus_name": feedback.event_bus_name,
+        "url": config.webhook.url,
+        "secret": pulumi.Output.secret(config.webhook.secret.get_secret_value()),
+        "max_attempts": config.webhook.max_attempts,
+        "log_retention_days": config.log_retention_days,
+        "code": sender.code.archive,
+        "layers": sender.code.layers,
+        "kms_key_arn": data_key_arn,
+        "tags": tags,
+    },
+)] if config.webhook else []
+"""The optional webhook (stack key `webhook`): none, or one."""
+
 status_api = StatusApi(
     "order-email-status",
     {
@@ -103,9 +122,11 @@ status_api = StatusApi(
         "suppression_table_name": store.suppression_table_name,
         "suppression_table_arn": store.suppression_table_arn,
         "dead_letter_queue_urls": [sender.dead_letter_queue_url, feedback.dead_letter_queue_url,
-                                   feedback.outbox_dead_letter_queue_url],
+                                   feedback.outbox_dead_letter_queue_url,
+                                   *[webhook.dead_letter_queue_url for webhook in webhooks]],
         "dead_letter_queue_arns": [sender.dead_letter_queue_arn, feedback.dead_letter_queue_arn,
-                                   feedback.outbox_dead_letter_queue_arn],
+                                   feedback.outbox_dead_letter_queue_arn,
+                                   *[webhook.dead_letter_queue_arn for webhook in webhooks]],
         "log_retention_days": config.log_retention_days,
         "memory_mb": config.lambda_.memory_mb,
         "timeout_seconds": config.lambda_.status_timeout_seconds,
@@ -146,10 +167,13 @@ observability = Observability(
             "status": status_api.function_name,
             "intake": order_intake.function_name,
             "outbox": feedback.outbox_function_name,
+            **{"webhook": webhook.function_name for webhook in webhooks},
         },
-        "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name},
+        "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name,
+                        **{"webhook": webhook.queue_name for webhook in webhooks}},
         "dead_letter_queue_names": {"send": sender.dead_letter_queue_name, "feedback": feedback.dead_letter_queue_name,
-                                    "status-events": feedback.outbox_dead_letter_queue_name},
+                                    "status-events": feedback.outbox_dead_letter_queue_name,
+                                    **{"webhook": webhook.dead_letter_queue_name for webhook in webhooks}},
         "orders_topic_names": [sender.orders_topic_name],
         "log_group_names": {
             "sender": sender.log_group_name,
@@ -157,6 +181,7 @@ observability = Observability(
             "status": status_api.log_group_name,
             "intake": order_intake.log_group_name,
             "outbox": feedback.outbox_log_group_name,
+            **{"webhook": webhook.log_group_name for webhook in webhooks},
         },
         "kms_key_arn": key.key_arn,
         "subscribers": list(config.alarms.subscribers),
@@ -175,6 +200,8 @@ pulumi.export("sendQueueUrl", sender.send_queue_url)
 pulumi.export("sendDeadLetterQueueUrl", sender.dead_letter_queue_url)
 pulumi.export("feedbackDeadLetterQueueUrl", feedback.dead_letter_queue_url)
 pulumi.export("statusEventsDeadLetterQueueUrl", feedback.outbox_dead_letter_queue_url)
+for webhook in webhooks:
+    pulumi.export("webhookDeadLetterQueueUrl", webhook.dead_letter_queue_url)
 pulumi.export("configurationSetName", sender.configuration_set_name)
 pulumi.export("dnsRecords", sender.dns_records)
 pulumi.export("statusBusName", feedback.event_bus_name)

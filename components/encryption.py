@@ -80,7 +80,9 @@ def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = ()
             {
                 "Sid": "AwsServicesPublishToEncryptedTopicsAndQueues",
                 "Effect": "Allow",
-                "Principal": {"Service": ["ses.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com"]},
+                # events: the webhook rule's SQS target (EventBridge encrypts what it sends to a queue on our key)
+                "Principal": {"Service": ["ses.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com",
+                                          "events.amazonaws.com"]},
                 "Action": _DATA_KEY_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": account},
