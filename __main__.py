@@ -94,7 +94,7 @@ feedback = FeedbackLoop(
     },
 )
 
-webhooks = [Webhook(
+webhook = Webhook(
     "order-email-webhook",
     {
         "name_prefix": prefix,
@@ -109,8 +109,9 @@ webhooks = [Webhook(
         "kms_key_arn": data_key_arn,
         "tags": tags,
     },
-)] if config.webhook else []
-"""The optional webhook (stack key `webhook`): none, or one."""
+) if config.webhook else None
+webhooks = {"webhook": webhook} if webhook else {}
+"""The optional webhook (stack key `webhook`) by its role in alarms and dashboards: none, or one."""
 
 status_api = StatusApi(
     "order-email-status",
@@ -123,10 +124,10 @@ status_api = StatusApi(
         "suppression_table_arn": store.suppression_table_arn,
         "dead_letter_queue_urls": [sender.dead_letter_queue_url, feedback.dead_letter_queue_url,
                                    feedback.outbox_dead_letter_queue_url,
-                                   *[webhook.dead_letter_queue_url for webhook in webhooks]],
+                                   *[part.dead_letter_queue_url for part in webhooks.values()]],
         "dead_letter_queue_arns": [sender.dead_letter_queue_arn, feedback.dead_letter_queue_arn,
                                    feedback.outbox_dead_letter_queue_arn,
-                                   *[webhook.dead_letter_queue_arn for webhook in webhooks]],
+                                   *[part.dead_letter_queue_arn for part in webhooks.values()]],
         "log_retention_days": config.log_retention_days,
         "memory_mb": config.lambda_.memory_mb,
         "timeout_seconds": config.lambda_.status_timeout_seconds,
@@ -167,13 +168,13 @@ observability = Observability(
             "status": status_api.function_name,
             "intake": order_intake.function_name,
             "outbox": feedback.outbox_function_name,
-            **{"webhook": webhook.function_name for webhook in webhooks},
+            **{role: part.function_name for role, part in webhooks.items()},
         },
         "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name,
-                        **{"webhook": webhook.queue_name for webhook in webhooks}},
+                        **{role: part.queue_name for role, part in webhooks.items()}},
         "dead_letter_queue_names": {"send": sender.dead_letter_queue_name, "feedback": feedback.dead_letter_queue_name,
                                     "status-events": feedback.outbox_dead_letter_queue_name,
-                                    **{"webhook": webhook.dead_letter_queue_name for webhook in webhooks}},
+                                    **{role: part.dead_letter_queue_name for role, part in webhooks.items()}},
         "orders_topic_names": [sender.orders_topic_name],
         "log_group_names": {
             "sender": sender.log_group_name,
@@ -181,7 +182,7 @@ observability = Observability(
             "status": status_api.log_group_name,
             "intake": order_intake.log_group_name,
             "outbox": feedback.outbox_log_group_name,
-            **{"webhook": webhook.log_group_name for webhook in webhooks},
+            **{role: part.log_group_name for role, part in webhooks.items()},
         },
         "kms_key_arn": key.key_arn,
         "subscribers": list(config.alarms.subscribers),
@@ -200,7 +201,7 @@ pulumi.export("sendQueueUrl", sender.send_queue_url)
 pulumi.export("sendDeadLetterQueueUrl", sender.dead_letter_queue_url)
 pulumi.export("feedbackDeadLetterQueueUrl", feedback.dead_letter_queue_url)
 pulumi.export("statusEventsDeadLetterQueueUrl", feedback.outbox_dead_letter_queue_url)
-for webhook in webhooks:
+if webhook:
     pulumi.export("webhookDeadLetterQueueUrl", webhook.dead_letter_queue_url)
 pulumi.export("configurationSetName", sender.configuration_set_name)
 pulumi.export("dnsRecords", sender.dns_records)

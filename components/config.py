@@ -15,9 +15,8 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from order_email.handlers.webhook.endpoint import check_endpoint
-
 from order_email.handlers.intake.orders_topic import MIN_TIMEOUT_SECONDS as INTAKE_MIN_TIMEOUT_SECONDS
+from order_email.handlers.webhook.endpoint import check_endpoint
 
 PROJECT = "order-email"
 """Pulumi project name; every key of ours is `order-email:<key>`."""

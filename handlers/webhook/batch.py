@@ -37,7 +37,7 @@ class DeliverySettings:
 
 
 Post = Callable[[str, bytes, Mapping[str, str], float], Attempt]
-SetVisibility = Callable[[str, int], None]
+SetVisibility = Callable[[str, int], object]
 """(receipt handle, seconds)."""
 DeadLetter = Callable[[Mapping[str, Any], str, str], None]
 """(record, reason, error type); raises when it could not."""
