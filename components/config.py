@@ -124,11 +124,17 @@ def _endpoint(value: str) -> str:
     return value
 
 
+def _signing_secret(value: SecretStr) -> SecretStr:
+    if not 32 <= len(value.get_secret_value()) <= 256:
+        raise ValueError("must be 32 to 256 characters (e.g. the output of `openssl rand -hex 32`)")
+    return value
+
+
 class WebhookSettings(_Section):
     """Where every status change is POSTed, signed, and how often a failing delivery is tried."""
 
     url: Annotated[str, AfterValidator(_endpoint)] = Field(max_length=2048)
-    secret: SecretStr = Field(min_length=32, max_length=256)
+    secret: Annotated[SecretStr, AfterValidator(_signing_secret)]
     """The HMAC-SHA256 key; a Pulumi secret (`pulumi config set --secret --path webhook.secret`).
     SecretStr keeps it out of every repr and error message."""
     max_attempts: int = Field(8, alias="maxAttempts", ge=2, le=50)
