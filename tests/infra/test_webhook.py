@@ -142,6 +142,6 @@ def test_loopback_http_is_allowed_for_local_mode() -> None:
 
 
 def test_a_bad_webhook_fails_the_program_before_any_resource() -> None:
-    with pytest.raises(StackConfigError, match="order-email:webhook.url"):
+    with pytest.raises(StackConfigError, match=r"order-email:webhook\.url"):
         run_stack("dev", project_dir=REPO, overrides={"order-email:webhook": json.dumps(
             {"url": "http://shop.example.com", "secret": "s" * 40})}, preview=True)
