@@ -24,6 +24,7 @@ customer_managed = config.kms == "customer-managed"
 key = EncryptionKey("order-email-key", {
     "alias": prefix,
     "event_bus_names": [status_bus_name(prefix)] if customer_managed else [],
+    "rules_send_to_queues": customer_managed and config.webhook is not None,
     "tags": tags,
 })
 data_key_arn = key.key_arn if customer_managed else None

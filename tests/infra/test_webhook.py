@@ -145,3 +145,14 @@ def test_a_bad_webhook_fails_the_program_before_any_resource() -> None:
     with pytest.raises(StackConfigError, match=r"order-email:webhook\.url"):
         run_stack("dev", project_dir=REPO, overrides={"order-email:webhook": json.dumps(
             {"url": "http://shop.example.com", "secret": "s" * 40})}, preview=True)
+
+
+def test_eventbridge_may_encrypt_to_the_webhook_queue_only_when_it_is_on_the_stack_key() -> None:
+    with_webhook = policy_of(recorded_stack_with_webhook("prod"), "order-email-key-key")
+    found = statements(with_webhook)["EventBridgeRulesFillOurQueues"]
+    assert found["Principal"] == {"Service": "events.amazonaws.com"}
+    assert found["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert found["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert "EventBridgeRulesFillOurQueues" not in json.dumps(policy_of(recorded_stack("prod"), "order-email-key-key"))
+    assert "EventBridgeRulesFillOurQueues" not in json.dumps(
+        policy_of(recorded_stack_with_webhook("dev"), "order-email-key-key"))
