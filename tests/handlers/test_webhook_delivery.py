@@ -84,7 +84,7 @@ class Server:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 server.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
                 time.sleep(delay)
                 self.send_response(answer)
