@@ -103,6 +103,8 @@ def test_a_receiver_that_fails_twice_gets_every_status_change_signed(flaky: Rece
         assert set(tries.values()) == {3}  # two 500s, then the 200
         webhook = next(name for name in system.function_names() if "webhook" in name)
         assert system.aws_calls(webhook).get("sqs.ChangeMessageVisibility", 0) == 2 * len(on_bus)
+        retried = [line for line in system.logs(webhook) if "retried after the backoff" in line]
+        assert len(retried) == 2 * len(on_bus) and all('"retryInSeconds":' in line for line in retried)
         assert not any("webhook" in name and letters for name, letters in system.dead_letters().items())
         assert SECRET not in "\n".join(system.logs(webhook))
 
