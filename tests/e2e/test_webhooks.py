@@ -93,7 +93,7 @@ def test_a_receiver_that_fails_twice_gets_every_status_change_signed(flaky: Rece
     for system in run_with(flaky, max_attempts=5):
         system.publish_order(order("W.1", f"success+w1@{SIM}"))
         system.publish_order(order("W.2", f"bounce+w2@{SIM}"))
-        system.run_until_idle(timeout=90)
+        system.run_until_idle(timeout=150)
 
         on_bus = {event["detail"]["eventId"]: event["detail"] for event in system.status_events()}
         assert {detail["orderId"] for detail in on_bus.values()} == {"W.1", "W.2"}
@@ -112,7 +112,7 @@ def test_a_receiver_that_fails_twice_gets_every_status_change_signed(flaky: Rece
 def test_a_receiver_that_always_fails_leaves_the_changes_in_the_webhook_dlq(broken: Receiver) -> None:
     for system in run_with(broken, max_attempts=2):
         system.publish_order(order("W.3", f"success+w3@{SIM}"))
-        system.run_until_idle(timeout=90)
+        system.run_until_idle(timeout=150)
 
         on_bus = {event["detail"]["eventId"] for event in system.status_events()}
         assert on_bus and Counter(seen["eventId"] for seen in broken.requests) == dict.fromkeys(on_bus, 2)
