@@ -14,6 +14,7 @@ from order_email.components import (
     thresholds_from_settings,
 )
 from order_email.components.feedback_loop import status_bus_name
+from order_email.components.webhook import Webhook
 
 config = load_stack_config()
 tags = config.resource_tags
@@ -23,6 +24,7 @@ customer_managed = config.kms == "customer-managed"
 key = EncryptionKey("order-email-key", {
     "alias": prefix,
     "event_bus_names": [status_bus_name(prefix)] if customer_managed else [],
+    "rules_send_to_queues": customer_managed and config.webhook is not None,
     "tags": tags,
 })
 data_key_arn = key.key_arn if customer_managed else None
@@ -93,6 +95,25 @@ feedback = FeedbackLoop(
     },
 )
 
+webhook = Webhook(
+    "order-email-webhook",
+    {
+        "name_prefix": prefix,
+        "environment": config.environment,
+        "event_bus_name": feedback.event_bus_name,
+        "url": config.webhook.url,
+        "secret": pulumi.Output.secret(config.webhook.secret.get_secret_value()),
+        "max_attempts": config.webhook.max_attempts,
+        "log_retention_days": config.log_retention_days,
+        "code": sender.code.archive,
+        "layers": sender.code.layers,
+        "kms_key_arn": data_key_arn,
+        "tags": tags,
+    },
+) if config.webhook else None
+webhooks = {"webhook": webhook} if webhook else {}
+"""The optional webhook (stack key `webhook`) by its role in alarms and dashboards: none, or one."""
+
 status_api = StatusApi(
     "order-email-status",
     {
@@ -103,9 +124,11 @@ status_api = StatusApi(
         "suppression_table_name": store.suppression_table_name,
         "suppression_table_arn": store.suppression_table_arn,
         "dead_letter_queue_urls": [sender.dead_letter_queue_url, feedback.dead_letter_queue_url,
-                                   feedback.outbox_dead_letter_queue_url],
+                                   feedback.outbox_dead_letter_queue_url,
+                                   *[part.dead_letter_queue_url for part in webhooks.values()]],
         "dead_letter_queue_arns": [sender.dead_letter_queue_arn, feedback.dead_letter_queue_arn,
-                                   feedback.outbox_dead_letter_queue_arn],
+                                   feedback.outbox_dead_letter_queue_arn,
+                                   *[part.dead_letter_queue_arn for part in webhooks.values()]],
         "log_retention_days": config.log_retention_days,
         "memory_mb": config.lambda_.memory_mb,
         "timeout_seconds": config.lambda_.status_timeout_seconds,
@@ -146,10 +169,13 @@ observability = Observability(
             "status": status_api.function_name,
             "intake": order_intake.function_name,
             "outbox": feedback.outbox_function_name,
+            **{role: part.function_name for role, part in webhooks.items()},
         },
-        "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name},
+        "queue_names": {"send": sender.send_queue_name, "feedback": feedback.feedback_queue_name,
+                        **{role: part.queue_name for role, part in webhooks.items()}},
         "dead_letter_queue_names": {"send": sender.dead_letter_queue_name, "feedback": feedback.dead_letter_queue_name,
-                                    "status-events": feedback.outbox_dead_letter_queue_name},
+                                    "status-events": feedback.outbox_dead_letter_queue_name,
+                                    **{role: part.dead_letter_queue_name for role, part in webhooks.items()}},
         "orders_topic_names": [sender.orders_topic_name],
         "log_group_names": {
             "sender": sender.log_group_name,
@@ -157,6 +183,7 @@ observability = Observability(
             "status": status_api.log_group_name,
             "intake": order_intake.log_group_name,
             "outbox": feedback.outbox_log_group_name,
+            **{role: part.log_group_name for role, part in webhooks.items()},
         },
         "kms_key_arn": key.key_arn,
         "subscribers": list(config.alarms.subscribers),
@@ -175,6 +202,8 @@ pulumi.export("sendQueueUrl", sender.send_queue_url)
 pulumi.export("sendDeadLetterQueueUrl", sender.dead_letter_queue_url)
 pulumi.export("feedbackDeadLetterQueueUrl", feedback.dead_letter_queue_url)
 pulumi.export("statusEventsDeadLetterQueueUrl", feedback.outbox_dead_letter_queue_url)
+if webhook:
+    pulumi.export("webhookDeadLetterQueueUrl", webhook.dead_letter_queue_url)
 pulumi.export("configurationSetName", sender.configuration_set_name)
 pulumi.export("dnsRecords", sender.dns_records)
 pulumi.export("statusBusName", feedback.event_bus_name)

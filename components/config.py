@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from order_email.handlers.intake.orders_topic import MIN_TIMEOUT_SECONDS as INTAKE_MIN_TIMEOUT_SECONDS
+from order_email.handlers.webhook.endpoint import check_endpoint
 
 PROJECT = "order-email"
 """Pulumi project name; every key of ours is `order-email:<key>`."""
@@ -118,6 +119,28 @@ class SuppressionSettings(_Section):
     soft_bounce_window_days: int = Field(7, alias="softBounceWindowDays", ge=1, le=90)
 
 
+def _endpoint(value: str) -> str:
+    check_endpoint(value)
+    return value
+
+
+def _signing_secret(value: SecretStr) -> SecretStr:
+    if not 32 <= len(value.get_secret_value()) <= 256:
+        raise ValueError("must be 32 to 256 characters (e.g. the output of `openssl rand -hex 32`)")
+    return value
+
+
+class WebhookSettings(_Section):
+    """Where every status change is POSTed, signed, and how often a failing delivery is tried."""
+
+    url: Annotated[str, AfterValidator(_endpoint)] = Field(max_length=2048)
+    secret: Annotated[SecretStr, AfterValidator(_signing_secret)]
+    """The HMAC-SHA256 key; a Pulumi secret (`pulumi config set --secret --path webhook.secret`).
+    SecretStr keeps it out of every repr and error message."""
+    max_attempts: int = Field(8, alias="maxAttempts", ge=2, le=50)
+    """Deliveries tried (receives of the queued change) before it is dead-lettered."""
+
+
 class StackConfig(_Section):
     """Every `order-email:*` key of a stack, validated together."""
 
@@ -143,6 +166,8 @@ class StackConfig(_Section):
     order_submitters: list[Principal] = Field(default_factory=list, alias="orderSubmitters")
     route53_zone_id: str | None = Field(None, alias="route53ZoneId", pattern=_ZONE_ID.pattern)
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+    webhook: WebhookSettings | None = None
+    """Optional: deliver every status change to the shop's endpoint (`components.webhook`)."""
 
     @model_validator(mode="after")
     def _from_address_in_sender_domain(self) -> StackConfig:

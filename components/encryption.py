@@ -58,8 +58,29 @@ def _event_bus_statements(account_id: str, region: str, partition: str,
     ]
 
 
+def _rule_target_statements(account_id: str, rules_send_to_queues: bool) -> list[dict[str, Any]]:
+    """EventBridge encrypting what a rule sends to a queue on this key (the webhook queue), for this account.
+
+    An SQS target encrypted with a customer-managed key needs `kms:GenerateDataKey` and `kms:Decrypt`
+    for events.amazonaws.com in the key policy, or EventBridge's sends fail (FailedInvocations; see
+    https://repost.aws/knowledge-center/eventbridge-rule-fails-to-invoke-target); the webhook target's DLQ
+    catches what a key problem makes undeliverable
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-dlq.html).
+    """
+    if not rules_send_to_queues:
+        return []
+    return [{
+        "Sid": "EventBridgeRulesFillOurQueues",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }]
+
+
 def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = (), *, partition: str,
-               dns_suffix: str) -> dict[str, Any]:
+               dns_suffix: str, rules_send_to_queues: bool = False) -> dict[str, Any]:
     """Account administration through IAM, plus exactly the service uses the stack needs.
 
     `partition` and `dns_suffix` (from `aws.get_partition`: `aws` / `amazonaws.com`, `aws-cn` /
@@ -98,6 +119,7 @@ def key_policy(account_id: str, region: str, event_bus_names: Sequence[str] = ()
                 },
             },
             *_event_bus_statements(account_id, region, partition, event_bus_names),
+            *_rule_target_statements(account_id, rules_send_to_queues),
         ],
     }
 
@@ -108,6 +130,9 @@ class EncryptionKeyArgs(TypedDict):
     event_bus_names: NotRequired[Sequence[str]]
     """EventBridge buses (in this account and region) encrypted with this key; EventBridge may use the
     key for these buses only, and for none when empty."""
+    rules_send_to_queues: NotRequired[bool]
+    """EventBridge rules of this account deliver to queues encrypted with this key (the `Webhook`'s);
+    EventBridge may then use the key for that. Default False."""
     tags: NotRequired[pulumi.Input[dict[str, str]]]
     """Tags for the key."""
 
@@ -129,7 +154,8 @@ class EncryptionKey(pulumi.ComponentResource):
         policy = applied_json(key_policy, account_id=aws.get_caller_identity_output(opts=invoke).account_id,
                               region=aws.get_region_output(opts=invoke).region,
                               event_bus_names=list(args.get("event_bus_names") or []),
-                              partition=partition.partition, dns_suffix=partition.dns_suffix)
+                              partition=partition.partition, dns_suffix=partition.dns_suffix,
+                              rules_send_to_queues=bool(args.get("rules_send_to_queues")))
         key = aws.kms.Key(
             f"{name}-key",
             description=f"order-email data at rest ({args['alias']})",

@@ -328,3 +328,39 @@ def quota_probe_policy(log_group_arn: str) -> Document:
         },
         _logs(log_group_arn),
     )
+
+
+def webhook_queue_policy(*, queue_arn: str, rule_arn: str) -> Document:
+    """The webhook queue (and its DLQ, the rule target's dead-letter queue): only EventBridge, for the one
+    rule on the status bus, may send; TLS only. EventBridge's SQS targets need exactly this grant
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions)."""
+    return _document(
+        {
+            "Sid": "StatusBusRuleSends",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        },
+        deny_insecure_transport(queue_arn, "sqs"),
+    )
+
+
+def webhook_policy(*, queue_arn: str, dead_letter_arn: str, secret_parameter_arn: str, log_group_arn: str,
+                   kms_key_arn: str | None) -> Document:
+    """The webhook function: consume its queue (with ChangeMessageVisibility for the backoff), dead-letter
+    what is no status change, read its one signing-secret parameter.
+
+    With the AWS-managed `aws/ssm` key no key grant is needed: that key's policy lets every principal of
+    the account decrypt through Parameter Store
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html); with the
+    stack key, `UseStackKey` decrypts the parameter and the queue's messages.
+    """
+    return _document(
+        *_consume_queue(queue_arn, dead_letter_arn),
+        {"Sid": "ReadSigningSecret", "Effect": "Allow", "Action": "ssm:GetParameter",
+         "Resource": secret_parameter_arn},
+        *_key_use(kms_key_arn),
+        _logs(log_group_arn),
+    )

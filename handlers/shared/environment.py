@@ -266,4 +266,22 @@ REPUTATION_GUARD = Contract("reputation guard", (
 QUOTA_PROBE = Contract("quota probe", _powertools_variables(required=True))
 """The scheduled quota probe (`handlers.quota_probe`): its one call, SESv2 GetAccount, needs no setting."""
 
-CONTRACTS = (SENDER, FEEDBACK, STATUS_API, ORDER_INTAKE, STATUS_OUTBOX, REPUTATION_GUARD, QUOTA_PROBE)
+WEBHOOK = Contract("webhook", (
+    Variable("WEBHOOK_URL", "The shop's endpoint every status change is POSTed to (https; http only to loopback)."),
+    Variable("WEBHOOK_SECRET_PARAMETER", "SSM SecureString parameter holding the signing secret (read at cold "
+             "start, never in the environment).", setting="secret_parameter"),
+    Variable("WEBHOOK_QUEUE_URL", "The webhook queue: a failed delivery's visibility (its backoff) is set on it.",
+             setting="queue_url"),
+    DLQ_URL,
+    Variable("WEBHOOK_TIMEOUT_SECONDS", "Seconds one POST may take.", Kind.NUMBER, above=0,
+             setting="timeout_seconds"),
+    Variable("WEBHOOK_MAX_ATTEMPTS", "Receives before the queue dead-letters a change (its maxReceiveCount).",
+             Kind.INTEGER, minimum=1, setting="max_attempts"),
+    Variable("RETRY_BASE_SECONDS", "Wait after the first failed attempt; doubled after each further one.",
+             Kind.INTEGER, minimum=1),
+    Variable("RETRY_MAX_SECONDS", "Longest wait between two attempts.", Kind.INTEGER, minimum=1),
+    *_powertools_variables(required=False),
+))
+"""`Webhook`'s function (`handlers.webhook_delivery`)."""
+
+CONTRACTS = (SENDER, FEEDBACK, STATUS_API, ORDER_INTAKE, STATUS_OUTBOX, REPUTATION_GUARD, QUOTA_PROBE, WEBHOOK)

@@ -13,6 +13,11 @@ MAIL FROM domain) starts PENDING, as in SES, and is then marked verified through
 the stack's DNS records count as published. Event destinations are created there and recorded for
 the SES simulator, which publishes the events (the local SES does not).
 
+Rules on a custom event bus whose targets are SQS queues (the webhook's) are created with those
+targets, so an event put on the bus reaches the queue as in AWS (moto delivers rule → SQS targets);
+schedule rules and Lambda targets are not (`localmode.schedules` runs those). SSM parameters are
+created with their (secret) values, so a function reads them as it would in AWS.
+
 KMS keys and aliases are created, so their ARNs and key state answer as in AWS (`order-email
 doctor` describes the stack's key), but nothing is encrypted with them: topics, queues and tables
 are left unencrypted.
@@ -49,6 +54,7 @@ from order_email.localmode.resource_requests import (
     table_request,
     time_to_live,
 )
+from order_email.localmode.schedules import EVENT_RULE, EVENT_TARGET
 from order_email.localmode.ses_controls import SesControls
 from order_email.mockstack import RecordedResource, StackRun
 
@@ -70,6 +76,14 @@ FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 KMS_KEY = "aws:kms/key:Key"
 KMS_ALIAS = "aws:kms/alias:Alias"
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # noqa: S105 - a marker, not a secret
+"""Key Pulumi marks a secret input's wrapper dict with (its plain value under "value")."""
+
+
+def revealed(value: Any) -> Any:
+    """A recorded input with Pulumi's secret wrapper removed (pure)."""
+    return value["value"] if isinstance(value, dict) and SECRET_SIGNATURE in value else value
 
 class Provisioner:
     """Walks the graph once per resource kind, in dependency order."""
@@ -84,7 +98,7 @@ class Provisioner:
     def run(self) -> Provisioned:
         handled = {TABLE, TOPIC, TOPIC_POLICY, SUBSCRIPTION, QUEUE, QUEUE_POLICY, EVENT_BUS, CONFIGURATION_SET,
                    EMAIL_IDENTITY, MAIL_FROM, EVENT_DESTINATION, FUNCTION, FUNCTION_URL, EVENT_SOURCE_MAPPING, PIPE,
-                   KMS_KEY, KMS_ALIAS}
+                   KMS_KEY, KMS_ALIAS, SSM_PARAMETER}
         for resource in self._of(KMS_KEY):
             self._key(resource)
         for resource in self._of(KMS_ALIAS):
@@ -120,6 +134,10 @@ class Provisioner:
             self._client("sns").set_topic_attributes(
                 TopicArn=self._t(required(resource, "arn")), AttributeName="Policy",
                 AttributeValue=self._t(stringify(required(resource, "policy"))))
+        for resource in self._of(SSM_PARAMETER):
+            self._client("ssm").put_parameter(**{"Name": required(resource, "name"), "Type": required(resource, "type"),
+                                                 "Value": stringify(revealed(resource.inputs["value"]))})
+        created = self._bus_rules_to_queues()
         for resource in self._of(FUNCTION):
             self._function(resource)
         for resource in self._of(EVENT_SOURCE_MAPPING):
@@ -127,7 +145,7 @@ class Provisioner:
         for resource in self._of(FUNCTION_URL):
             self.result.url_functions.append(self._function_named(required(resource, "functionName")))
         for resource in self._graph.resources:
-            if resource.custom and resource.type not in handled:
+            if resource.custom and resource.type not in handled and resource.name not in created:
                 self.result.skipped[resource.type] = self.result.skipped.get(resource.type, 0) + 1
         return self.result
 
@@ -193,6 +211,24 @@ class Provisioner:
         self._client("sqs").set_queue_attributes(QueueUrl=queue.url,
                                                  Attributes={"RedrivePolicy": json.dumps(policy)})
         self.result.queues[resource.name] = replace(queue, dead_letter_arn=policy["deadLetterTargetArn"])
+
+    def _bus_rules_to_queues(self) -> set[str]:
+        """Rules on a custom bus with their SQS targets; the logical names of the rules and targets created."""
+        queue_arns = {queue.arn for queue in self.result.queues.values()}
+        rules = {str(rule.state.get("name")): rule for rule in self._of(EVENT_RULE)
+                 if rule.state.get("eventBusName") and rule.state.get("eventPattern")}
+        targets = [target for target in self._of(EVENT_TARGET)
+                   if str(target.state.get("rule")) in rules and self._t(target.state.get("arn")) in queue_arns]
+        events = self._client("events")
+        for name in dict.fromkeys(str(target.state["rule"]) for target in targets):
+            rule = rules[name]
+            events.put_rule(Name=name, EventBusName=self._t(rule.state["eventBusName"]),
+                            EventPattern=stringify(rule.state["eventPattern"]), State="ENABLED")
+        for index, target in enumerate(targets):
+            events.put_targets(Rule=str(target.state["rule"]), EventBusName=self._t(target.state["eventBusName"]),
+                               Targets=[{"Id": str(target.state.get("targetId") or f"target-{index}"),
+                                         "Arn": self._t(target.state["arn"])}])
+        return {target.name for target in targets} | {rules[str(target.state["rule"])].name for target in targets}
 
     def _verified(self, identity: str, mail_from: bool | None = None) -> None:
         """Identities start PENDING, as in SES; the stack's DNS records count as published, so SES verifies them."""

@@ -40,6 +40,7 @@ from order_email.cli.common import STACK_OUTPUTS_ENV
 from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from order_email.localmode.bus_tap import BusTap
 from order_email.localmode.capture import parse_emf
+from order_email.localmode.config_overrides import config_overrides
 from order_email.localmode.emulator import ACCOUNT_ID, CREDENTIALS, Emulator
 from order_email.localmode.faults import FaultPlan, compressed_environment, scaled_seconds
 from order_email.localmode.function_code import unpack
@@ -54,7 +55,7 @@ from order_email.localmode.ses_controls import SesControls
 from order_email.localmode.ses_feed import AcceptedFeed
 from order_email.localmode.ses_simulator import SesSimulator, SimulatorOptions, event_message_id
 from order_email.localmode.workers import Activity, FunctionWorker, Invocation, QueuePoller
-from order_email.mockstack import StackRun, run_stack
+from order_email.mockstack import Project, StackRun, run_stack
 
 log = logging.getLogger("localmode")
 
@@ -76,7 +77,8 @@ class LocalSystem(SystemObservation):
 
     def __init__(self, stack: str = "dev", *, project_dir: Path | str | None = None, graph: StackRun | None = None,
                  concurrency: int | None = None, retry_delay: int = 1, simulator: SimulatorOptions | None = None,
-                 echo_logs: bool = False, faults: FaultPlan | None = None, time_scale: float | None = None):
+                 echo_logs: bool = False, faults: FaultPlan | None = None, time_scale: float | None = None,
+                 config: Mapping[str, Any] | None = None):
         """`project_dir` holds the Pulumi program to run (default: the current directory); `graph`
         replaces its recorded graph (tests alter it to prove wiring comes from it);
         `concurrency` caps each mapping's MaximumConcurrency (default: the CPU count); failed records
@@ -84,10 +86,14 @@ class LocalSystem(SystemObservation):
 
         `faults` injects a chaos plan (SES event faults come from it unless `simulator` is given);
         `time_scale` (default: the plan's) compresses lease, grace and visibility timeouts, and then
-        replaces `retry_delay` with each queue's scaled visibility timeout."""
+        replaces `retry_delay` with each queue's scaled visibility timeout.
+
+        `config` overrides the stack's config for this run (`localmode.config_overrides`), e.g.
+        `{"webhook": {"url": "http://127.0.0.1:8080/hook", "secret": "..."}}`."""
         super().__init__()
         self.stack = stack
         self.project_dir = project_dir
+        self._config = dict(config or {})
         self._graph = graph
         self._concurrency = concurrency or max(1, os.cpu_count() or 1)
         self._retry_delay = retry_delay
@@ -139,7 +145,8 @@ class LocalSystem(SystemObservation):
 
     def start(self) -> LocalSystem:
         try:
-            self._graph = self._graph or run_stack(self.stack, project_dir=self.project_dir)
+            self._graph = self._graph or run_stack(self.stack, project_dir=self.project_dir, overrides=config_overrides(
+                self._config, Project.at(self.project_dir).name))
             self._workdir = Path(tempfile.mkdtemp(prefix="order-email-local-"))
             self.emulator.start()
             self.ses = self._ses_controls()

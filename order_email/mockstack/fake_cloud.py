@@ -103,6 +103,8 @@ class FakeCloud(pulumi.runtime.Mocks):
             case "aws:cloudwatch/metricAlarm:MetricAlarm" | "aws:cloudwatch/compositeAlarm:CompositeAlarm":
                 physical = inputs.get("alarmName", physical)
                 state["arn"] = f"{arn_prefix.format('cloudwatch')}:alarm:{physical}"
+            case "aws:ssm/parameter:Parameter":  # a name with a leading slash: parameter/a/b, else parameter/a
+                state["arn"] = f"{arn_prefix.format('ssm')}:parameter/{physical.lstrip('/')}"
             case "aws:cloudwatch/dashboard:Dashboard":
                 state["dashboardArn"] = (f"arn:{self.partition}:cloudwatch::{self.account_id}:dashboard/"
                                          f"{inputs.get('dashboardName')}")

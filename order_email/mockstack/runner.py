@@ -152,7 +152,7 @@ class Project:
                 f"no stack file {path.name} in {self.directory}; known stacks: {', '.join(self.stacks) or 'none'}")
         document = yaml.safe_load(path.read_text()) or {}
         values = {**self.defaults, **(document.get("config") or {})}
-        return {key: _engine_value(value) for key, value in values.items()}
+        return {key: engine_value(value) for key, value in values.items()}
 
     @contextlib.contextmanager
     def importable(self) -> Iterator[None]:
@@ -181,7 +181,8 @@ class Project:
             sys.modules.update(shadowed)
 
 
-def _engine_value(value: Any) -> str:
+def engine_value(value: Any) -> str:
+    """A config value as the engine passes it to a program: text, structured values as JSON."""
     if isinstance(value, dict | list):
         return json.dumps(value)
     if isinstance(value, bool):

@@ -73,13 +73,14 @@ def test_each_function_declares_each_variable_once() -> None:
 def test_the_readme_lists_each_functions_variables_as_the_contract_declares_them() -> None:
     import re
 
-    from order_email.handlers.shared.environment import QUOTA_PROBE, STATUS_OUTBOX
+    from order_email.handlers.shared.environment import QUOTA_PROBE, STATUS_OUTBOX, WEBHOOK
     from tests.support.paths import REPO
 
     handlers = {"handlers.send_order_email.handler": SENDER, "handlers.ses_feedback.handler": FEEDBACK,
                 "handlers.delivery_status.handler": STATUS_API, "handlers.order_intake.handler": ORDER_INTAKE,
                 "handlers.status_outbox.handler": STATUS_OUTBOX,
-                "handlers.reputation_guard.handler": REPUTATION_GUARD, "handlers.quota_probe.handler": QUOTA_PROBE}
+                "handlers.reputation_guard.handler": REPUTATION_GUARD, "handlers.quota_probe.handler": QUOTA_PROBE,
+                "handlers.webhook_delivery.handler": WEBHOOK}
     section = (REPO / "README.md").read_text(encoding="utf-8").split("## Handler environment", 1)[1]
     rows = re.findall(r"^\| `(handlers\.[\w.]+)` \| (.+) \|$", section.split("\n## ", 1)[0], flags=re.M)
     listed = {handler: tuple(re.findall(r"`([A-Z_]+)`", variables)) for handler, variables in rows}

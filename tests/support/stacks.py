@@ -23,3 +23,14 @@ def policy_of(run: StackRun, name: str, field: str = "policy") -> dict[str, Any]
 
 def statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {statement.get("Sid", str(index)): statement for index, statement in enumerate(document["Statement"])}
+
+
+WEBHOOK_CONFIG = {"url": "https://shop.example.com/hooks/order-email", "secret": "whsec-" + "0123456789abcdef" * 3,
+                  "maxAttempts": 6}
+"""The stack key `webhook` the webhook variants of the real stacks are run with."""
+
+
+@functools.cache
+def recorded_stack_with_webhook(stack: str) -> StackRun:
+    """`recorded_stack` with the webhook on (`WEBHOOK_CONFIG`); shared, so read it and never change it."""
+    return run_stack(stack, project_dir=REPO, overrides={"order-email:webhook": json.dumps(WEBHOOK_CONFIG)})
