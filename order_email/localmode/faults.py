@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -105,7 +106,13 @@ class FaultPlan:
         return replace(plan, **changes)
 
     def to_json(self) -> str:
+        """For the function workers (`from_json` reads it back): the fields as named here."""
         return json.dumps(asdict(self), sort_keys=True)
+
+    def report(self) -> dict[str, Any]:
+        """For the chaos summary (`local --faults chaos --json`): every field, camelCase like every --json key."""
+        return {re.sub(r"_([a-z0-9])", lambda match: match.group(1).upper(), name): value
+                for name, value in asdict(self).items()}
 
     @classmethod
     def from_json(cls, text: str) -> FaultPlan:
