@@ -10,11 +10,12 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from order_email.components import EmailSender
 from order_email.components.config import StackConfigError
 from order_email.components.team_templates import TemplatesError
 from order_email.handlers.sender.rendering import template_name
 from order_email.handlers.shared import schema
-from order_email.mockstack import StackRun, run_stack
+from order_email.mockstack import StackRun, run_program, run_stack
 from tests.support.paths import REPO
 from tests.support.team_templates import TEAM_TEXT, acme_templates
 
@@ -43,7 +44,8 @@ def test_the_team_templates_are_packaged_into_the_code_every_function_runs(tmp_p
     directory = acme_templates(tmp_path / "team")
     run = run_stack("dev", overrides={KEY: str(directory)})
     code = code_of(run)
-    team = {name: Path(asset.path) for name, asset in code.assets.items() if "team_templates" in name}
+    team = {name: Path(asset.path) for name, asset in code.assets.items()
+            if "team_templates" in name and isinstance(asset, pulumi.FileAsset)}
     assert team == {f"handlers/team_templates/{path.name}": path for path in directory.iterdir()}
     assert code_of(run, "order-email-feedback-function").assets.keys() == code.assets.keys()  # the same code
 
@@ -89,3 +91,32 @@ def test_a_changed_template_changes_the_archive_hash_so_up_deploys_it(tmp_path: 
     changed = archive_digest(code_of(run_stack("dev", overrides={KEY: str(directory)})))
     assert changed != first
     assert archive_digest(code_of(run_stack("dev"))) not in (first, changed)
+
+
+def sender_alone(**extra: object) -> StackRun:
+    """`EmailSender` in another team's program, its templates given as the component argument."""
+    def program() -> None:
+        EmailSender("shop-mail", {
+            "name_prefix": "shop-mail", "environment": "staging", "sender_domain": "mail.shop.test",
+            "from_address": "hello@mail.shop.test", "from_name": "Shop", "sandbox_mode": True,
+            "ses_max_send_rate": 14, "max_receive_count": 3, "deliveries_table_name": "deliveries",
+            "deliveries_table_arn": "arn:aws:dynamodb:us-east-1:123456789012:table/deliveries",
+            "suppression_table_name": "suppression",
+            "suppression_table_arn": "arn:aws:dynamodb:us-east-1:123456789012:table/suppression",
+            "retention_days": 30, "log_retention_days": 14, "memory_mb": 256, "timeout_seconds": 20,
+            "layers": ["arn:aws:lambda:us-east-1:123456789012:layer:deps:1"], **extra,  # type: ignore[typeddict-item]
+        })
+    return run_program(program, stack="staging", config={"aws:region": "us-east-1"}, project="shop")
+
+
+def test_the_component_argument_packages_and_checks_the_same_way(tmp_path: Path) -> None:
+    directory = acme_templates(tmp_path / "team")
+    assert f"handlers/team_templates/{TEXT}" in code_of(sender_alone(templates_dir=str(directory)), "shop-mail-function").assets
+    (directory / TEXT).write_text("{{ order.nope }}")
+    with pytest.raises(TemplatesError, match=rf"templates_dir: {directory / TEXT}, line 1: .*'nope'"):
+        sender_alone(templates_dir=str(directory))
+
+
+def test_templates_with_the_callers_own_code_are_refused_naming_both(tmp_path: Path) -> None:
+    with pytest.raises(TemplatesError, match=r"templates_dir: not combinable with `code`"):
+        sender_alone(templates_dir=str(acme_templates(tmp_path)), code=pulumi.FileArchive(str(tmp_path)))
