@@ -13,7 +13,7 @@ import pytest
 from order_email.handlers.shared.order_ids import to_tag_value
 from order_email.localmode import LocalSystem
 from order_email.mockstack import run_stack
-from tests.support.local_system import SIM, order, run_cli, status
+from tests.support.local_system import SIM, dlq, order, run_cli, status
 from tests.support.paths import REPO
 from tests.support.team_templates import acme_templates
 
@@ -82,3 +82,22 @@ def test_what_the_team_does_not_provide_is_sent_from_the_built_in_templates(tmp_
     assert sent["subject"] == f"Thanks, {CUSTOMER}"
     assert "<strong>T-3</strong>" in sent["html"] and "Hello Tom &amp; &lt;b&gt;Jerry&lt;/b&gt;," in sent["html"]
     assert sent["text"].startswith(f"Hello {CUSTOMER},\n")
+
+
+def test_a_template_failing_only_for_some_orders_keeps_them_for_a_redrive(tmp_path: Path) -> None:
+    """A branch the sample does not take can still fail: that order is retried, then dead-lettered with
+    nothing claimed or sent, to be redriven once the template is fixed; the other orders go out."""
+    directory = acme_templates(tmp_path / "team")
+    html = next(directory.glob("*.html"))
+    html.write_text("{% if order.items | length > 2 %}{{ order.giftMessage }}{% endif %}<p>{{ order.orderId }}</p>\n")
+    graph = run_stack("dev", overrides={"order-email:templatesDir": str(directory)})
+    many = [{"name": f"Item {n}", "quantity": 1, "unitPrice": "1.00"} for n in range(3)]
+    with LocalSystem(stack="dev", graph=graph, concurrency=1, retry_delay=0) as system:
+        system.publish_order(order("T-4", f"success@{SIM}", items=many, total="3.00"))
+        system.publish_order(order("T-5", f"success@{SIM}"))
+        system.run_until_idle(timeout=90)
+        assert [email["tags"]["orderId"] for email in system.sent_emails()] == [to_tag_value("T-5")]
+        assert status(system, "T-4") is None  # rendered before the claim: no record, nothing half-sent
+        [letter] = dlq(system, "sender-queue-dlq")
+        assert "T-4" in letter["body"]
+        assert any("giftMessage" in line for line in system.logs())  # the sender logged the file and variable
