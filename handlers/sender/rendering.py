@@ -1,4 +1,5 @@
-"""Order confirmation content: Jinja2 templates compiled once per cold start, money from `Decimal`.
+"""E-mail content by kind: `<kind>.subject.txt`, `<kind>.txt` and `<kind>.html`, compiled once per
+cold start (on a kind's first e-mail), filled with the event's `template_context`.
 
 The HTML template autoescapes, the text and subject templates do not (they are not HTML), and
 `StrictUndefined` turns a template/context mismatch into an error instead of a blank in a
@@ -8,15 +9,14 @@ name like `{{7*7}}` prints as written.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from .addresses import one_line
-from .money import format_money
-from .order import Order
+from .order import OrderEvent
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 """`handlers/templates`, found from this file so an importing project packages the right files."""
@@ -30,9 +30,6 @@ _ENVIRONMENT = Environment(
     keep_trailing_newline=True,
     auto_reload=False,
 )
-_SUBJECT = _ENVIRONMENT.get_template("order_confirmation.subject.txt")
-_TEXT = _ENVIRONMENT.get_template("order_confirmation.txt")
-_HTML = _ENVIRONMENT.get_template("order_confirmation.html")
 
 
 @dataclass(frozen=True)
@@ -42,30 +39,16 @@ class RenderedEmail:
     text: str
 
 
-def template_context(order: Order) -> dict[str, Any]:
-    """What the templates see: display strings only, money already formatted."""
-    return {
-        "order_id": order.orderId,
-        "customer_name": order.customerName,
-        "placed_on": order.timestamp.strftime("%Y-%m-%d"),
-        "items": [
-            {
-                "name": item.name,
-                "sku": item.sku,
-                "quantity": item.quantity,
-                "unit_price": format_money(item.unitPrice, order.currency),
-                "line_total": format_money(item.unitPrice * item.quantity, order.currency),
-            }
-            for item in order.items
-        ],
-        "total": format_money(order.total, order.currency),
-    }
+@functools.cache
+def _templates(kind: str) -> tuple[Template, Template, Template]:
+    """The kind's subject, text and HTML templates (`<kind>.subject.txt`, `<kind>.txt`, `<kind>.html`)."""
+    return (_ENVIRONMENT.get_template(f"{kind}.subject.txt"), _ENVIRONMENT.get_template(f"{kind}.txt"),
+            _ENVIRONMENT.get_template(f"{kind}.html"))
 
 
-def render_order_confirmation(order: Order) -> RenderedEmail:
-    context = template_context(order)
-    return RenderedEmail(
-        subject=one_line(_SUBJECT.render(context)),
-        html=_HTML.render(context),
-        text=_TEXT.render(context),
-    )
+def render(kind: str, event: OrderEvent) -> RenderedEmail:
+    """The `kind` e-mail of `event`."""
+    subject, text, html = _templates(kind)
+    context = event.template_context()
+    return RenderedEmail(subject=one_line(subject.render(context)), html=html.render(context),
+                         text=text.render(context))
