@@ -6,7 +6,7 @@ deliveries table's sort key and the SES `kind` tag (letters, digits, `-` only: a
 kind of an order has its own record, claim and feedback, and is sent once.
 
 Each kind stands alone: a shipment or cancellation e-mail does not wait for, or require, the order's
-confirmation record (docs/architecture.md, "Kinds of e-mail").
+confirmation record (docs/architecture.md §3.9).
 """
 
 from __future__ import annotations

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from order_email.cli.main import app
 from order_email.handlers.shared import schema
 from order_email.localmode import LocalSystem
 from tests.support.local_system import SIM, dlq, order
@@ -32,8 +35,20 @@ def publish(system: LocalSystem, event_type: str, event: dict[str, Any]) -> None
     system.publish_raw(json.dumps(event), {"eventType": event_type})
 
 
+@dataclass(frozen=True)
+class Run:
+    system: LocalSystem
+    sender_calls: dict[str, int]
+    """The sender's AWS calls for the published events (before any test adds its own)."""
+    sender_invocations: int
+
+
+def sender_name(system: LocalSystem) -> str:
+    return next(name for name, handler in system.function_names().items() if "send_order_email" in handler)
+
+
 @pytest.fixture(scope="module")
-def kinds() -> Iterator[LocalSystem]:
+def run() -> Iterator[Run]:
     with LocalSystem(stack="dev", concurrency=1) as system:
         system.publish_order(order("K-1", f"success+k1@{SIM}"))
         for _ in range(2):  # the same event delivered twice (and a third time below, once sent)
@@ -49,7 +64,13 @@ def kinds() -> Iterator[LocalSystem]:
         publish(system, "order.shipped", shipped("K-1", f"success+k1@{SIM}"))  # again, after it was sent
         publish(system, "order.cancelled", cancelled("K-2", f"success+k2@{SIM}"))
         system.run_until_idle(timeout=60)
-        yield system
+        sender = sender_name(system)
+        yield Run(system, system.aws_calls(sender), system.invocations()[sender])
+
+
+@pytest.fixture
+def kinds(run: Run) -> LocalSystem:
+    return run.system
 
 
 def emails(system: LocalSystem, order_id: str) -> dict[str, dict[str, Any]]:
@@ -118,11 +139,24 @@ def test_deliveries_lists_every_kind(kinds: LocalSystem) -> None:
     assert code == 200 and {(row["orderId"], row["kind"]) for row in bounced["items"]} == {("K-3", SHIPPED)}
 
 
-def test_the_send_path_keeps_its_call_budget(kinds: LocalSystem) -> None:
+def test_the_send_path_keeps_its_call_budget(run: Run) -> None:
     """Claim, SendEmail and record per e-mail (3 calls), one suppression read per batch; a duplicate
     of a sent e-mail costs its refused claim and nothing else."""
-    sender = next(name for name, handler in kinds.function_names().items() if "send_order_email" in handler)
-    calls = kinds.aws_calls(sender)
+    calls = run.sender_calls
     assert calls["sesv2.SendEmail"] == 7
     assert calls["dynamodb.UpdateItem"] == 2 * 7 + 2
-    assert calls["dynamodb.BatchGetItem"] <= kinds.invocations()[sender]
+    assert calls["dynamodb.BatchGetItem"] <= run.sender_invocations
+
+
+def test_resend_republishes_a_shipment_as_a_shipment(kinds: LocalSystem) -> None:
+    result = CliRunner().invoke(app, ["resend", "K-4", "--kind", SHIPPED, "--force", "--yes", "--json"],
+                                env={**kinds.cli_environment(), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["kind"] == SHIPPED
+    kinds.run_until_idle(timeout=60)
+    first, again = sent(kinds, "K-4", SHIPPED)
+    assert again["text"] == first["text"] and "Tracking number: ZX123" in again["text"]
+    assert emails(kinds, "K-4")[SHIPPED]["sesMessageId"] == again["messageId"]
+    refused = CliRunner().invoke(app, ["resend", "K-4", "--kind", "order-refunded", "--yes"],
+                                 env=kinds.cli_environment())
+    assert refused.exit_code == 2 and "--kind" in refused.stderr
