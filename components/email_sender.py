@@ -1,7 +1,8 @@
-"""`EmailSender`: order events in, exactly one SES e-mail per order out.
+"""`EmailSender`: order events in, exactly one SES e-mail per order and kind out.
 
-Publishers publish the order JSON to the orders topic with the message attribute
-`eventType = order.confirmed` (the subscription filter drops anything else); SNS delivers it raw
+Publishers publish the event JSON to the orders topic with the message attribute `eventType`
+(`order.confirmed`, `order.shipped`, `order.cancelled`: `sender.kinds`; the subscription filter
+drops anything else); SNS delivers it raw
 to the send queue, whose event source mapping feeds the sender Lambda in batches of ten.
 """
 
@@ -20,11 +21,12 @@ from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_dom
 from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
 from order_email.components.team_templates import TemplatesError, check_team_templates
 from order_email.components.wiring import applied, applied_json
+from order_email.handlers.sender.kinds import EVENT_TYPES
 from order_email.handlers.sender.rendering import TEAM_TEMPLATES_FOLDER
 from order_email.handlers.shared.environment import SENDER, powertools
-from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE
 
-SUBSCRIPTION_FILTER = {EVENT_TYPE_ATTRIBUTE: [ORDER_EVENT_TYPE]}
+SUBSCRIPTION_FILTER = {EVENT_TYPE_ATTRIBUTE: list(EVENT_TYPES)}
 SENDER_HANDLER = "handlers.send_order_email.handler"
 LEASE_MARGIN_SECONDS = 30
 SEND_EVENT_GRACE_SECONDS = 900

@@ -20,23 +20,31 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
+from order_email.handlers.sender.kinds import KINDS
 from order_email.handlers.sender.mailer import Mailer, Sender
-from order_email.handlers.sender.order import Order
+from order_email.handlers.sender.order import OrderEvent
 from order_email.handlers.sender.rendering import PART_SUFFIXES, EmailTemplates, template_context, template_name
 from order_email.handlers.shared import schema
 from order_email.localmode.ses_rules import MAX_MESSAGE_BYTES, message_size
 
-SAMPLE_EVENTS: dict[str, Order] = {
-    schema.ORDER_CONFIRMATION: Order.model_validate({
-        "orderId": "sample-1001", "customerEmail": "success@simulator.amazonses.com", "customerName": "Sam Sample",
-        "items": [{"name": "Espresso cup", "quantity": 2, "unitPrice": "9.50", "sku": "CUP-2"},
-                  {"name": "Gift wrap", "quantity": 1, "unitPrice": "2.00"}],
-        "total": "21.00", "currency": "EUR", "timestamp": "2026-01-01T10:00:00Z", "metadata": {"channel": "web"},
-    }),
+_CUSTOMER = {"orderId": "sample-1001", "customerEmail": "success@simulator.amazonses.com",
+             "customerName": "Sam Sample", "timestamp": "2026-01-01T10:00:00Z", "metadata": {"channel": "web"}}
+SAMPLE_DOCUMENTS: dict[str, dict[str, Any]] = {
+    schema.ORDER_CONFIRMATION: {**_CUSTOMER, "currency": "EUR", "total": "21.00", "items": [
+        {"name": "Espresso cup", "quantity": 2, "unitPrice": "9.50", "sku": "CUP-2"},
+        {"name": "Gift wrap", "quantity": 1, "unitPrice": "2.00"}]},
+    "order-shipped": {**_CUSTOMER, "carrier": "DHL", "trackingNumber": "JD014600006281230134",
+                      "trackingUrl": "https://www.dhl.com/track?id=JD014600006281230134"},
+    "order-cancelled": {**_CUSTOMER, "reason": "out of stock"},
 }
+"""One sample event per e-mail kind, as its publisher sends it (a new kind adds one here)."""
+
+SAMPLE_EVENTS: dict[str, OrderEvent] = {
+    spec.kind: spec.model.model_validate(SAMPLE_DOCUMENTS[spec.kind]) for spec in KINDS.values()}
 """One validated sample event per e-mail kind: what every template is rendered with at preview time."""
 
 
@@ -92,7 +100,7 @@ def check_team_templates(directory: Path, *, setting: str) -> dict[str, Path]:
             variables = ", ".join(sorted(template_context(sample)))
             raise TemplatesError(f"{setting}: {_failing_template(error)}: {error} (the variables are "
                                  f"{variables})") from None
-        request = Mailer(None, Sender("", "", None, "")).request("", email, sample.orderId)
+        request = Mailer(None, Sender("", "", None, "")).request("", email, sample.orderId, kind)
         size = message_size(request["Content"])
         if size > MAX_MESSAGE_BYTES:
             raise TemplatesError(f"{setting}: the {kind} e-mail renders to {size} bytes; SES accepts at most "

@@ -21,10 +21,8 @@ from typing import Any, Literal
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
-from ..shared import schema
 from .addresses import one_line
-from .money import format_money
-from .order import Order
+from .order import OrderEvent
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 """`handlers/templates`, found from this file so an importing project packages the right files."""
@@ -42,11 +40,11 @@ PART_SUFFIXES: dict[Part, str] = {"subject": ".subject.txt", "text": ".txt", "ht
 
 def template_stem(kind: str) -> str:
     """The file-name stem of a kind's templates: the one place the kind → file name rule lives."""
-    return kind.replace("-", "_")
+    return kind
 
 
 def template_name(kind: str, part: Part) -> str:
-    """`order_confirmation.html`: the file a kind's part is rendered from, in either directory."""
+    """`order-confirmation.html`: the file a kind's part is rendered from, in either directory."""
     return template_stem(kind) + PART_SUFFIXES[part]
 
 
@@ -57,25 +55,10 @@ class RenderedEmail:
     text: str
 
 
-def template_context(order: Order) -> dict[str, Any]:
-    """What the templates see: the validated event as `order`, and display strings with money formatted."""
-    return {
-        "order": order,
-        "order_id": order.orderId,
-        "customer_name": order.customerName,
-        "placed_on": order.timestamp.strftime("%Y-%m-%d"),
-        "items": [
-            {
-                "name": item.name,
-                "sku": item.sku,
-                "quantity": item.quantity,
-                "unit_price": format_money(item.unitPrice, order.currency),
-                "line_total": format_money(item.unitPrice * item.quantity, order.currency),
-            }
-            for item in order.items
-        ],
-        "total": format_money(order.total, order.currency),
-    }
+def template_context(event: OrderEvent) -> dict[str, Any]:
+    """What the templates see: the validated event as `order`, and the kind's display strings
+    (`OrderEvent.template_context`, money already formatted)."""
+    return {"order": event, **event.template_context()}
 
 
 class EmailTemplates:
@@ -102,9 +85,9 @@ class EmailTemplates:
             self._compiled[key] = self._environment.get_template(template_name(kind, part))
         return self._compiled[key]
 
-    def render(self, kind: str, order: Order) -> RenderedEmail:
-        """The `kind` e-mail of `order`; a variable the context lacks raises `UndefinedError`."""
-        context = template_context(order)
+    def render(self, kind: str, event: OrderEvent) -> RenderedEmail:
+        """The `kind` e-mail of `event`; a variable the context lacks raises `UndefinedError`."""
+        context = template_context(event)
         return RenderedEmail(
             subject=one_line(self.template(kind, "subject").render(context)),
             html=self.template(kind, "html").render(context),
@@ -116,5 +99,6 @@ PACKAGED_TEMPLATES = EmailTemplates(PACKAGED_TEAM_DIR if PACKAGED_TEAM_DIR.is_di
 """What the sender renders with: the packaged team templates over the built-in ones."""
 
 
-def render_order_confirmation(order: Order, templates: EmailTemplates = PACKAGED_TEMPLATES) -> RenderedEmail:
-    return templates.render(schema.ORDER_CONFIRMATION, order)
+def render(kind: str, event: OrderEvent, templates: EmailTemplates = PACKAGED_TEMPLATES) -> RenderedEmail:
+    """The `kind` e-mail of `event`, from the packaged team templates over the built-in ones by default."""
+    return templates.render(kind, event)

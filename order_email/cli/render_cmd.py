@@ -23,10 +23,12 @@ from order_email.cli import common
 from order_email.cli.common import EXIT_USAGE, JsonFlag, ProjectDir, StackName
 from order_email.components.config import StackConfig, StackConfigError, parse_stack_config
 from order_email.components.team_templates import TemplatesError, check_team_templates
+from order_email.handlers.sender import rendering
 from order_email.handlers.sender.addresses import delivery_address, mailbox_header
 from order_email.handlers.sender.mailer import Mailer, Sender
 from order_email.handlers.sender.order import InvalidOrder, Order, order_document, validation_problems
-from order_email.handlers.sender.rendering import EmailTemplates, render_order_confirmation
+from order_email.handlers.sender.rendering import EmailTemplates
+from order_email.handlers.shared import schema
 from order_email.handlers.status_api.views import scrub_addresses
 from order_email.mockstack import Project
 
@@ -79,7 +81,8 @@ def send_request(order: Order, config: StackConfig, templates: EmailTemplates) -
     its name is a deployed resource's, not config)."""
     sender = Sender.configured(config.from_name, config.from_address, config.reply_to, configuration_set="")
     to_header = mailbox_header(order.customerName, delivery_address(order.customerEmail, config.sandbox_mode))
-    return Mailer(None, sender).request(to_header, render_order_confirmation(order, templates), order.orderId)
+    email = rendering.render(schema.ORDER_CONFIRMATION, order, templates)
+    return Mailer(None, sender).request(to_header, email, order.orderId, schema.ORDER_CONFIRMATION)
 
 
 def write_parts(request: dict[str, Any], out: Path) -> dict[str, str]:

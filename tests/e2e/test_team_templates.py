@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from order_email.handlers.sender.order import ShippedOrder
+from order_email.handlers.sender.rendering import render
 from order_email.handlers.shared.order_ids import to_tag_value
 from order_email.localmode import LocalSystem
 from order_email.mockstack import run_stack
@@ -53,6 +55,19 @@ def test_the_sender_sends_the_teams_html_and_text_with_the_name_escaped_in_html(
     assert (out / "subject.txt").read_text(encoding="utf-8") == sent["subject"]
     assert (out / "body.html").read_text(encoding="utf-8") == sent["html"]
     assert (out / "body.txt").read_text(encoding="utf-8") == sent["text"]
+
+
+def test_a_kind_the_team_lacks_is_sent_from_the_built_in_templates(system: LocalSystem) -> None:
+    shipped = {**order("T-6", f"success@{SIM}", customerName=CUSTOMER), "carrier": "DHL",
+               "trackingNumber": "JD0146", "trackingUrl": "https://www.dhl.com/track?id=JD0146"}
+    for field in ("items", "total", "currency"):
+        shipped.pop(field)
+    system.publish_raw(json.dumps(shipped), {"eventType": "order.shipped"})
+    system.run_until_idle(timeout=60)
+    [sent] = [email for email in system.sent_emails() if email["tags"].get("orderId") == to_tag_value("T-6")]
+    built_in = render("order-shipped", ShippedOrder.model_validate(shipped))
+    assert (sent["subject"], sent["html"], sent["text"]) == (built_in.subject, built_in.html, built_in.text)
+    assert "Acme" not in sent["html"] and "JD0146" in sent["text"]
 
 
 def test_render_refuses_a_broken_team_template_naming_the_file_and_variable(

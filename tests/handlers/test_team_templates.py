@@ -13,8 +13,8 @@ from order_email.components.team_templates import (
     check_team_templates,
     team_template_files,
 )
-from order_email.handlers.sender.order import Order
-from order_email.handlers.sender.rendering import EmailTemplates, render_order_confirmation, template_name
+from order_email.handlers.sender.order import OrderEvent
+from order_email.handlers.sender.rendering import EmailTemplates, render, template_name
 from order_email.handlers.shared import schema
 from order_email.localmode.ses_rules import MAX_MESSAGE_BYTES
 from tests.support.team_templates import acme_templates, team_templates
@@ -23,36 +23,36 @@ KIND = schema.ORDER_CONFIRMATION
 HTML, TEXT, SUBJECT = (template_name(KIND, part) for part in ("html", "text", "subject"))
 
 
-def order(**changes: object) -> Order:
+def order(**changes: object) -> OrderEvent:
     return SAMPLE_EVENTS[KIND].model_copy(update=changes)
 
 
 def test_a_team_template_renders_the_validated_event_as_order(tmp_path: Path) -> None:
-    email = render_order_confirmation(order(), EmailTemplates(acme_templates(tmp_path)))
+    email = render(KIND, order(), EmailTemplates(acme_templates(tmp_path)))
     assert email.subject == "Acme order sample-1001"
     assert email.text == "ACME. Dear Sam Sample, order sample-1001: 21.00 EUR\n"
     assert email.html == "<h1>Acme</h1><p>Dear Sam Sample, order sample-1001: 21.00 EUR</p>\n"
 
 
 def test_html_is_autoescaped_in_team_templates_and_text_is_not(tmp_path: Path) -> None:
-    email = render_order_confirmation(order(customerName="Tom & <b>Jerry</b>"), EmailTemplates(acme_templates(tmp_path)))
+    email = render(KIND, order(customerName="Tom & <b>Jerry</b>"), EmailTemplates(acme_templates(tmp_path)))
     assert "Dear Tom &amp; &lt;b&gt;Jerry&lt;/b&gt;," in email.html and "<b>Jerry" not in email.html
     assert "Dear Tom & <b>Jerry</b>," in email.text
 
 
 def test_what_the_team_lacks_falls_back_to_the_built_in_templates(tmp_path: Path) -> None:
-    built_in = render_order_confirmation(order())
-    empty = render_order_confirmation(order(), EmailTemplates(team_templates(tmp_path / "empty", {})))
+    built_in = render(KIND, order())
+    empty = render(KIND, order(), EmailTemplates(team_templates(tmp_path / "empty", {})))
     assert empty == built_in
     subject_only = team_templates(tmp_path / "subject", {"subject": "Thanks, {{ order.customerName }}"})
-    email = render_order_confirmation(order(), EmailTemplates(subject_only))
+    email = render(KIND, order(), EmailTemplates(subject_only))
     assert email.subject == "Thanks, Sam Sample"
     assert (email.html, email.text) == (built_in.html, built_in.text)
     assert check_team_templates(subject_only, setting="templatesDir") == {SUBJECT: subject_only / SUBJECT}
 
 
 def test_the_sender_without_packaged_team_templates_renders_the_built_in_ones() -> None:
-    email = render_order_confirmation(order())
+    email = render(KIND, order())
     assert email.subject == "Your order sample-1001 is confirmed"
     assert "<strong>sample-1001</strong>" in email.html
 
@@ -118,3 +118,17 @@ def test_every_sample_renders_with_the_built_in_templates() -> None:
     for kind, sample in SAMPLE_EVENTS.items():
         email = EmailTemplates().render(kind, sample)
         assert sample.orderId in email.subject and email.html and email.text
+
+
+def test_kinds_the_directory_lacks_come_from_the_built_in_templates(tmp_path: Path) -> None:
+    team = EmailTemplates(acme_templates(tmp_path))
+    for kind in set(SAMPLE_EVENTS) - {KIND}:
+        assert render(kind, SAMPLE_EVENTS[kind], team) == render(kind, SAMPLE_EVENTS[kind])
+    assert render(KIND, SAMPLE_EVENTS[KIND], team).subject == "Acme order sample-1001"
+
+
+def test_every_kind_the_sender_routes_has_a_sample() -> None:
+    from order_email.handlers.sender.kinds import KINDS
+
+    assert set(SAMPLE_EVENTS) == {spec.kind for spec in KINDS.values()}
+    assert all(isinstance(SAMPLE_EVENTS[spec.kind], spec.model) for spec in KINDS.values())
