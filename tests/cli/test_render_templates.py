@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from order_email.cli.main import app
+from order_email.handlers.sender.rendering import template_name
+from order_email.handlers.shared import schema
 from tests.support.local_system import SIM, order
 from tests.support.paths import REPO
 from tests.support.team_templates import acme_templates
@@ -58,3 +60,12 @@ def test_a_stack_naming_a_missing_directory_exits_2_naming_the_key(project: Path
     code, output, out = render(project, tmp_path)
     assert code == 2 and "order-email:templatesDir" in output and "is not a directory" in output
     assert not out.exists()
+
+
+def test_preview_of_a_stack_with_a_broken_template_exits_2_naming_file_and_variable(
+        project: Path, tmp_path: Path) -> None:
+    text = project / "templates" / template_name(schema.ORDER_CONFIRMATION, "text")
+    text.write_text("{{ order.customerNam }}")
+    result = CliRunner().invoke(app, ["preview", "--stack", "dev", "--project-dir", str(project)])
+    assert result.exit_code == 2, result.output
+    assert text.name in result.output and "customerNam" in result.output
