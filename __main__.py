@@ -62,6 +62,7 @@ sender = EmailSender(
         "publisher_principals": config.publisher_principals,
         "kms_key_arn": data_key_arn,
         "route53_zone_id": config.route53_zone_id,
+        "templates_dir": str(config.templates_dir) if config.templates_dir else None,
         "tags": tags,
     },
 )

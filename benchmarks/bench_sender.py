@@ -132,7 +132,7 @@ def floor_run(batches: int) -> tuple[float, Counter[str]]:
     from datetime import timedelta
 
     from order_email.handlers.sender.order import Order
-    from order_email.handlers.sender.rendering import render_order_confirmation
+    from order_email.handlers.sender.rendering import render
     from order_email.handlers.shared import schema
     from order_email.handlers.shared.masking import address_hash, mask_address
 
@@ -144,7 +144,7 @@ def floor_run(batches: int) -> tuple[float, Counter[str]]:
         fake.batch_get_item(RequestItems={"suppression": {"Keys": [
             {"addressHash": {"S": address_hash(order.customerEmail)}} for order in orders]}})
         for order in orders:
-            email = render_order_confirmation(order)
+            email = render(schema.ORDER_CONFIRMATION, order)
             now = schema.utc_now()
             key = {"orderId": {"S": order.orderId}, "kind": {"S": "order-confirmation"}}
             index = schema.status_index_keys("SENDING", now, order.orderId, "order-confirmation")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from order_email.components.team_templates import TemplatesError, team_template_files
 from order_email.handlers.intake.orders_topic import MIN_TIMEOUT_SECONDS as INTAKE_MIN_TIMEOUT_SECONDS
 from order_email.handlers.webhook.endpoint import check_endpoint
 
@@ -70,6 +72,17 @@ def _tags(value: dict[str, str]) -> dict[str, str]:
         if len(tag_value) > 256:
             raise ValueError(f"tag {key!r} value must be at most 256 characters")
     return value
+
+
+def _templates_dir(value: Path) -> Path:
+    """The directory as the program sees it: a relative path is the project directory's (Pulumi runs the
+    program there); a missing directory, or a file in it that is not a template, is refused here."""
+    directory = value.expanduser().resolve()
+    try:
+        team_template_files(directory, setting="templatesDir")
+    except TemplatesError as error:
+        raise ValueError(str(error).removeprefix("templatesDir: ")) from None
+    return directory
 
 
 Email = Annotated[str, AfterValidator(_email)]
@@ -168,6 +181,7 @@ class StackConfig(_Section):
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
     webhook: WebhookSettings | None = None
     """Optional: deliver every status change to the shop's endpoint (`components.webhook`)."""
+    templates_dir: Annotated[Path, AfterValidator(_templates_dir)] | None = Field(None, alias="templatesDir")
 
     @model_validator(mode="after")
     def _from_address_in_sender_domain(self) -> StackConfig:

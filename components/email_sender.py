@@ -1,27 +1,32 @@
-"""`EmailSender`: order events in, exactly one SES e-mail per order out.
+"""`EmailSender`: order events in, exactly one SES e-mail per order and kind out.
 
-Publishers publish the order JSON to the orders topic with the message attribute
-`eventType = order.confirmed` (the subscription filter drops anything else); SNS delivers it raw
+Publishers publish the event JSON to the orders topic with the message attribute `eventType`
+(`order.confirmed`, `order.shipped`, `order.cancelled`: `sender.kinds`; the subscription filter
+drops anything else); SNS delivers it raw
 to the send queue, whose event source mapping feeds the sender Lambda in batches of ten.
 """
 
 import functools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from order_email.components import policies, queues
+from order_email.components import packaging, policies, queues
 from order_email.components.cross_language import declared_outputs, python_args
 from order_email.components.functions import LambdaCode, LambdaParts, lambda_code, lambda_function
 from order_email.components.ses_dns import DnsRecord, dns_records, mail_from_domain
 from order_email.components.subscribed_queue import SubscribedQueue, queue_consumer, subscribed_queue
+from order_email.components.team_templates import TemplatesError, check_team_templates
 from order_email.components.wiring import applied, applied_json
+from order_email.handlers.sender.kinds import EVENT_TYPES
+from order_email.handlers.sender.rendering import TEAM_TEMPLATES_FOLDER
 from order_email.handlers.shared.environment import SENDER, powertools
-from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE
 
-SUBSCRIPTION_FILTER = {EVENT_TYPE_ATTRIBUTE: [ORDER_EVENT_TYPE]}
+SUBSCRIPTION_FILTER = {EVENT_TYPE_ATTRIBUTE: list(EVENT_TYPES)}
 SENDER_HANDLER = "handlers.send_order_email.handler"
 LEASE_MARGIN_SECONDS = 30
 SEND_EVENT_GRACE_SECONDS = 900
@@ -80,6 +85,12 @@ class EmailSenderArgs(TypedDict):
     """Sender Lambda timeout; the queue's visibility timeout and the claim lease derive from it."""
     code: NotRequired[pulumi.Input[pulumi.Archive]]
     """Handler code archive; this package's handlers (`components.packaging`) when absent."""
+    templates_dir: NotRequired[str | None]
+    """A team's own e-mail templates (`<kind>.html`, `<kind>.txt`, optionally `<kind>.subject.txt`;
+    Jinja2, the event as `order`), relative to the working directory of the program. Rendered with a
+    sample event while the program runs, so a broken template fails `pulumi preview` naming the file and
+    the variable; packaged into the handler code, kinds it lacks use the built-in templates. Not
+    combinable with `code` (package the templates into your own archive instead)."""
     layers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Layer ARNs with the handlers' dependencies; a layer built by this component when absent."""
     publisher_principals: NotRequired[Sequence[str]]
@@ -154,7 +165,7 @@ class EmailSender(pulumi.ComponentResource):
                           dkim=identity.dkim_signing_attributes, region=region)
         if zone_id := args.get("route53_zone_id"):
             self._publish_dns(name, zone_id, args["sender_domain"], records, region)
-        self._code = lambda_code(name, archive=args.get("code"), layers=args.get("layers"), parent=self)
+        self._code = lambda_code(name, archive=_code_archive(args), layers=args.get("layers"), parent=self)
         parts = self._sender_function(name, args, path, configuration_set, identity, tags)
 
         self.orders_topic_arn = topic.arn
@@ -323,6 +334,18 @@ class EmailSender(pulumi.ComponentResource):
                 records=[records.apply(functools.partial(_txt_value, name=record_name))],
                 opts=child,
             )
+
+
+def _code_archive(args: EmailSenderArgs) -> pulumi.Input[pulumi.Archive] | None:
+    """The caller's archive, or this package's handlers with the team's templates once they rendered."""
+    templates_dir = args.get("templates_dir")
+    if not templates_dir:
+        return args.get("code")
+    if args.get("code") is not None:
+        raise TemplatesError("templates_dir: not combinable with `code`; package the templates into your "
+                             f"archive under handlers/{TEAM_TEMPLATES_FOLDER}/ instead")
+    files = check_team_templates(Path(templates_dir).resolve(), setting="templates_dir")
+    return packaging.handler_code_archive(team_templates=files)
 
 
 def _identity_dns_records(domain: str, dkim: dict[str, Any] | None, region: str) -> list[DnsRecord]:

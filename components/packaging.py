@@ -6,7 +6,8 @@ their inputs are the same:
 
 - Code: `handler_code_archive()` lists the files of the `handlers` package explicitly (sources,
   templates, JSON data; never `__pycache__`, `*.pyc` or tests), sorted, at the package-relative paths
-  the handler strings use (`handlers.send_order_email.handler`). The package is found through
+  the handler strings use (`handlers.send_order_email.handler`), plus a team's own e-mail templates
+  under `handlers/team_templates/` when a stack has some. The package is found through
   `handlers.__file__`, so a project that pip-installed order-email packages the installed copy.
 - Dependencies: `dependency_layer_zip()` runs `pip install --platform manylinux2014_aarch64
   --only-binary=:all: --no-compile` for `handlers/requirements.txt` and writes a zip with fixed
@@ -33,12 +34,14 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TypedDict, Unpack
 
 import pulumi
 
 from order_email import handlers
+from order_email.handlers.sender.rendering import TEAM_TEMPLATES_FOLDER
 
 LAMBDA_RUNTIME = "python3.14"
 """Runtime of every function and the only runtime the layer is built for."""
@@ -115,9 +118,18 @@ def handler_code_files(package_dir: Path = HANDLERS_DIR) -> list[tuple[str, Path
     return sorted(files)
 
 
-def handler_code_archive(package_dir: Path = HANDLERS_DIR) -> pulumi.AssetArchive:
-    """The handler code as an archive Pulumi hashes by names and contents, never by mtimes."""
-    return pulumi.AssetArchive({name: pulumi.FileAsset(str(path)) for name, path in handler_code_files(package_dir)})
+def handler_code_archive(package_dir: Path = HANDLERS_DIR,
+                         team_templates: Mapping[str, Path] | None = None) -> pulumi.AssetArchive:
+    """The handler code as an archive Pulumi hashes by names and contents, never by mtimes.
+
+    `team_templates` (`{file name: path}`, checked by `team_templates.check_team_templates`) go into the
+    `handlers/team_templates/` folder the sender renders from, so a changed template changes the
+    archive's hash and `pulumi up` deploys it.
+    """
+    files = handler_code_files(package_dir)
+    folder = f"{package_dir.name}/{TEAM_TEMPLATES_FOLDER}"
+    files += [(f"{folder}/{name}", path) for name, path in sorted((team_templates or {}).items())]
+    return pulumi.AssetArchive({name: pulumi.FileAsset(str(path)) for name, path in files})
 
 
 # --- dependency layer ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -49,6 +49,13 @@ CLAIMABLE = (
 `order-email resend` (no status left), or a dead claim past its grace."""
 
 REASON_LIMIT = 500
+
+
+class DeliveryKey(NamedTuple):
+    """A delivery record's key: the order and the e-mail kind (the table's partition and sort key)."""
+
+    order_id: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,10 @@ def _conditional_failure(error: ClientError) -> bool:
 
 
 class ClaimStore:
-    """Adapter over the deliveries table for the send path (low-level client: no resource overhead)."""
+    """Adapter over the deliveries table for the send path (low-level client: no resource overhead).
+
+    Every write names its record by `DeliveryKey`: each kind of an order's e-mail is claimed, sent
+    and recorded on its own."""
 
     def __init__(self, dynamodb: Any, table: str, *, retention_days: int, lease_seconds: int,
                  grace_seconds: int):
@@ -131,11 +141,11 @@ class ClaimStore:
         self._lease_seconds = lease_seconds
         self._grace_seconds = grace_seconds
 
-    def _key(self, order_id: str) -> dict[str, Any]:
-        return {schema.ORDER_ID: _s(order_id), schema.KIND: _s(schema.ORDER_CONFIRMATION)}
+    def _key(self, key: DeliveryKey) -> dict[str, Any]:
+        return {schema.ORDER_ID: _s(key.order_id), schema.KIND: _s(key.kind)}
 
-    def _status_values(self, status: EmailStatus, now: datetime, order_id: str) -> dict[str, Any]:
-        keys = schema.status_index_keys(status, now, order_id, schema.ORDER_CONFIRMATION)
+    def _status_values(self, status: EmailStatus, now: datetime, key: DeliveryKey) -> dict[str, Any]:
+        keys = schema.status_index_keys(status, now, key.order_id, key.kind)
         # the sort key starts with iso(now): reuse it rather than formatting the time again
         now_iso = keys[schema.STATUS_SORT_KEY].partition("#")[0]
         return {
@@ -146,11 +156,11 @@ class ClaimStore:
             ":now": _s(now_iso),
         }
 
-    def _update(self, order_id: str, expression: str, condition: str, values: dict[str, Any],
+    def _update(self, key: DeliveryKey, expression: str, condition: str, values: dict[str, Any],
                 **extra: Any) -> Any:
         return self._dynamodb.update_item(
             TableName=self._table,
-            Key=self._key(order_id),
+            Key=self._key(key),
             UpdateExpression=expression,
             ConditionExpression=condition,
             ExpressionAttributeNames=dict(_names_used(expression, condition)),
@@ -179,13 +189,13 @@ class ClaimStore:
         f"{schema.EXPIRES_AT} = :expiresAt, #history = list_append(if_not_exists(#history, :empty), :entry)"
     )
 
-    def claim(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
+    def claim(self, key: DeliveryKey, recipient: str, delivered_to: str, order_timestamp: datetime,
               now: datetime, order: dict[str, Any] | None = None) -> Claim:
         """Step 1 of docs/architecture.md §3.2: SENDING + lease + attempts+1, or the verdict on the existing item.
 
         `order` is the `stored_order` map written with the claim (same UpdateItem: no extra call).
         """
-        values = self._status_values(EmailStatus.SENDING, now, order_id) | self._new_item_values(
+        values = self._status_values(EmailStatus.SENDING, now, key) | self._new_item_values(
             recipient, order_timestamp, now, order
         )
         values |= {
@@ -197,7 +207,7 @@ class ClaimStore:
         }
         try:
             answer = self._update(
-                order_id,
+                key,
                 f"SET {self._NEW_ITEM_SETS}{_order_set(values)}, deliveredTo = :deliveredTo, #lease = :lease, "
                 "#attempts = if_not_exists(#attempts, :zero) + :one REMOVE #reason",
                 CLAIMABLE,
@@ -223,9 +233,9 @@ class ClaimStore:
         return Claim(verdict=verdict, existing_message_id=existing.get(schema.SES_MESSAGE_ID),
                      wait_seconds=claimable_in(existing, verdict, _epoch(now), self._grace_seconds))
 
-    def record_sent(self, order_id: str, message_id: str, now: datetime) -> None:
+    def record_sent(self, key: DeliveryKey, message_id: str, now: datetime) -> None:
         """Step 3: SENT + message id, never lowering a status the feedback path already raised."""
-        values = self._status_values(EmailStatus.SENT, now, order_id)
+        values = self._status_values(EmailStatus.SENT, now, key)
         values |= {
             ":messageId": _s(message_id),
             ":entry": _entry("Sent", values[":now"]["S"], message_id),
@@ -233,7 +243,7 @@ class ClaimStore:
         }
         try:
             self._update(
-                order_id,
+                key,
                 "SET #status = :status, #rank = :rank, #messageId = :messageId, sentAt = :now, "
                 "#updated = :now, #shard = :shard, #sortKey = :sortKey, "
                 "#history = list_append(if_not_exists(#history, :empty), :entry)",
@@ -245,19 +255,19 @@ class ClaimStore:
                 raise
             # a later status is already there: keep it, add only what it may lack
             self._update(
-                order_id,
+                key,
                 "SET #messageId = if_not_exists(#messageId, :messageId), "
                 "sentAt = if_not_exists(sentAt, :now), #updated = :now",
                 "attribute_exists(#orderId)",
                 {":messageId": _s(message_id), ":now": _s(schema.iso(now))},
             )
 
-    def mark_sent_from_event(self, order_id: str, message_id: str, now: datetime) -> None:
+    def mark_sent_from_event(self, key: DeliveryKey, message_id: str, now: datetime) -> None:
         """A dead worker's e-mail whose Send event recorded the id: SENDING → SENT, nothing re-sent."""
-        values = self._status_values(EmailStatus.SENT, now, order_id) | {":messageId": _s(message_id)}
+        values = self._status_values(EmailStatus.SENT, now, key) | {":messageId": _s(message_id)}
         try:
             self._update(
-                order_id,
+                key,
                 "SET #status = :status, #rank = :rank, #updated = :now, #shard = :shard, #sortKey = :sortKey",
                 "#rank < :rank AND #messageId = :messageId",
                 values,
@@ -266,19 +276,19 @@ class ClaimStore:
             if not _conditional_failure(error):
                 raise
 
-    def release(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
+    def release(self, key: DeliveryKey, claim: Claim, now: datetime, reason: str) -> None:
         """SES certainly did not accept: end the lease now so the retry can claim at once."""
         self._finish_attempt(
-            order_id, claim.attempt, now, "Released", reason,
+            key, claim.attempt, now, "Released", reason,
             "SET #lease = :zero, #updated = :now, #reason = :reason, #history = :history",
             {":zero": _n(0)}, claim.history,
         )
 
-    def hold(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
+    def hold(self, key: DeliveryKey, claim: Claim, now: datetime, reason: str) -> None:
         """An account or stack refusal: HELD with the reason, the lease released for the next try."""
-        values = self._status_values(EmailStatus.HELD, now, order_id)
+        values = self._status_values(EmailStatus.HELD, now, key)
         self._finish_attempt(
-            order_id, claim.attempt, now, "Held", reason,
+            key, claim.attempt, now, "Held", reason,
             "SET #status = :held, #rank = :heldRank, #shard = :shard, #sortKey = :sortKey, #lease = :zero, "
             "#updated = :now, #reason = :reason, #history = :history, heldSince = if_not_exists(heldSince, :now)",
             {":held": values[":status"], ":heldRank": values[":rank"], ":shard": values[":shard"],
@@ -286,7 +296,7 @@ class ClaimStore:
             claim.history,
         )
 
-    def mark_held(self, order_id: str, recipient: str, delivered_to: str, order_timestamp: datetime,
+    def mark_held(self, key: DeliveryKey, recipient: str, delivered_to: str, order_timestamp: datetime,
                   now: datetime, reason: str, order: dict[str, Any] | None = None) -> Claim:
         """HELD without an attempt: the rest of a batch whose first order the account refused.
 
@@ -294,13 +304,13 @@ class ClaimStore:
         a live claim elsewhere); no history entry, so however often an order waits untried, its item
         does not grow. CLAIMABLE means it was marked held.
         """
-        values = self._status_values(EmailStatus.HELD, now, order_id) | self._new_item_values(
+        values = self._status_values(EmailStatus.HELD, now, key) | self._new_item_values(
             recipient, order_timestamp, now, order)
         values |= {":deliveredTo": _s(delivered_to), ":zero": _n(0), ":reason": _s(reason[:REASON_LIMIT])}
         del values[":empty"]
         try:
             self._update(
-                order_id,
+                key,
                 "SET #status = :status, #rank = :rank, #updated = :now, #shard = :shard, #sortKey = :sortKey, "
                 "recipient = :recipient, recipientHash = :recipientHash, recipientMasked = :recipientMasked, "
                 "orderTimestamp = :orderTimestamp, createdAt = if_not_exists(createdAt, :now), "
@@ -317,21 +327,21 @@ class ClaimStore:
             return self._refused(error, now)
         return Claim(LeaseVerdict.CLAIMABLE)
 
-    def fail(self, order_id: str, claim: Claim, now: datetime, reason: str) -> None:
+    def fail(self, key: DeliveryKey, claim: Claim, now: datetime, reason: str) -> None:
         """SES refused this order for good: FAILED with the reason; the message is acknowledged."""
         self._finish_attempt(
-            order_id, claim.attempt, now, "Failed", reason,
+            key, claim.attempt, now, "Failed", reason,
             "SET #status = :failed, #rank = :failedRank, #shard = :shard, #sortKey = :sortKey, "
             "#updated = :now, #reason = :reason, #history = :history",
-            self._failed_values(order_id, now), claim.history,
+            self._failed_values(key, now), claim.history,
         )
 
-    def _failed_values(self, order_id: str, now: datetime) -> dict[str, Any]:
-        values = self._status_values(EmailStatus.FAILED, now, order_id)
+    def _failed_values(self, key: DeliveryKey, now: datetime) -> dict[str, Any]:
+        values = self._status_values(EmailStatus.FAILED, now, key)
         return {":failed": values[":status"], ":failedRank": values[":rank"], ":shard": values[":shard"],
                 ":sortKey": values[":sortKey"]}
 
-    def _finish_attempt(self, order_id: str, attempt: int, now: datetime, kind: str, reason: str,
+    def _finish_attempt(self, key: DeliveryKey, attempt: int, now: datetime, entry_type: str, reason: str,
                         expression: str, extra_values: dict[str, Any], history: tuple[dict[str, Any], ...]) -> None:
         now_iso = schema.iso(now)
         values = {
@@ -339,24 +349,24 @@ class ClaimStore:
             ":attempt": _n(attempt),
             ":now": _s(now_iso),
             ":reason": _s(reason[:REASON_LIMIT] or "unknown"),
-            ":history": trimmed_history(history, _entry_value(kind, now_iso, f"attempt-{attempt}")),
+            ":history": trimmed_history(history, _entry_value(entry_type, now_iso, f"attempt-{attempt}")),
         } | extra_values
         try:
-            self._update(order_id, expression, "#status = :sending AND #attempts = :attempt", values)
+            self._update(key, expression, "#status = :sending AND #attempts = :attempt", values)
         except ClientError as error:
             if not _conditional_failure(error):
                 raise
             # someone else's claim by now: theirs to finish
 
-    def suppress(self, order_id: str, recipient: str, order_timestamp: datetime, now: datetime,
+    def suppress(self, key: DeliveryKey, recipient: str, order_timestamp: datetime, now: datetime,
                  reason: str, order: dict[str, Any] | None = None) -> bool:
         """SUPPRESSED, nothing sent. False when the item already exists (another outcome stands)."""
-        values = self._status_values(EmailStatus.SUPPRESSED, now, order_id) | self._new_item_values(
+        values = self._status_values(EmailStatus.SUPPRESSED, now, key) | self._new_item_values(
             recipient, order_timestamp, now, order
         )
         values |= {":reason": _s(reason), ":entry": _entry("Suppressed", schema.iso(now), "suppression")}
         try:
-            self._update(order_id, f"SET {self._NEW_ITEM_SETS}{_order_set(values)}, #reason = :reason", CLAIMABLE,
+            self._update(key, f"SET {self._NEW_ITEM_SETS}{_order_set(values)}, #reason = :reason", CLAIMABLE,
                          values)
         except ClientError as error:
             if not _conditional_failure(error):

@@ -25,7 +25,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
-from ..shared import schema
 from ..shared.masking import redact_addresses
 from ..shared.order_ids import to_tag_value
 from .addresses import mailbox_header
@@ -148,8 +147,8 @@ class Mailer:
         self._ses = sesv2
         self._sender = sender
 
-    def request(self, to_header: str, email: RenderedEmail, order_id: str) -> dict[str, Any]:
-        """The SendEmail parameters: tags let the SES events find the delivery item."""
+    def request(self, to_header: str, email: RenderedEmail, order_id: str, kind: str) -> dict[str, Any]:
+        """The SendEmail parameters: the `orderId` and `kind` tags let the SES events find the delivery item."""
         request: dict[str, Any] = {
             "FromEmailAddress": self._sender.from_header,
             "Destination": {"ToAddresses": [to_header]},
@@ -164,7 +163,7 @@ class Mailer:
             },
             "EmailTags": [
                 {"Name": "orderId", "Value": to_tag_value(order_id)},
-                {"Name": "kind", "Value": schema.ORDER_CONFIRMATION},
+                {"Name": "kind", "Value": kind},
             ],
             "ConfigurationSetName": self._sender.configuration_set,
         }
@@ -172,10 +171,10 @@ class Mailer:
             request["ReplyToAddresses"] = [self._sender.reply_to]
         return request
 
-    def send(self, to_header: str, email: RenderedEmail, order_id: str) -> str:
+    def send(self, to_header: str, email: RenderedEmail, order_id: str, kind: str) -> str:
         """The SES message id, or `SendError` saying what the failure means."""
         try:
-            answer = self._ses.send_email(**self.request(to_header, email, order_id))
+            answer = self._ses.send_email(**self.request(to_header, email, order_id, kind))
         except ClientError as error:
             details = error.response.get("Error", {})
             code, raw = str(details.get("Code", "Unknown")), str(details.get("Message", ""))
@@ -184,6 +183,6 @@ class Mailer:
         except BotoCoreError as error:
             # connection never made: SES cannot have the e-mail; anything else (read timeout): it may
             unreached = isinstance(error, ConnectTimeoutError | EndpointConnectionError)
-            kind = SendErrorKind.NOT_SENT if unreached else SendErrorKind.UNKNOWN
-            raise SendError(kind, type(error).__name__, redact_addresses(str(error))) from error
+            outcome = SendErrorKind.NOT_SENT if unreached else SendErrorKind.UNKNOWN
+            raise SendError(outcome, type(error).__name__, redact_addresses(str(error))) from error
         return str(answer["MessageId"])

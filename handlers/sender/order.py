@@ -1,4 +1,9 @@
-"""The order event the sender accepts, and how an SQS body becomes one.
+"""The order events the sender accepts, and how an SQS body becomes one.
+
+Every event names its order and customer (`OrderEvent`); each kind adds what its e-mail says: the
+basket of a confirmation (`Order`), the carrier and tracking link of a shipment (`ShippedOrder`), the
+reason of a cancellation (`CancelledOrder`). Which model a body is validated with is the message's
+`eventType` (`sender.kinds`).
 
 Money arrives as JSON numbers or strings and becomes `Decimal` (JSON is parsed with
 `parse_float=Decimal`; floats and booleans are refused). Every size is bounded so a hostile or
@@ -9,10 +14,12 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -27,9 +34,10 @@ from pydantic import (
     model_validator,
 )
 
+from ..shared.event_types import EVENT_TYPE_ATTRIBUTE
 from ..shared.order_ids import ORDER_ID_PATTERN
 from .addresses import valid_address
-from .money import CURRENCIES, fits_minor_units
+from .money import CURRENCIES, fits_minor_units, format_money
 
 MAX_ITEMS = 500
 """Far above a real basket (a 200-item order renders fine), far below a hostile 10,000."""
@@ -74,6 +82,21 @@ def _currency_code(value: str) -> str:
     return value
 
 
+def _https_url(value: str) -> str:
+    """An absolute `https://host/...` URL: the customer clicks it, so no other scheme (`javascript:`,
+    `http:`) and no spaces; the link is printed as given, never normalised."""
+    if any(char.isspace() or not char.isprintable() or not char.isascii() for char in value):
+        raise ValueError("must be an https URL of printable ASCII characters without spaces")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError("must be an https URL") from None
+    if parts.scheme != "https" or not host:
+        raise ValueError("must be an absolute https:// URL with a host")
+    return value
+
+
 OrderId = Annotated[str, StringConstraints(pattern=rf"^{ORDER_ID_PATTERN.pattern}$")]
 """See `handlers.shared.order_ids`: any printable ASCII id up to 80 characters; tagged escape-encoded."""
 _CLEAN = AfterValidator(_no_control_characters)
@@ -89,6 +112,11 @@ Money = Annotated[
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency_code)]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string), AfterValidator(_representable_in_utc)]
+Carrier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _CLEAN]
+TrackingNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _CLEAN]
+TrackingUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_https_url)]
+CancelReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _CLEAN]
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=MAX_METADATA_ENTRIES)]
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
@@ -117,8 +145,8 @@ class Item(BaseModel):
     sku: Sku | None = None
 
 
-class Order(BaseModel):
-    """An order-confirmation request as the order service publishes it.
+class OrderEvent(BaseModel):
+    """What every order event carries: the order, its customer, when it happened, free-form context.
 
     Unknown fields are REJECTED (`extra="forbid"`), not kept: a field we do not know is either a
     publisher bug we want to see in the DLQ, or data the e-mail would silently ignore. Free-form
@@ -131,13 +159,23 @@ class Order(BaseModel):
     orderId: OrderId
     customerEmail: Email
     customerName: Name
+    timestamp: Timestamp
+    metadata: Metadata = Field(default_factory=dict)
+
+    def template_context(self) -> dict[str, Any]:
+        """What every kind's templates see: display strings only."""
+        return {"order_id": self.orderId, "customer_name": self.customerName}
+
+
+EventT = TypeVar("EventT", bound=OrderEvent)
+
+
+class Order(OrderEvent):
+    """An order confirmation (`order.confirmed`): the basket, money as `Decimal`."""
+
     items: Annotated[list[Item], Field(min_length=1, max_length=MAX_ITEMS)]
     total: Money
     currency: Currency
-    timestamp: Timestamp
-    metadata: Annotated[dict[MetadataKey, MetadataValue], Field(max_length=MAX_METADATA_ENTRIES)] = Field(
-        default_factory=dict
-    )
 
     @model_validator(mode="after")
     def _amounts_fit_the_currency(self) -> Order:
@@ -148,6 +186,46 @@ class Order(BaseModel):
         if misfits:
             raise AmountsTooPrecise(misfits, self.currency)
         return self
+
+    def template_context(self) -> dict[str, Any]:
+        """The common context, the basket and every amount formatted in the order's currency."""
+        return super().template_context() | {
+            "placed_on": self.timestamp.strftime("%Y-%m-%d"),
+            "items": [
+                {
+                    "name": item.name,
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "unit_price": format_money(item.unitPrice, self.currency),
+                    "line_total": format_money(item.unitPrice * item.quantity, self.currency),
+                }
+                for item in self.items
+            ],
+            "total": format_money(self.total, self.currency),
+        }
+
+
+class ShippedOrder(OrderEvent):
+    """An order on its way (`order.shipped`): who carries it and where the customer follows it."""
+
+    carrier: Carrier
+    trackingNumber: TrackingNumber
+    trackingUrl: TrackingUrl
+
+    def template_context(self) -> dict[str, Any]:
+        return super().template_context() | {
+            "shipped_on": self.timestamp.strftime("%Y-%m-%d"), "carrier": self.carrier,
+            "tracking_number": self.trackingNumber, "tracking_url": self.trackingUrl}
+
+
+class CancelledOrder(OrderEvent):
+    """A cancelled order (`order.cancelled`) and the reason the customer is told."""
+
+    reason: CancelReason
+
+    def template_context(self) -> dict[str, Any]:
+        return super().template_context() | {
+            "cancelled_on": self.timestamp.strftime("%Y-%m-%d"), "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -169,19 +247,35 @@ def _loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def order_document(body: str) -> Any:
-    """The order JSON inside an SQS body: raw SNS delivery (the order itself) or an SNS envelope."""
+def _envelope_event_type(envelope: Mapping[str, Any]) -> str | None:
+    """`eventType` of an SNS envelope (`MessageAttributes: {"eventType": {"Type", "Value"}}`), if any."""
+    attributes = envelope.get("MessageAttributes")
+    value = attributes.get(EVENT_TYPE_ATTRIBUTE) if isinstance(attributes, Mapping) else None
+    text = value.get("Value") if isinstance(value, Mapping) else None
+    return text if isinstance(text, str) else None
+
+
+def order_message(body: str) -> tuple[Any, str | None]:
+    """The event JSON inside an SQS body — raw SNS delivery (the event itself) or an SNS envelope —
+    and the `eventType` the envelope carries (None for raw delivery: it is an SQS attribute then)."""
+    event_type = None
     try:
         document = _loads(body)
         if isinstance(document, dict) and document.get("Type") == "Notification" and "Message" in document:
             message = document["Message"]
             if not isinstance(message, str):
                 raise InvalidOrder("SNS notification Message is not a string", "InvalidEnvelope")
+            event_type = _envelope_event_type(document)
             document = _loads(message)
     except (ValueError, RecursionError) as error:
         # json.JSONDecodeError is a ValueError; its message holds a position, never the text
         raise InvalidOrder(f"body is not JSON: {type(error).__name__}", "InvalidJson") from None
-    return document
+    return document, event_type
+
+
+def order_document(body: str) -> Any:
+    """The event JSON inside an SQS body (see `order_message`)."""
+    return order_message(body)[0]
 
 
 def validation_problems(error: ValidationError) -> list[str]:
@@ -202,10 +296,14 @@ def validation_reason(error: ValidationError) -> str:
     return "; ".join(shown)
 
 
-def parse_order(body: str) -> Order:
-    """The validated order in an SQS body; raises `InvalidOrder` and nothing else."""
-    document = order_document(body)
+def validated(model: type[EventT], document: Any) -> EventT:
+    """`document` as a `model`; raises `InvalidOrder` (locations and messages only) and nothing else."""
     try:
-        return Order.model_validate(document)
+        return model.model_validate(document)
     except ValidationError as error:
         raise InvalidOrder(validation_reason(error), "InvalidOrder") from None
+
+
+def parse_order(body: str) -> Order:
+    """The validated order confirmation in an SQS body; raises `InvalidOrder` and nothing else."""
+    return validated(Order, order_document(body))

@@ -1,7 +1,8 @@
-"""The batch loop: SQS records in, one e-mail per order out, a partial batch response back.
+"""The batch loop: SQS records in, one e-mail per order and kind out, a partial batch response back.
 
-Per batch: validate every record (invalid → DLQ), drop duplicates inside the batch, read the
-suppression of all recipients in one call; then per order: claim → SendEmail → record. That is the
+Per batch: validate every record by its `eventType` (`kinds`; invalid → DLQ), drop duplicates
+(same order and kind) inside the batch, read the suppression of all recipients in one call; then
+per e-mail: claim → SendEmail → record. That is the
 call budget of docs/architecture.md §6: two sequential round trips before SES (suppression, claim), three calls
 per e-mail plus one per batch.
 
@@ -26,7 +27,7 @@ from ..shared.schema import iso, utc_now
 from ..shared.sqs_batch import DeadLetters, batch_response
 from ..shared.telemetry import MetricName
 from .addresses import delivery_address, mailbox_header
-from .claims import Claim, ClaimStore
+from .claims import Claim, ClaimStore, DeliveryKey
 from .clients import (
     CALL_WORST_CASE_MS,
     DEFER_WORST_CASE_MS,
@@ -36,11 +37,12 @@ from .clients import (
 )
 from .deferrals import DeferPolicy, Deferral, Deferrer, wait_state
 from .invocation import Deadline, Tally
+from .kinds import parse_event
 from .leases import RETRY_LATER, LeaseVerdict
 from .mailer import Mailer, Sender, SendError, SendErrorKind
-from .order import InvalidOrder, Order, parse_order
+from .order import InvalidOrder, OrderEvent
 from .pacing import SendPacer
-from .rendering import render_order_confirmation
+from .rendering import render
 from .settings import SenderSettings
 from .stored_order import stored_order
 from .suppression import SuppressionCheck, SuppressionReader
@@ -167,13 +169,13 @@ class BatchSender:
         return batch_response(failed)
 
     def _valid_orders(self, records: list[Mapping[str, Any]], deadline: Deadline, tally: Tally,
-                      failed: list[str]) -> list[tuple[Mapping[str, Any], Order]]:
-        """Parsed orders, first occurrence of each order id; invalid ones dead-lettered."""
-        unique: dict[str, tuple[Mapping[str, Any], Order]] = {}
+                      failed: list[str]) -> list[tuple[Mapping[str, Any], OrderEvent, DeliveryKey]]:
+        """Parsed events, first occurrence of each order and kind; invalid ones dead-lettered."""
+        unique: dict[DeliveryKey, tuple[Mapping[str, Any], OrderEvent, DeliveryKey]] = {}
         for record in records:
             message_id = str(record.get("messageId", ""))
             try:
-                order = parse_order(str(record.get("body") or ""))
+                parsed = parse_event(record)
             except InvalidOrder as invalid:
                 tally.counts[MetricName.INVALID_ORDERS] += 1
                 reason = redact_addresses(invalid.reason)
@@ -182,12 +184,13 @@ class BatchSender:
                 if not (deadline.allows(CALL_WORST_CASE_MS) and self._dead_letter(record, reason, invalid.error_type)):
                     failed.append(message_id)
                 continue
-            if order.orderId in unique:
+            order, key = parsed.event, DeliveryKey(parsed.event.orderId, parsed.kind)
+            if key in unique:
                 tally.counts[MetricName.DUPLICATES_SKIPPED] += 1
-                self._logger.info("duplicate order in batch", extra={"orderId": order.orderId,
+                self._logger.info("duplicate order in batch", extra={"orderId": order.orderId, "kind": key.kind,
                                                                      "messageId": message_id})
                 continue
-            unique[order.orderId] = (record, order)
+            unique[key] = (record, order, key)
         return list(unique.values())
 
     def _dead_letter(self, record: Mapping[str, Any], reason: str, error_type: str) -> bool:
@@ -199,21 +202,21 @@ class BatchSender:
             return False
         return True
 
-    def _send_all(self, orders: list[tuple[Mapping[str, Any], Order]], deadline: Deadline, tally: Tally,
-                  failed: list[str]) -> None:
+    def _send_all(self, orders: list[tuple[Mapping[str, Any], OrderEvent, DeliveryKey]], deadline: Deadline,
+                  tally: Tally, failed: list[str]) -> None:
         check = self._check_suppression(orders, deadline)
         if check is None:
-            failed.extend(str(record.get("messageId", "")) for record, _ in orders)
+            failed.extend(str(record.get("messageId", "")) for record, _, _ in orders)
             return
         waits: list[Deferral] = []
         blocked: SendError | None = None  # an account-wide refusal: the rest of the batch is held untried
-        for record, order in orders:
+        for record, order, key in orders:
             message_id = str(record.get("messageId", ""))
             if blocked is None and not deadline.allows(
                     EMAIL_WORST_CASE_MS + DEFER_WORST_CASE_MS + self._pacer.wait_seconds() * 1000):
                 waits.append(Deferral(record, 1, OUT_OF_TIME, wait_state(record)))
                 continue
-            result = self._deliver_safely(order, check, tally, blocked)
+            result = self._deliver_safely(order, key, check, tally, blocked)
             if isinstance(result, Wait):
                 waits.append(self._deferrer.plan(record, result.reason, held=result.held, delay=result.delay_seconds))
                 blocked = blocked or result.blocking
@@ -222,13 +225,13 @@ class BatchSender:
         if waits:
             failed.extend(self._settle_waits(waits, tally))
 
-    def _check_suppression(self, orders: list[tuple[Mapping[str, Any], Order]],
+    def _check_suppression(self, orders: list[tuple[Mapping[str, Any], OrderEvent, DeliveryKey]],
                            deadline: Deadline) -> SuppressionCheck | None:
         if not deadline.allows(CALL_WORST_CASE_MS + EMAIL_WORST_CASE_MS + DEFER_WORST_CASE_MS):
             return None
         try:
             return self._suppression.check(
-                (address_hash(order.customerEmail) for _, order in orders), self._clock()
+                (address_hash(order.customerEmail) for _, order, _ in orders), self._clock()
             )
         except (ClientError, BotoCoreError) as error:
             self._logger.warning("suppression check failed; batch retried",
@@ -260,11 +263,11 @@ class BatchSender:
 
     # -- one order -------------------------------------------------------------------------------
 
-    def _deliver_safely(self, order: Order, check: SuppressionCheck, tally: Tally,
+    def _deliver_safely(self, order: OrderEvent, key: DeliveryKey, check: SuppressionCheck, tally: Tally,
                         blocked: SendError | None) -> SendOutcome | Wait:
-        log = {"orderId": order.orderId, "recipient": mask_address(order.customerEmail)}
+        log = {"orderId": order.orderId, "kind": key.kind, "recipient": mask_address(order.customerEmail)}
         try:
-            return self._deliver(order, check, tally, log, blocked)
+            return self._deliver(order, key, check, tally, log, blocked)
         except (ClientError, BotoCoreError) as error:
             code = _aws_error_code(error)
             level = self._logger.warning if code in TRANSIENT_DYNAMODB_CODES else self._logger.error
@@ -274,49 +277,50 @@ class BatchSender:
             self._logger.exception("unexpected error; message retried", extra=log)
             return SendOutcome.RETRY
 
-    def _deliver(self, order: Order, check: SuppressionCheck, tally: Tally, log: dict[str, Any],
-                 blocked: SendError | None) -> SendOutcome | Wait:
+    def _deliver(self, order: OrderEvent, key: DeliveryKey, check: SuppressionCheck, tally: Tally,
+                 log: dict[str, Any], blocked: SendError | None) -> SendOutcome | Wait:
         recipient = order.customerEmail
         recipient_hash = address_hash(recipient)
         if recipient_hash in check.unknown:
             self._logger.warning("suppression unknown (unprocessed key); message retried", extra=log)
             return SendOutcome.RETRY
         if recipient_hash in check.suppressed:
-            return self._suppress(order, check.suppressed[recipient_hash], tally, log)
+            return self._suppress(order, key, check.suppressed[recipient_hash], tally, log)
 
         delivered_to = delivery_address(recipient, self._settings.sandbox)
         if blocked is not None:
-            return self._hold_untried(order, delivered_to, blocked, tally, log)
-        email = render_order_confirmation(order)
-        claim = self._records.claim(order.orderId, recipient, delivered_to, order.timestamp, self._clock(),
+            return self._hold_untried(order, key, delivered_to, blocked, tally, log)
+        email = render(key.kind, order)
+        claim = self._records.claim(key, recipient, delivered_to, order.timestamp, self._clock(),
                                     stored_order(order))
         if claim.verdict is not LeaseVerdict.CLAIMABLE:
-            return self._not_claimed(order, claim, tally, log)
+            return self._not_claimed(key, claim, tally, log)
 
         try:
             to_header = mailbox_header(order.customerName, delivered_to)
             self._pacer.before_send()
-            ses_message_id = self._mailer.send(to_header, email, order.orderId)
+            ses_message_id = self._mailer.send(to_header, email, order.orderId, key.kind)
         except SendError as error:
-            return self._send_failed(order, claim, error, tally, log)
+            return self._send_failed(key, claim, error, tally, log)
 
         accepted = self._clock()
         tally.counts[MetricName.EMAILS_SENT] += 1
         tally.latencies_ms.append(max(0.0, (accepted - order.timestamp).total_seconds() * 1000))
         log |= {"sesMessageId": ses_message_id, "deliveredTo": mask_address(delivered_to)}
         try:
-            self._records.record_sent(order.orderId, ses_message_id, accepted)
+            self._records.record_sent(key, ses_message_id, accepted)
         except Exception as error:
             # SES has the e-mail: never retry the message (that could mail twice). The SES Send
             # event records the message id on the item, and a later duplicate sees it.
             self._logger.error("sent but not recorded; the Send event will record it",
                                extra=log | {"error": _aws_error_code(error)})
             return SendOutcome.DONE
-        self._logger.info("order confirmation sent", extra=log | {"attempt": claim.attempt})
+        self._logger.info("order e-mail sent", extra=log | {"attempt": claim.attempt})
         return SendOutcome.DONE
 
-    def _suppress(self, order: Order, reason: str, tally: Tally, log: dict[str, Any]) -> SendOutcome:
-        written = self._records.suppress(order.orderId, order.customerEmail, order.timestamp, self._clock(),
+    def _suppress(self, order: OrderEvent, key: DeliveryKey, reason: str, tally: Tally,
+                  log: dict[str, Any]) -> SendOutcome:
+        written = self._records.suppress(key, order.customerEmail, order.timestamp, self._clock(),
                                          f"address suppressed ({reason})", stored_order(order))
         if written:
             tally.counts[MetricName.SUPPRESSED] += 1
@@ -326,7 +330,7 @@ class BatchSender:
             self._logger.info("suppressed recipient, delivery item already exists", extra=log)
         return SendOutcome.DONE
 
-    def _not_claimed(self, order: Order, claim: Claim, tally: Tally, log: dict[str, Any]) -> SendOutcome | Wait:
+    def _not_claimed(self, key: DeliveryKey, claim: Claim, tally: Tally, log: dict[str, Any]) -> SendOutcome | Wait:
         if claim.verdict in RETRY_LATER:
             # waits on the queue until the lease (and, after a crash, the grace period) is over: a
             # visibility-timeout retry would count receives and could dead-letter the order meanwhile
@@ -334,30 +338,30 @@ class BatchSender:
                               extra=log | {"verdict": claim.verdict, "waitSeconds": claim.wait_seconds})
             return Wait(str(claim.verdict), delay_seconds=claim.wait_seconds)
         if claim.verdict is LeaseVerdict.ALREADY_SENT and claim.existing_message_id:
-            self._records.mark_sent_from_event(order.orderId, claim.existing_message_id, self._clock())
+            self._records.mark_sent_from_event(key, claim.existing_message_id, self._clock())
         tally.counts[MetricName.DUPLICATES_SKIPPED] += 1
         self._logger.info("duplicate order; not sent again",
                           extra=log | {"verdict": claim.verdict, "sesMessageId": claim.existing_message_id})
         return SendOutcome.DONE
 
-    def _hold_untried(self, order: Order, delivered_to: str, blocked: SendError, tally: Tally,
-                      log: dict[str, Any]) -> SendOutcome | Wait:
+    def _hold_untried(self, order: OrderEvent, key: DeliveryKey, delivered_to: str, blocked: SendError,
+                      tally: Tally, log: dict[str, Any]) -> SendOutcome | Wait:
         """Held because an earlier order of the batch got an account-wide refusal; SES not called."""
-        claim = self._records.mark_held(order.orderId, order.customerEmail, delivered_to, order.timestamp,
+        claim = self._records.mark_held(key, order.customerEmail, delivered_to, order.timestamp,
                                         self._clock(), blocked.held_reason, stored_order(order))
         if claim.verdict is not LeaseVerdict.CLAIMABLE:
-            return self._not_claimed(order, claim, tally, log)
+            return self._not_claimed(key, claim, tally, log)
         tally.counts[MetricName.HELD_ORDERS] += 1
         self._logger.info("order held with its batch", extra=log | {"error": blocked.code})
         return Wait.after(blocked)
 
-    def _send_failed(self, order: Order, claim: Claim, error: SendError, tally: Tally,
+    def _send_failed(self, key: DeliveryKey, claim: Claim, error: SendError, tally: Tally,
                      log: dict[str, Any]) -> SendOutcome | Wait:
         log = log | {"error": error.code, "errorKind": error.kind, "reason": error.message}
         now = self._clock()
         if error.kind is SendErrorKind.ORDER:
             tally.counts[MetricName.SEND_FAILURES] += 1
-            self._records.fail(order.orderId, claim, now, str(error))
+            self._records.fail(key, claim, now, str(error))
             self._logger.error("SES refused the e-mail; marked FAILED", extra=log)
             return SendOutcome.DONE
         if error.kind is SendErrorKind.UNKNOWN:
@@ -366,21 +370,22 @@ class BatchSender:
             return SendOutcome.RETRY
         if error.kind is SendErrorKind.HELD:
             tally.counts[MetricName.HELD_ORDERS] += 1
-            self._finish_quietly(self._records.hold, order, claim, now, error.held_reason, log)
+            self._finish_quietly(self._records.hold, key, claim, now, error.held_reason, log)
             self._logger.error(f"order held, not failed: {error.remedy}", extra=log | {"remedy": error.remedy})
             return Wait.after(error)
         if error.kind is SendErrorKind.THROTTLED:
             tally.counts[MetricName.SEND_THROTTLED] += 1
             self._pacer.throttled()
-        self._finish_quietly(self._records.release, order, claim, now, str(error), log)
+        self._finish_quietly(self._records.release, key, claim, now, str(error), log)
         self._logger.warning("SES did not take the e-mail; claim released, retried with backoff", extra=log)
         return Wait.after(error)
 
-    def _finish_quietly(self, finish: Callable[[str, Claim, datetime, str], None], order: Order, claim: Claim,
+    def _finish_quietly(self, finish: Callable[[DeliveryKey, Claim, datetime, str], None], key: DeliveryKey,
+                        claim: Claim,
                         now: datetime, reason: str, log: dict[str, Any]) -> None:
         """Release or hold the claim; if that write fails the lease still expires on its own."""
         try:
-            finish(order.orderId, claim, now, reason)
+            finish(key, claim, now, reason)
         except (ClientError, BotoCoreError) as release_error:
             self._logger.warning("claim release failed",
                                  extra=log | {"releaseError": _aws_error_code(release_error)})

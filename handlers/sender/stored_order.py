@@ -1,12 +1,13 @@
-"""The validated order kept with its delivery record, and the order event rebuilt from it.
+"""The validated order event kept with its delivery record, and the event rebuilt from it.
 
 The claim (or hold, or suppression) that creates a record also writes `order`: a DynamoDB map of
-everything `Order` validated except the two fields the record already holds as attributes — the
-order id (the key) and the customer's address (`recipient`), so the address is kept once and
-erasure has one place to remove it. Money is kept as the validated `Decimal`'s string (`"9.50"`
-stays `"9.50"`: a DynamoDB number would drop the trailing zero), quantities as numbers, the time
-as its ISO-8601 form with the offset it came with. The map lives and dies with the record: same
-item, so the same table-level encryption and TTL; `order-email erase` removes it.
+everything the kind's model (`Order`, `ShippedOrder`, ...) validated except the two fields the
+record already holds as attributes — the order id (the key) and the customer's address
+(`recipient`), so the address is kept once and erasure has one place to remove it. Money is kept
+as the validated `Decimal`'s string (`"9.50"` stays `"9.50"`: a DynamoDB number would drop the
+trailing zero), quantities as numbers, the time as its ISO-8601 form with the offset it came
+with. The map lives and dies with the record: same item, so the same table-level encryption and
+TTL; `order-email erase` removes it.
 
 Built by hand (not `TypeSerializer`): it runs once per e-mail on the send path.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .order import Order
+from .order import Order, OrderEvent
 
 STORED_ORDER_LIMIT = 256 * 1024
 """Bytes of text an order may have to be kept: SNS's largest message (256 KiB), so every order the
@@ -29,12 +30,17 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
-def stored_order(order: Order) -> dict[str, Any] | None:
-    """The order as the record's `order` map (DynamoDB-typed); None when it is too big to keep.
+def stored_order(order: OrderEvent) -> dict[str, Any] | None:
+    """The event as the record's `order` map (DynamoDB-typed); None when it is too big to keep.
 
     Its size is counted as the UTF-8 length of every name and value, an upper bound of DynamoDB's
-    count for these maps, whose per-element overhead is a few bytes.
+    count for these maps, whose per-element overhead is a few bytes. A kind other than the
+    confirmation adds only bounded strings (a few KB at most): kept as they are.
     """
+    if not isinstance(order, Order):
+        own = {name: _s(value) for name, value in order if name not in OrderEvent.model_fields}
+        return {"M": {"customerName": _s(order.customerName), "timestamp": _s(order.timestamp.isoformat()),
+                      "metadata": {"M": {key: _s(value) for key, value in order.metadata.items()}}, **own}}
     items = []
     size = len(order.customerName.encode()) + len(order.currency) + 64
     for item in order.items:
@@ -66,9 +72,12 @@ def _text(value: Any) -> Any:
 def order_event(order_id: str, recipient: str, stored: Mapping[str, Any]) -> dict[str, Any]:
     """The order event (JSON-ready, money as strings) a record's deserialised `order` map came from.
 
-    `Order.model_validate(order_event(...))` is the order that was stored: the sender validates it
-    again when it is published, as every order.
+    `<the kind's model>.model_validate(order_event(...))` is the event that was stored: the sender
+    validates it again when it is published, as every event.
     """
+    if "items" not in stored:  # a kind without a basket: every field a string, kept as published
+        return {"orderId": order_id, "customerEmail": recipient, **stored,
+                "metadata": dict(stored.get("metadata") or {})}
     items = []
     for item in stored["items"]:
         rebuilt = {"name": item["name"], "quantity": _text(item["quantity"]), "unitPrice": item["unitPrice"]}

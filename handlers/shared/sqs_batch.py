@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .event_types import EVENT_TYPE_ATTRIBUTE, record_event_type
+
 REASON_LIMIT = 1000
 """Characters of a rejection reason kept in the DLQ attribute (full reasons can be huge)."""
 
@@ -27,14 +29,17 @@ class DeadLetters:
         self._source = source
 
     def send(self, record: Mapping[str, Any], reason: str, error_type: str) -> None:
-        """Raises on failure, so the caller reports the record as a batch failure instead."""
-        self._sqs.send_message(
-            QueueUrl=self._queue_url,
-            MessageBody=record.get("body") or "<empty body>",
-            MessageAttributes={
-                "reason": {"DataType": "String", "StringValue": reason[:REASON_LIMIT] or "unknown"},
-                "errorType": {"DataType": "String", "StringValue": error_type},
-                "source": {"DataType": "String", "StringValue": self._source},
-                "originalMessageId": {"DataType": "String", "StringValue": record.get("messageId", "unknown")},
-            },
-        )
+        """Raises on failure, so the caller reports the record as a batch failure instead.
+
+        The record's `eventType` goes with it, so a redrive delivers it as the same kind of event."""
+        attributes = {
+            "reason": {"DataType": "String", "StringValue": reason[:REASON_LIMIT] or "unknown"},
+            "errorType": {"DataType": "String", "StringValue": error_type},
+            "source": {"DataType": "String", "StringValue": self._source},
+            "originalMessageId": {"DataType": "String", "StringValue": record.get("messageId", "unknown")},
+        }
+        event_type = record_event_type(record)
+        if event_type is not None:
+            attributes[EVENT_TYPE_ATTRIBUTE] = {"DataType": "String", "StringValue": event_type}
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=record.get("body") or "<empty body>",
+                               MessageAttributes=attributes)

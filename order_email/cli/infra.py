@@ -14,6 +14,7 @@ from order_email.cli.architecture import architecture, to_dot, to_mermaid
 from order_email.cli.common import EXIT_USAGE, JsonFlag, ProjectDir, console, fail, print_json
 from order_email.cli.resource_tree import preview_json, resource_tree
 from order_email.components.config import StackConfigError
+from order_email.components.team_templates import TemplatesError
 from order_email.mockstack import Project, StackRun, run_stack
 
 Stack = Annotated[str, typer.Option("--stack", "-s", help="Stack whose Pulumi.<stack>.yaml to use.")]
@@ -43,8 +44,9 @@ def parse_overrides(pairs: list[str] | None, namespace: str = "order-email") -> 
     return overrides
 
 
-CONFIG_ERRORS = (StackConfigError, pulumi.ConfigMissingError, pulumi.ConfigTypeError)
-"""A bad stack config (ours, or any program's `pulumi.Config().require…`): a usage error, exit 2."""
+CONFIG_ERRORS = (StackConfigError, TemplatesError, pulumi.ConfigMissingError, pulumi.ConfigTypeError)
+"""A bad stack config (ours, a broken template of its `templatesDir`, or any program's
+`pulumi.Config().require…`): a usage error, exit 2."""
 
 
 def config_error(error: BaseException) -> Exception | None:

@@ -11,6 +11,7 @@ AWS call is made.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,10 +22,13 @@ from pydantic import ValidationError
 from order_email.cli import common
 from order_email.cli.common import EXIT_USAGE, JsonFlag, ProjectDir, StackName
 from order_email.components.config import StackConfig, StackConfigError, parse_stack_config
+from order_email.components.team_templates import TemplatesError, check_team_templates
+from order_email.handlers.sender import rendering
 from order_email.handlers.sender.addresses import delivery_address, mailbox_header
 from order_email.handlers.sender.mailer import Mailer, Sender
 from order_email.handlers.sender.order import InvalidOrder, Order, order_document, validation_problems
-from order_email.handlers.sender.rendering import render_order_confirmation
+from order_email.handlers.sender.rendering import EmailTemplates
+from order_email.handlers.shared import schema
 from order_email.handlers.status_api.views import scrub_addresses
 from order_email.mockstack import Project
 
@@ -47,21 +51,38 @@ def read_order(path: Path) -> Order:
 
 
 def stack_config(stack: str, project_dir: Path | None) -> StackConfig:
-    """The stack's validated config from its `Pulumi.<stack>.yaml`; exit 2 when missing or invalid."""
+    """The stack's validated config from its `Pulumi.<stack>.yaml`; exit 2 when missing or invalid.
+
+    Validated from the project directory, as Pulumi runs the program: `templatesDir` is relative to it."""
     try:
-        return parse_stack_config(Project.at(project_dir).stack_config(stack))
+        project = Project.at(project_dir)
+        with contextlib.chdir(project.directory):
+            return parse_stack_config(project.stack_config(stack))
     except (StackConfigError, yaml.YAMLError) as error:
         common.fail(f"Pulumi.{stack}.yaml: {error}", EXIT_USAGE)
     except (OSError, ValueError) as error:  # no project, no stack file: the message names it
         common.fail(str(error), EXIT_USAGE)
 
 
-def send_request(order: Order, config: StackConfig) -> dict[str, Any]:
+def email_templates(directory: Path | None, option: str) -> EmailTemplates:
+    """The templates the sender would render with: `directory`'s over the built-in ones, after the same
+    check `pulumi preview` makes (every kind rendered with its sample); exit 2 naming the file."""
+    if directory is None:
+        return EmailTemplates()
+    try:
+        check_team_templates(directory.resolve(), setting=option)
+    except TemplatesError as error:
+        common.fail(str(error), EXIT_USAGE)
+    return EmailTemplates(directory.resolve())
+
+
+def send_request(order: Order, config: StackConfig, templates: EmailTemplates) -> dict[str, Any]:
     """The SendEmail parameters the sender builds for this order on this stack (configuration set aside:
     its name is a deployed resource's, not config)."""
     sender = Sender.configured(config.from_name, config.from_address, config.reply_to, configuration_set="")
     to_header = mailbox_header(order.customerName, delivery_address(order.customerEmail, config.sandbox_mode))
-    return Mailer(None, sender).request(to_header, render_order_confirmation(order), order.orderId)
+    email = rendering.render(schema.ORDER_CONFIRMATION, order, templates)
+    return Mailer(None, sender).request(to_header, email, order.orderId, schema.ORDER_CONFIRMATION)
 
 
 def write_parts(request: dict[str, Any], out: Path) -> dict[str, str]:
@@ -85,6 +106,9 @@ def write_parts(request: dict[str, Any], out: Path) -> dict[str, str]:
 def render(
     order_file: Annotated[Path, typer.Argument(metavar="ORDER.json", help="An order event JSON (as published).")],
     out: Annotated[Path, typer.Option("--out", "-o", file_okay=False, help="Directory to write the parts to.")],
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", file_okay=False, help="A team's templates directory to render with (over the built-in "
+                                             "ones); default: the stack's templatesDir, if it sets one.")] = None,
     stack: StackName = "dev",
     project_dir: ProjectDir = None,
     json_output: JsonFlag = False,
@@ -94,10 +118,14 @@ def render(
 
     The sender's settings come from the stack's Pulumi.<stack>.yaml (fromName, fromAddress, replyTo,
     sandboxMode: a sandbox stack mails the simulator instead of the customer, and so does the rendered To).
-    Exit 2 for an invalid order (each bad field named), stack file or DIR.
+    With --templates (default: the stack's templatesDir) a team's templates render it, checked as
+    `pulumi preview` checks them. Exit 2 for an invalid order (each bad field named), stack file,
+    templates directory or DIR.
     """
     order = read_order(order_file)
-    request = send_request(order, stack_config(stack, project_dir))
+    config = stack_config(stack, project_dir)
+    chosen = (templates, "--templates") if templates is not None else (config.templates_dir, "templatesDir")
+    request = send_request(order, config, email_templates(*chosen))
     files = write_parts(request, out)
     summary = scrub_addresses({"orderId": order.orderId, "stack": stack,
                                "subject": request["Content"]["Simple"]["Subject"]["Data"],

@@ -30,9 +30,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from order_email.cli import common
 from order_email.cli.common import EXIT_PROBLEM, EXIT_USAGE, Endpoint, JsonFlag, StackName, YesFlag
+from order_email.handlers.sender.kinds import EVENT_TYPE_OF_KIND
 from order_email.handlers.sender.stored_order import order_event
 from order_email.handlers.shared import schema
-from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
+from order_email.handlers.shared.event_types import EVENT_TYPE_ATTRIBUTE
 from order_email.handlers.shared.statuses import EmailStatus
 
 RESENDABLE = frozenset({EmailStatus.HELD, EmailStatus.FAILED, EmailStatus.REJECTED, EmailStatus.RENDERING_FAILED,
@@ -141,7 +142,8 @@ def resend(
     topic_arn: Annotated[str | None, typer.Option(
         "--topic-arn", help="The orders topic to publish to (default: the stack's ordersTopicArn output).")] = None,
     table: Annotated[str | None, typer.Option("--table", help="Deliveries table.")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="The e-mail kind.")] = schema.ORDER_CONFIRMATION,
+    kind: Annotated[str, typer.Option("--kind", help="The e-mail kind (order-confirmation, order-shipped, "
+                                                     "order-cancelled).")] = schema.ORDER_CONFIRMATION,
     force: Annotated[bool, typer.Option("--force", help="Also resend an e-mail that went out.")] = False,
     by: Annotated[str | None, typer.Option("--by", help="Operator recorded in the history.")] = None,
     stack: StackName = "dev",
@@ -156,6 +158,8 @@ def resend(
     refused. Exit 1 when refused, declined, the record keeps no order (pass --order-file) or changed
     meanwhile; 2 for a bad --order-file or no topic.
     """
+    if kind not in EVENT_TYPE_OF_KIND:
+        common.fail(f"--kind: {kind!r} is not one of {', '.join(EVENT_TYPE_OF_KIND)}", EXIT_USAGE)
     body = read_order(order_file, order_id) if order_file is not None else None
     name = common.table_name(table, stack, "deliveriesTableName")
     topic = topic_arn or common.stack_output(stack, "ordersTopicArn")
@@ -183,7 +187,7 @@ def resend(
     with common.aws_errors():
         published = common.aws_client("sns", endpoint).publish(
             TopicArn=topic, Message=body,
-            MessageAttributes={EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}})
+            MessageAttributes={EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": EVENT_TYPE_OF_KIND[kind]}})
     result = {"orderId": order_id, "kind": kind, "previousStatus": entry["previousStatus"], "by": operator,
               "forced": verdict.forced, "snsMessageId": published.get("MessageId")}
     if json_output:

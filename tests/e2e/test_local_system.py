@@ -25,7 +25,7 @@ def mixed() -> Iterator[LocalSystem]:
         system.publish_order(order("o-suppressed", f"success+blocked@{SIM}"))
         system.publish_order(order("o-invalid", f"success+4@{SIM}", currency="XXX"))
         system.publish_raw("this is not JSON", {"eventType": "order.confirmed"})
-        system.publish_raw(json.dumps(order("o-filtered", f"success+5@{SIM}")), {"eventType": "order.cancelled"})
+        system.publish_raw(json.dumps(order("o-filtered", f"success+5@{SIM}")), {"eventType": "order.refunded"})
         system.publish_ses_event("Successfully validated SNS topic for Amazon SES event publishing.")
         system.publish_ses_event({"eventType": "Bounce", "mail": {"messageId": "m-1"}})  # no bounce object
         system.run_until_idle(timeout=90)

@@ -19,6 +19,7 @@ from order_email.handlers.sender.addresses import mailbox_header
 from order_email.handlers.sender.clients import DYNAMODB_CONFIG, SES_CONFIG
 from order_email.handlers.sender.mailer import Mailer, Sender
 from order_email.handlers.sender.rendering import RenderedEmail
+from order_email.handlers.shared import schema
 from order_email.localmode.faults import RawBody, error_response
 
 
@@ -48,7 +49,7 @@ def test_sendemail_is_never_retried_by_botocore_after_ses_may_have_accepted() ->
                            configuration_set="cs"))
     email = RenderedEmail(subject="Your order", text="text", html="<p>html</p>")
     with contextlib.suppress(Exception):  # the outcome under test is how many e-mails SES received
-        mailer.send("success@simulator.amazonses.com", email, "o-1")
+        mailer.send("success@simulator.amazonses.com", email, "o-1", schema.ORDER_CONFIRMATION)
     assert accepted == ["msg-1"], f"SES received {len(accepted)} SendEmail requests for one order"
 
 

@@ -382,15 +382,15 @@ def test_record_never_downgrades_a_later_status(world: World, monkeypatch) -> No
     """The feedback path wrote DELIVERED before our record step ran: it stays DELIVERED."""
     original = world.sender._records.record_sent
 
-    def feedback_first(order_id, message_id, now):
+    def feedback_first(key, message_id, now):
         world.dynamodb.update_item(
             TableName="deliveries",
-            Key={"orderId": {"S": order_id}, "kind": {"S": "order-confirmation"}},
+            Key={"orderId": {"S": key.order_id}, "kind": {"S": key.kind}},
             UpdateExpression="SET #s = :s, statusRank = :r",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":s": {"S": "DELIVERED"}, ":r": {"N": str(RANK[EmailStatus.DELIVERED])}},
         )
-        original(order_id, message_id, now)
+        original(key, message_id, now)
 
     monkeypatch.setattr(world.sender._records, "record_sent", feedback_first)
     world.process(body(order()))

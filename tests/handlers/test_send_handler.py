@@ -69,8 +69,8 @@ def test_handler_sends_logs_and_emits_metrics(entry: ModuleType, capsys: pytest.
     units = {entry["Name"]: entry["Unit"] for entry in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     assert units["SendLatency"] == "Milliseconds" and units["EmailsSent"] == "Count"
     logs = [line for line in lines if "message" in line]
-    sent = next(line for line in logs if line["message"] == "order confirmation sent")
-    assert sent["orderId"] == "ORD-1001" and sent["sesMessageId"] and sent["recipient"] == "j***@example.com"
+    sent = next(line for line in logs if line["message"] == "order e-mail sent")
+    assert sent["orderId"] == "ORD-1001" and sent["kind"] == "order-confirmation" and sent["sesMessageId"] and sent["recipient"] == "j***@example.com"
     assert sent["function_name"] == "order-email-test-sender"
 
 

@@ -18,8 +18,9 @@ from order_email.handlers.sender.leases import LeaseVerdict, judge_existing
 from order_email.handlers.sender.mailer import SendErrorKind, classify_send_error
 from order_email.handlers.sender.money import CURRENCIES, fits_minor_units, format_money, minor_units
 from order_email.handlers.sender.order import InvalidOrder, Order, parse_order
-from order_email.handlers.sender.rendering import render_order_confirmation
+from order_email.handlers.sender.rendering import render
 from order_email.handlers.sender.settings import SenderSettings
+from order_email.handlers.shared import schema
 from order_email.handlers.shared.environment import ConfigurationError
 from order_email.handlers.shared.masking import redact_addresses
 from tests.support.fuzzing import fuzz, fuzz_target
@@ -130,7 +131,7 @@ def test_order_shaped_json_only_fails_validation_and_valid_ones_render(document:
         parsed = parse_order(json.dumps(document, default=str))
     except InvalidOrder:
         return
-    rendered = render_order_confirmation(parsed)
+    rendered = render(schema.ORDER_CONFIRMATION, parsed)
     assert "\n" not in rendered.subject and parsed.orderId in rendered.subject
 
 
@@ -160,7 +161,7 @@ def test_minor_units_table() -> None:
 
 
 def test_rendering_escapes_html_and_never_evaluates_names() -> None:
-    rendered = render_order_confirmation(parse_order(body(order(
+    rendered = render(schema.ORDER_CONFIRMATION, parse_order(body(order(
         customerName="<script>alert(1)</script> {{7*7}}",
         items=[{"name": "A & B <i>", "quantity": 3, "unitPrice": "0.10", "sku": "{% raw %}"}],
         total="0.30",

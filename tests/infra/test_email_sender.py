@@ -30,7 +30,14 @@ def test_subscription_is_raw_and_filtered(stack: StackRun) -> None:
     subscription = stack.named(f"{SENDER}-queue-subscription")
     assert subscription.inputs["rawMessageDelivery"] is True
     assert json.loads(subscription.inputs["filterPolicy"]) == SUBSCRIPTION_FILTER
+    assert subscription.inputs.get("filterPolicyScope", "MessageAttributes") == "MessageAttributes"
     assert subscription.inputs["endpoint"] == stack.named(f"{SENDER}-queue").state["arn"]
+
+
+def test_the_subscription_lets_in_every_kind_of_order_event_and_nothing_else(stack: StackRun) -> None:
+    """One `eventType` value per e-mail kind (`sender.kinds.KINDS`), in the stack as declared."""
+    policy = json.loads(stack.named(f"{SENDER}-queue-subscription").inputs["filterPolicy"])
+    assert policy == {"eventType": ["order.confirmed", "order.shipped", "order.cancelled"]}
 
 
 def test_send_queue_redrive_and_timeouts(stack: StackRun) -> None:
