@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError,
 
 from ..shared.masking import redact_addresses
 from ..shared.order_ids import to_tag_value
+from .addresses import mailbox_header
 from .rendering import RenderedEmail
 
 
@@ -134,6 +135,11 @@ class Sender:
     from_address: str
     reply_to: str | None
     configuration_set: str
+
+    @classmethod
+    def configured(cls, from_name: str, from_address: str, reply_to: str | None, configuration_set: str) -> Sender:
+        """As the stack configures it (fromName, fromAddress, replyTo): `Name <address>`, no Reply-To when empty."""
+        return cls(mailbox_header(from_name, from_address), from_address, reply_to or None, configuration_set)
 
 
 class Mailer:

@@ -278,13 +278,19 @@ def order_document(body: str) -> Any:
     return order_message(body)[0]
 
 
-def validation_reason(error: ValidationError) -> str:
-    """`items.0.quantity: Input should be greater than or equal to 1; …` — locations and messages only."""
-    problems = error.errors(include_url=False, include_input=False, include_context=False)
-    shown = [
+def validation_problems(error: ValidationError) -> list[str]:
+    """`items.0.quantity: Input should be greater than or equal to 1`, one per problem: locations and
+    messages only (the operator CLI's `render` lists them all)."""
+    return [
         f"{'.'.join(str(part) for part in problem['loc']) or 'order'}: {problem['msg']}"
-        for problem in problems[:MAX_REASON_ERRORS]
+        for problem in error.errors(include_url=False, include_input=False, include_context=False)
     ]
+
+
+def validation_reason(error: ValidationError) -> str:
+    """`items.0.quantity: Input should be greater than or equal to 1; …` — at most MAX_REASON_ERRORS."""
+    problems = validation_problems(error)
+    shown = problems[:MAX_REASON_ERRORS]
     if len(problems) > MAX_REASON_ERRORS:
         shown.append(f"... and {len(problems) - MAX_REASON_ERRORS} more")
     return "; ".join(shown)

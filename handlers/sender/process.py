@@ -134,12 +134,8 @@ class BatchSender:
             suppression=SuppressionReader(clients.dynamodb, settings.suppression_table),
             mailer=Mailer(
                 clients.sesv2,
-                Sender(
-                    from_header=mailbox_header(settings.from_name, settings.from_address),
-                    from_address=settings.from_address,
-                    reply_to=settings.reply_to,
-                    configuration_set=settings.configuration_set,
-                ),
+                Sender.configured(settings.from_name, settings.from_address, settings.reply_to,
+                                  settings.configuration_set),
             ),
             dead_letters=DeadLetters(clients.sqs, settings.dlq_url, SOURCE),
             deferrer=Deferrer(clients.sqs, settings.send_queue_url,

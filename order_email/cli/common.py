@@ -57,13 +57,18 @@ def fail(message: str, code: int = EXIT_PROBLEM) -> NoReturn:
     raise typer.Exit(code)
 
 
+def json_text(value: Any) -> str:
+    """The JSON every command prints and writes: indented, keys as given (camelCase, see README "Operator CLI")."""
+    return json.dumps(value, indent=2, sort_keys=False, default=str)
+
+
 def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, sort_keys=False, default=str))
+    typer.echo(json_text(value))
 
 
-def aws_client(service: str, endpoint: str | None = None) -> Any:
-    """One boto3 client per command run; region and credentials from the usual AWS settings."""
-    return boto3.client(service, endpoint_url=endpoint or None)  # type: ignore[call-overload]
+def aws_client(service: str, endpoint: str | None = None, region: str | None = None) -> Any:
+    """One boto3 client per command run; credentials (and the region, unless given) from the usual AWS settings."""
+    return boto3.client(service, endpoint_url=endpoint or None, region_name=region or None)  # type: ignore[call-overload]
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from order_email.handlers.shared.masking import address_hash, mask_address, norm
 from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.shared.suppression_item import PERMANENT_REASONS, is_active
 from order_email.handlers.status_api.views import scrub_addresses
+from order_email.json_keys import camel_fields
 
 ERASED = "erased"
 REMOVED = ("recipient", "deliveredTo", schema.RECIPIENT_HASH, schema.ORDER)
@@ -245,7 +246,7 @@ def erase(
             report.dead_letters_removed[queue] = deleted
             report.dead_letters_failed += failed
     if json_output:
-        common.print_json(vars(report))
+        common.print_json(camel_fields(report))
     else:
         removed = ", ".join(f"{url.rpartition('/')[2]} {count}" for url, count in report.dead_letters_removed.items())
         common.console.print(f"records found: {report.records_found}, anonymised: {report.records_anonymised}, "

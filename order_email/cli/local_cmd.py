@@ -84,7 +84,7 @@ def _chaos(system: Any, orders: int, json_output: bool) -> None:
         common.print_json(summary)
     else:
         common.console.print(render_chaos(summary))
-    if not summary["invariants_ok"]:
+    if not summary["invariantsOk"]:
         raise typer.Exit(EXIT_PROBLEM)
 
 

@@ -14,8 +14,10 @@ from order_email.cli import (
     infra,
     local_cmd,
     policy_cmd,
+    render_cmd,
     resend,
     schema_cmd,
+    send_test,
     status_cmd,
     suppression,
 )
@@ -32,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -56,6 +59,8 @@ app.add_typer(suppression.app, name="suppression")
 app.add_typer(dlq.app, name="dlq")
 app.command("erase")(erase.erase)
 app.command("resend")(resend.resend)
+app.command("render")(render_cmd.render)
+app.command("send-test")(send_test.send_test)
 app.command("policy")(policy_cmd.policy)
 app.command("local")(local_cmd.local)
 app.command("schema")(schema_cmd.schema)

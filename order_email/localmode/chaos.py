@@ -2,24 +2,24 @@
 to a `LocalSystem` that injects faults (`localmode.faults`), then the invariants checked on what
 the emulator holds.
 
-Invariants (all must hold; `invariants_ok`):
-* exactly_one_email — every valid order produced exactly one accepted SendEmail (counted per
+Invariants (all must hold; `invariantsOk`):
+* exactlyOneEmail — every valid order produced exactly one accepted SendEmail (counted per
   orderId tag from the requests captured in the functions' processes; a pre-suppressed order zero):
   `duplicates` and `lost` are both 0.
-* final_status — every valid order's delivery item ends in the status its recipient's simulator
+* finalStatus — every valid order's delivery item ends in the status its recipient's simulator
   outcome dictates (DELIVERED, BOUNCED, COMPLAINED; SUPPRESSED for the pre-suppressed address).
-* dead_letters_exact — the DLQs hold exactly the invalid inputs, each with a `reason` and an
+* deadLettersExact — the DLQs hold exactly the invalid inputs, each with a `reason` and an
   `errorType` attribute (so no valid order was dead-lettered by a redrive). Dead-lettering is
   at-least-once: a crash after the handler dead-lettered a record but before the batch was
   acknowledged redelivers it, and it is dead-lettered again with the same `originalMessageId`;
-  such copies count once (`dead_letter_copies` reports them).
-* suppression_exact — the suppression list holds exactly the pre-suppressed address plus every
+  such copies count once (`deadLetterCopies` reports them).
+* suppressionExact — the suppression list holds exactly the pre-suppressed address plus every
   hard-bounced and complained recipient, and no soft-bounce counter.
-* status_events_delivered — every status change written to the deliveries table (its stream, read
+* statusEventsDelivered — every status change written to the deliveries table (its stream, read
   independently of the pipe) reached the status bus, at least once and with the same detail each
   time (feedback crashes after the write included).
 
-exactly_one_email allows one kind of duplicate, the one the README's guarantee states: a sender died
+exactlyOneEmail allows one kind of duplicate, the one the README's guarantee states: a sender died
 after SES accepted an e-mail and that e-mail's Send event arrived later than lease + grace
 (`very_late_rate`), so the retry could not know; those are counted apart and reported.
 
@@ -37,7 +37,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from order_email.handlers.feedback.outbox import details_from_stream
@@ -179,23 +179,23 @@ def run_chaos(system: Any, orders: int, reporter: Reporter | None = None, *,
     elapsed = time.time() - started
     reporter.step("checking invariants")
     summary = check_invariants(system, scenario)
-    sent = summary["emails_sent"]
+    sent = summary["emailsSent"]
     errors = system.errors()
     summary |= {
         "stack": system.stack,
         "seed": plan.seed,
         "orders": orders,
         "published": len(scenario.inputs),
-        "elapsed_seconds": round(elapsed, 2),
-        "emails_per_second": round(sent / elapsed, 2) if elapsed else None,
-        "faults_injected": system.faults_injected(),
-        "ses_refusals": system.ses.stats()["refused"],
-        "held_orders": int(system.metrics().get("HeldOrders", 0)),
-        "throttled_sends": int(system.metrics().get("SendThrottled", 0)),
-        "function_errors": len(errors),
-        "function_errors_by_type": dict(Counter(str(error["errorType"]) for error in errors)),
-        "time_compression": dict(system.time_compression),
-        "plan": asdict(plan),
+        "elapsedSeconds": round(elapsed, 2),
+        "emailsPerSecond": round(sent / elapsed, 2) if elapsed else None,
+        "faultsInjected": system.faults_injected(),
+        "sesRefusals": system.ses.stats()["refused"],
+        "heldOrders": int(system.metrics().get("HeldOrders", 0)),
+        "throttledSends": int(system.metrics().get("SendThrottled", 0)),
+        "functionErrors": len(errors),
+        "functionErrorsByType": dict(Counter(str(error["errorType"]) for error in errors)),
+        "timeCompression": dict(system.time_compression),
+        "plan": plan.report(),
     }
     return summary
 
@@ -267,24 +267,24 @@ def check_invariants(system: Any, scenario: Scenario) -> dict[str, Any]:
     extra, absent = listed - scenario.suppressed_hashes, scenario.suppressed_hashes - listed
 
     invariants = {
-        "exactly_one_email": {
+        "exactlyOneEmail": {
             "ok": not (set(twice) - explained) and not lost_orders,
             "detail": f"{len(sent)} e-mails for {len(scenario.expected_emails)} valid orders; "
                       f"{duplicates} duplicate(s), {len(explained)} of them after a crash whose Send event came "
                       f"later than lease + grace (the stated bound); {len(lost_orders)} lost",
             "examples": (sorted(set(twice) - explained) + lost_orders)[:10],
         },
-        "status_events_delivered": status_events_delivered(system),
-        "final_status": {
+        "statusEventsDelivered": status_events_delivered(system),
+        "finalStatus": {
             "ok": not wrong and not unplanned_items,
             "detail": f"{len(wrong)} valid order(s) not in their expected final status; "
                       f"{len(unplanned_items)} unplanned delivery item(s)",
             "examples": [f"{order_id}: {o['actual']} (expected {o['expected']})"
                          for order_id, o in sorted(wrong.items())[:10]] + unplanned_items[:5],
         },
-        "dead_letters_exact": _combine(_multiset_check("sender DLQ", sender, scenario.sender_poison),
+        "deadLettersExact": _combine(_multiset_check("sender DLQ", sender, scenario.sender_poison),
                                        _multiset_check("feedback DLQ", feedback, scenario.feedback_poison)),
-        "suppression_exact": {
+        "suppressionExact": {
             "ok": not extra and not absent and not counters,
             "detail": f"{len(listed)} suppressed, {len(scenario.suppressed_hashes)} expected; {len(extra)} "
                       f"unexpected, {len(absent)} missing, {len(counters)} soft-bounce counter(s)",
@@ -292,15 +292,15 @@ def check_invariants(system: Any, scenario: Scenario) -> dict[str, Any]:
         },
     }
     return {
-        "valid_orders": len(scenario.expected_emails),
-        "emails_sent": len(sent),
+        "validOrders": len(scenario.expected_emails),
+        "emailsSent": len(sent),
         "duplicates": duplicates,
-        "duplicates_after_very_late_send_events": len(explained),
+        "duplicatesAfterVeryLateSendEvents": len(explained),
         "lost": len(lost_orders),
-        "dead_lettered": len(distinct_letters(sender)) + len(distinct_letters(feedback)),
-        "dead_letter_copies": len(sender) + len(feedback) - len(distinct_letters(sender))
+        "deadLettered": len(distinct_letters(sender)) + len(distinct_letters(feedback)),
+        "deadLetterCopies": len(sender) + len(feedback) - len(distinct_letters(sender))
         - len(distinct_letters(feedback)),
-        "invariants_ok": all(check["ok"] for check in invariants.values()),
+        "invariantsOk": all(check["ok"] for check in invariants.values()),
         "invariants": invariants,
         "statuses": dict(sorted(Counter(str(item.get("status")) for item in items.values()).items())),
     }
@@ -348,14 +348,14 @@ def render_chaos(summary: dict[str, Any]) -> Any:
                      show_header=False)
     headline.add_column("what", style="bold")
     headline.add_column("value", justify="right")
-    for name, key in (("orders (messages published)", None), ("valid orders", "valid_orders"),
-                      ("e-mails sent", "emails_sent"), ("duplicates", "duplicates"), ("lost", "lost"),
-                      ("dead-lettered", "dead_lettered"), ("e-mails / second", "emails_per_second"),
-                      ("elapsed (s)", "elapsed_seconds"), ("function errors (crashes included)", "function_errors"),
-                      ("orders held (SES paused)", "held_orders"), ("sends throttled", "throttled_sends")):
+    for name, key in (("orders (messages published)", None), ("valid orders", "validOrders"),
+                      ("e-mails sent", "emailsSent"), ("duplicates", "duplicates"), ("lost", "lost"),
+                      ("dead-lettered", "deadLettered"), ("e-mails / second", "emailsPerSecond"),
+                      ("elapsed (s)", "elapsedSeconds"), ("function errors (crashes included)", "functionErrors"),
+                      ("orders held (SES paused)", "heldOrders"), ("sends throttled", "throttledSends")):
         value = f"{summary['orders']} ({summary['published']})" if key is None else summary[key]
         headline.add_row(name, str(value))
-    ok = summary["invariants_ok"]
+    ok = summary["invariantsOk"]
     headline.add_row("invariants", "[green]all hold[/green]" if ok else "[red]VIOLATED[/red]")
     checks = Table(title="invariants")
     for column in ("invariant", "ok", "detail"):
@@ -366,10 +366,10 @@ def render_chaos(summary: dict[str, Any]) -> Any:
     faults = Table(title="faults injected")
     faults.add_column("fault")
     faults.add_column("count", justify="right")
-    for name, count in summary["faults_injected"].items():
+    for name, count in summary["faultsInjected"].items():
         faults.add_row(name, str(count))
     parts: list[Any] = [headline, checks, faults]
-    if summary["time_compression"]:
-        compressed = ", ".join(f"{name}={change}" for name, change in summary["time_compression"].items())
+    if summary["timeCompression"]:
+        compressed = ", ".join(f"{name}={change}" for name, change in summary["timeCompression"].items())
         parts.append(f"Time compressed for the local run: {compressed}.")
     return Group(*parts)

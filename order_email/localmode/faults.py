@@ -34,11 +34,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from order_email.json_keys import camel_fields
+
 PROFILES = ("none", "chaos")
 CRASH_EXIT_CODE = 137
+"""What a killed Lambda process reports (SIGKILL); the worker reports Runtime.ExitError."""
 FEEDBACK_HANDLER = "handlers.ses_feedback.handler"
 """The function whose writes `feedback_crash_rate` kills (by its `_HANDLER`, as Lambda names it)."""
-"""What a killed Lambda process reports (SIGKILL); the worker reports Runtime.ExitError."""
 
 SCALED_VARIABLES = ("LEASE_SECONDS", "SEND_GRACE_SECONDS", "HOLD_MAX_DELAY_SECONDS", "HOLD_GIVE_UP_SECONDS")
 """Declared durations the time scale compresses in a function's environment (visible deviation)."""
@@ -105,7 +107,12 @@ class FaultPlan:
         return replace(plan, **changes)
 
     def to_json(self) -> str:
+        """For the function workers (`from_json` reads it back): the fields as named here."""
         return json.dumps(asdict(self), sort_keys=True)
+
+    def report(self) -> dict[str, Any]:
+        """For the chaos summary (`local --faults chaos --json`): every field, camelCase like every --json key."""
+        return camel_fields(self)
 
     @classmethod
     def from_json(cls, text: str) -> FaultPlan:

@@ -93,8 +93,8 @@ def test_erase_deletes_exactly_the_dead_letters_naming_the_address(runner: CliRu
     result = erase(runner, tables, "--dlq", send, "--dlq", feedback, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["dead_letters_removed"] == {send: len(NAMING_JANE), feedback: 1}
-    assert report["dead_letters_failed"] == 0
+    assert report["deadLettersRemoved"] == {send: len(NAMING_JANE), feedback: 1}
+    assert report["deadLettersFailed"] == 0
     assert bodies(send) == sorted(NAMING_OTHERS.values())
     assert bodies(feedback) == [FEEDBACK_OTHER]
     for url in queues:  # the kept ones are visible again at once, not after the scan's visibility timeout
@@ -102,7 +102,7 @@ def test_erase_deletes_exactly_the_dead_letters_naming_the_address(runner: CliRu
         assert counts["ApproximateNumberOfMessagesNotVisible"] == "0"
     assert "jane" not in result.stdout.lower() and "bücher" not in result.stdout.lower()
     again = json.loads(erase(runner, tables, "--dlq", send, "--dlq", feedback, "--json").stdout)
-    assert again["dead_letters_removed"] == {send: 0, feedback: 0}
+    assert again["deadLettersRemoved"] == {send: 0, feedback: 0}
 
 
 def test_the_summary_counts_per_queue(runner: CliRunner, tables: Tables, queues: tuple[str, str]) -> None:
@@ -126,7 +126,7 @@ def test_the_dead_letter_queues_default_to_the_stack_outputs(runner: CliRunner, 
                                                         feedbackDeadLetterQueueUrl=feedback))
     result = runner.invoke(app, ["erase", TYPED, "--yes", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["dead_letters_removed"] == {send: len(NAMING_JANE), feedback: 1}
+    assert json.loads(result.stdout)["deadLettersRemoved"] == {send: len(NAMING_JANE), feedback: 1}
 
 
 def test_a_missing_queue_output_is_a_usage_error_naming_the_option(runner: CliRunner, tables: Tables,
@@ -151,8 +151,8 @@ def test_any_spelling_erases_the_records_the_sender_wrote(runner: CliRunner, tab
     result = erase(runner, tables, "--dlq", dlq, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["records_anonymised"] == 1 and report["orders"] == ["A-1"]
-    assert report["suppression"] == "created" and report["ses_suppression"] == "deleted" and not ses_account_list
+    assert report["recordsAnonymised"] == 1 and report["orders"] == ["A-1"]
+    assert report["suppression"] == "created" and report["sesSuppression"] == "deleted" and not ses_account_list
     deliveries = boto3.resource("dynamodb", region_name=REGION).Table(tables.deliveries)
     record = deliveries.get_item(Key={"orderId": "A-1", "kind": schema.ORDER_CONFIRMATION})["Item"]
     assert not {"recipient", "deliveredTo", "recipientHash"} & set(record) and record["recipientMasked"] == "erased"

@@ -77,8 +77,8 @@ def test_erase_anonymises_records_and_keeps_a_hashed_suppression(runner: CliRunn
     result = erase(runner, jane, "--yes", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["ses_suppression"] == "deleted" and ses_account_list == set()
-    assert report["records_found"] == 2 and report["records_anonymised"] == 2
+    assert report["sesSuppression"] == "deleted" and ses_account_list == set()
+    assert report["recordsFound"] == 2 and report["recordsAnonymised"] == 2
     assert report["suppression"] == "kept" and report["orders"] == ["ord-1", "ord-2"]
     for order, status in (("ord-1", "BOUNCED"), ("ord-2", "DELIVERED")):
         record = item(jane, order)
@@ -92,7 +92,7 @@ def test_erase_anonymises_records_and_keeps_a_hashed_suppression(runner: CliRunn
     counter = {schema.ADDRESS_HASH: schema.SOFT_BOUNCE_PREFIX + address_hash(ADDRESS)}
     assert "Item" not in table(jane.suppression).get_item(Key=counter)
     again = json.loads(erase(runner, jane, "--yes", "--json").stdout)
-    assert again["records_found"] == 0 and again["suppression"] == "kept"
+    assert again["recordsFound"] == 0 and again["suppression"] == "kept"
 
 
 def test_erase_creates_the_suppression_the_records_call_for(runner: CliRunner, jane: Tables) -> None:

@@ -17,6 +17,7 @@ from order_email.handlers.shared.masking import address_hash
 from order_email.localmode import LocalSystem
 from order_email.localmode.chaos import POISON_KINDS, distinct_letters, plan_scenario, run_chaos
 from order_email.localmode.faults import FaultInjector, FaultPlan, profile, scaled_environment, scaled_seconds
+from tests.support.json_keys import non_camel_keys
 
 # -- the plan ---------------------------------------------------------------------------------------
 
@@ -122,21 +123,22 @@ def chaos() -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def test_every_invariant_holds_under_chaos(chaos: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
     summary, _ = chaos
     failing = {name: check for name, check in summary["invariants"].items() if not check["ok"]}
-    assert summary["invariants_ok"], json.dumps(failing, indent=1)
-    assert summary["duplicates"] == summary["duplicates_after_very_late_send_events"] and summary["lost"] == 0
+    assert summary["invariantsOk"], json.dumps(failing, indent=1)
+    assert summary["duplicates"] == summary["duplicatesAfterVeryLateSendEvents"] and summary["lost"] == 0
     # one recipient suppressed up front; a duplicate only where the stated bound was exceeded
-    assert summary["emails_sent"] == summary["valid_orders"] - 1 + summary["duplicates"]
-    assert summary["dead_lettered"] == 6
+    assert summary["emailsSent"] == summary["validOrders"] - 1 + summary["duplicates"]
+    assert summary["deadLettered"] == 6
+    assert non_camel_keys(summary) == []  # what `local --faults chaos --json` prints
 
 
 def test_every_fault_actually_fired(chaos: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
     summary, errors = chaos
-    fired = summary["faults_injected"]
+    fired = summary["faultsInjected"]
     assert fired.get("crash.after_send", 0) >= 1
     assert fired.get("sesv2.TooManyRequestsException", 0) >= 1
     assert sum(count for name, count in fired.items() if name.startswith("dynamodb.")) >= 1
     assert fired["ses.late_events"] >= 1 and fired["ses.duplicated_events"] >= 1
-    assert summary["held_orders"] >= 1 and summary["ses_refusals"].get("SendingPausedException", 0) >= 1
+    assert summary["heldOrders"] >= 1 and summary["sesRefusals"].get("SendingPausedException", 0) >= 1
     assert fired.get("crash.after_feedback_write", 0) >= 1 and fired["ses.very_late_emails"] >= 1
     crashes = [error for error in errors if error["errorType"] == "Runtime.ExitError"]
     # each crash is an invocation error, like Lambda's
@@ -144,7 +146,7 @@ def test_every_fault_actually_fired(chaos: tuple[dict[str, Any], list[dict[str, 
 
 
 def test_the_time_compression_is_reported(chaos: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-    compression = chaos[0]["time_compression"]
+    compression = chaos[0]["timeCompression"]
     assert compression["order-email-sender-function LEASE_SECONDS"] == "60 → 2"
     assert compression["order-email-sender-function SEND_GRACE_SECONDS"] == "900 → 30"
     assert compression["order-email-sender-queue visibility timeout"] == "181 → 6"
@@ -175,15 +177,15 @@ def test_cli_faults_chaos_prints_the_invariant_keys_and_exits_1_when_one_fails(
 
     def fake_run(system: _FakeSystem, orders: int, reporter: Any = None) -> dict[str, Any]:
         seen["plan"] = system.faults
-        return {"valid_orders": orders, "emails_sent": orders, "duplicates": 0, "lost": 0, "dead_lettered": 0,
-                "invariants_ok": ok}
+        return {"validOrders": orders, "emailsSent": orders, "duplicates": 0, "lost": 0, "deadLettered": 0,
+                "invariantsOk": ok}
 
     monkeypatch.setattr(system, "LocalSystem", _FakeSystem)
     monkeypatch.setattr(chaos, "run_chaos", fake_run)
     result = CliRunner().invoke(app, ["local", "--faults", "chaos", "--orders", "7", "--seed", "5", "--json"])
     assert result.exit_code == code, result.output
     body = json.loads(result.stdout)
-    assert {"valid_orders", "emails_sent", "duplicates", "lost", "dead_lettered", "invariants_ok"} <= set(body)
+    assert {"validOrders", "emailsSent", "duplicates", "lost", "deadLettered", "invariantsOk"} <= set(body)
     assert seen["plan"] == FaultPlan.chaos(5)
 
 

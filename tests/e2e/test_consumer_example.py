@@ -108,11 +108,11 @@ def test_order_email_local_runs_their_project(example_copy: Path, tmp_path: Path
                              "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
-    assert summary["ok"] is True and summary["orders"] == 20 and summary["function_errors"] == 0
+    assert summary["ok"] is True and summary["orders"] == 20 and summary["functionErrors"] == 0
     assert all(outcome["expected"] == outcome["actual"] for outcome in summary["outcomes"].values())
     assert summary["invocations"].get(AUDIT_FUNCTION, 0) >= 1
-    assert summary["send_path_calls_per_email"] > 0, "the sender's calls were not attributed to their sender"
-    audit_dlq = [name for name in summary["dead_letters_by_queue"] if name.startswith("shop-audit-dlq")]
-    assert len(audit_dlq) == 1 and summary["dead_letters_by_queue"][audit_dlq[0]] == 0
+    assert summary["sendPathCallsPerEmail"] > 0, "the sender's calls were not attributed to their sender"
+    audit_dlq = [name for name in summary["deadLettersByQueue"] if name.startswith("shop-audit-dlq")]
+    assert len(audit_dlq) == 1 and summary["deadLettersByQueue"][audit_dlq[0]] == 0
     assert "@" not in result.stderr, "a log line leaked an address"
     assert list(tmp_path.iterdir()) == [], "local mode wrote into the working directory"

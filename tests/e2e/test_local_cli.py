@@ -10,10 +10,11 @@ from pathlib import Path
 
 from order_email.localmode import LocalSystem
 from order_email.localmode.serve import StatusServer
+from tests.support.json_keys import non_camel_keys
 
 CLI = Path(sys.executable).parent / "order-email"
-SUMMARY_KEYS = {"orders", "sent", "delivered", "bounced", "complained", "suppressed", "dead_lettered",
-                "duplicates_skipped", "emails_per_second", "aws_calls_per_email", "outcomes"}
+SUMMARY_KEYS = {"orders", "sent", "delivered", "bounced", "complained", "suppressed", "deadLettered",
+                "duplicatesSkipped", "emailsPerSecond", "awsCallsPerEmail", "outcomes"}
 
 
 def test_local_json_summary_and_exit_code() -> None:
@@ -25,6 +26,7 @@ def test_local_json_summary_and_exit_code() -> None:
     assert summary["ok"] is True and summary["orders"] == 12
     assert all(outcome["expected"] == outcome["actual"] for outcome in summary["outcomes"].values())
     assert "@" not in result.stderr, "a log line leaked an address"
+    assert non_camel_keys(summary) == []
 
 
 def test_serve_answers_status_requests_over_loopback() -> None:

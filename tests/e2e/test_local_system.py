@@ -96,9 +96,9 @@ def test_env_comes_from_the_graph_a_missing_variable_fails_loudly_and_dead_lette
 def test_run_local_small_batch_reaches_every_expected_outcome() -> None:
     summary = run_local(orders=30, seed=11, concurrency=1)
     assert summary["ok"], {k: v for k, v in summary["outcomes"].items() if v["expected"] != v["actual"]}
-    assert summary["suppressed"] == 1 and summary["dead_lettered"] >= 1
-    assert summary["duplicates_skipped"] >= 1 and summary["emails_sent_twice"] == 0
-    assert summary["put_metric_data_calls"] == 0
+    assert summary["suppressed"] == 1 and summary["deadLettered"] >= 1
+    assert summary["duplicatesSkipped"] >= 1 and summary["emailsSentTwice"] == 0
+    assert summary["putMetricDataCalls"] == 0
 
 
 def test_no_log_line_holds_a_full_address(mixed: LocalSystem) -> None:

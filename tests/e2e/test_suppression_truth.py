@@ -76,7 +76,7 @@ def test_erase_clears_ses_list(system: LocalSystem) -> None:
     system.client("sesv2").put_suppressed_destination(EmailAddress=address, Reason="COMPLAINT")
     result = cli(system, "erase", address, "--yes", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["ses_suppression"] == "deleted"
+    assert json.loads(result.stdout)["sesSuppression"] == "deleted"
     assert not on_ses_list(system, address)
 
 

@@ -1,10 +1,13 @@
 """Driving `LocalSystem` in the end-to-end tests: an order as the order service publishes it, the status
-of its e-mail, a dead-letter queue's letters."""
+of its e-mail, a dead-letter queue's letters, an `order-email` command run against it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from typer.testing import CliRunner, Result
+
+from order_email.cli.main import app
 from order_email.localmode import LocalSystem
 
 SIM = "simulator.amazonses.com"
@@ -33,3 +36,8 @@ def status(system: LocalSystem, order_id: str) -> str | None:
 
 def dlq(system: LocalSystem, role: str) -> list[dict[str, Any]]:
     return next(letters for name, letters in system.dead_letters().items() if role in name)
+
+
+def run_cli(system: LocalSystem, *args: str) -> Result:
+    """`order-email ARGS` against the running system, as an operator with its `cli_environment()` would."""
+    return CliRunner().invoke(app, list(args), env=system.cli_environment())
