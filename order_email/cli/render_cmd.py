@@ -24,7 +24,8 @@ from order_email.components.config import StackConfig, StackConfigError, parse_s
 from order_email.handlers.sender.addresses import delivery_address, mailbox_header
 from order_email.handlers.sender.mailer import Mailer, Sender
 from order_email.handlers.sender.order import InvalidOrder, Order, order_document, validation_problems
-from order_email.handlers.sender.rendering import render_order_confirmation
+from order_email.handlers.sender.rendering import render as render_email
+from order_email.handlers.shared import schema
 from order_email.handlers.status_api.views import scrub_addresses
 from order_email.mockstack import Project
 
@@ -61,7 +62,8 @@ def send_request(order: Order, config: StackConfig) -> dict[str, Any]:
     its name is a deployed resource's, not config)."""
     sender = Sender.configured(config.from_name, config.from_address, config.reply_to, configuration_set="")
     to_header = mailbox_header(order.customerName, delivery_address(order.customerEmail, config.sandbox_mode))
-    return Mailer(None, sender).request(to_header, render_order_confirmation(order), order.orderId)
+    return Mailer(None, sender).request(to_header, render_email(schema.ORDER_CONFIRMATION, order), order.orderId,
+                                        schema.ORDER_CONFIRMATION)
 
 
 def write_parts(request: dict[str, Any], out: Path) -> dict[str, str]:
