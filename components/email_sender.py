@@ -107,7 +107,7 @@ class EmailSender(pulumi.ComponentResource):
     """Orders topic → send queue (+DLQ) → sender Lambda → SES identity and configuration set."""
 
     orders_topic_arn: pulumi.Output[str]
-    """Where publishers send order events (attribute eventType=order.confirmed)."""
+    """Where publishers send order events (attribute eventType: order.confirmed, order.shipped or order.cancelled)."""
     orders_topic_name: pulumi.Output[str]
     """Name of the orders topic (for the alarm on orders its subscription filter drops)."""
     send_queue_url: pulumi.Output[str]

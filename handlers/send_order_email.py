@@ -1,4 +1,4 @@
-"""Lambda entry point of the sender: SQS batch of orders → order-confirmation e-mails (wiring only).
+"""Lambda entry point of the sender: SQS batch of orders → one e-mail per order and kind (wiring only).
 
 Configuration: `shared.environment.SENDER`, read on the first invocation; everything else
 lives in `handlers.sender`. Templates are compiled and the model built at import; clients are

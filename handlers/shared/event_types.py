@@ -18,7 +18,12 @@ ORDER_EVENT_TYPE = "order.confirmed"
 
 
 def record_event_type(record: Mapping[str, Any]) -> str | None:
-    """The `eventType` SQS attribute of a Lambda SQS record (SNS raw delivery copies the message attributes)."""
+    """The `eventType` SQS attribute of a Lambda SQS record, if any.
+
+    SNS sends a message's attributes to a raw-delivery SQS subscription as SQS message attributes (at
+    most 10; a message with more is discarded as a client error), and only for a String message
+    structure: https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html. Without raw
+    delivery they are in the envelope's `MessageAttributes` instead (`sender.order.order_message`)."""
     value = (record.get("messageAttributes") or {}).get(EVENT_TYPE_ATTRIBUTE) or {}
     text = value.get("stringValue") if isinstance(value, Mapping) else None
     return text if isinstance(text, str) and text else None

@@ -1,4 +1,5 @@
-"""`schema`: the component package's schema, the one `provider/` serves to `pulumi package add`."""
+"""`schema`: the component package's schema, the one `provider/` serves to `pulumi package add`; with
+`--events`, the JSON Schema of each order event the orders topic takes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 
 Output = Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, help="Write here instead of stdout.")]
+Events = Annotated[bool, typer.Option("--events", help="Print the order events' JSON Schemas instead, by eventType.")]
 
 
 def package_schema() -> str:
@@ -30,14 +32,25 @@ def package_schema() -> str:
     return json.dumps(json.loads(served), indent=2, sort_keys=True) + "\n"
 
 
-def schema(output: Output = None) -> None:
+def event_schemas() -> str:
+    """`{eventType: {"emailKind", "schema"}}`: each event body's JSON Schema (pydantic's, draft 2020-12),
+    from the models the sender validates with, so a publisher can check an event before publishing."""
+    from order_email.handlers.sender.kinds import KINDS
+
+    document = {event_type: {"emailKind": spec.kind, "schema": spec.model.model_json_schema()}
+                for event_type, spec in KINDS.items()}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def schema(output: Output = None, events: Events = False) -> None:
     """Print the package schema TypeScript, Go, C# and YAML programs get from `provider/`.
 
     It is what `pulumi package add` generates their SDKs from, built from the components' type
     annotations by Pulumi's component analyzer: the JSON the provider serves, indented with sorted
     keys. Regenerate the committed copy with `order-email schema -o order_email/schema.json`.
+    `--events` prints the JSON Schema of every order event instead (`eventType` → e-mail kind and schema).
     """
-    text = package_schema()
+    text = event_schemas() if events else package_schema()
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -53,7 +53,11 @@ def _order_table(order_id: str, order: dict[str, Any]) -> Table:
     for item in order.get("items") or []:
         table.add_row(*(escape(str(value)) for value in (
             item.get("name"), item.get("sku") or "-", item.get("quantity"), item.get("unitPrice"))))
-    table.add_row("total", "", "", escape(f"{order.get('total')} {order.get('currency')}"))
+    if "items" in order:
+        table.add_row("total", "", "", escape(f"{order.get('total')} {order.get('currency')}"))
+    for key, value in order.items():  # a kind without a basket (a shipment's carrier, tracking, ...)
+        if key not in ("items", "total", "currency", "timestamp", "metadata"):
+            table.add_row(escape(key), "", "", escape(str(value)))
     for key, value in (order.get("metadata") or {}).items():
         table.add_row(escape(f"metadata {key}"), "", "", escape(str(value)))
     return table

@@ -160,3 +160,10 @@ def test_resend_republishes_a_shipment_as_a_shipment(kinds: LocalSystem) -> None
     refused = CliRunner().invoke(app, ["resend", "K-4", "--kind", "order-refunded", "--yes"],
                                  env=kinds.cli_environment())
     assert refused.exit_code == 2 and "--kind" in refused.stderr
+
+
+def test_status_shows_a_kept_shipment_without_the_customer_name(kinds: LocalSystem) -> None:
+    table = CliRunner().invoke(app, ["status", "K-1"], env={**kinds.cli_environment(), "COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "order-shipped" in table.stdout and "trackingNumber" in table.stdout and "ZX123" in table.stdout
+    assert "19.00 EUR" in table.stdout and "Jane" not in table.stdout
