@@ -15,6 +15,7 @@ DATA_MAPS = frozenset({
     "awsCalls",             # "sqs.SendMessage" → count
     "invocations",          # function name → count
     "deadLettersByQueue",   # queue name → count
+    "deadLettersRemoved",   # dead-letter queue URL → messages deleted (`erase`)
     "sesRefusals",          # SES error code → count
     "metrics",              # EMF metric name → value
     "faultsInjected",       # fault name → count
