@@ -20,17 +20,22 @@ _DETAIL_SKIP = frozenset({"type", "at", "id"})
 
 
 def timeline(email: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(time, event, detail) rows of one e-mail, oldest first: creation, history, current status."""
+    """(time, event, detail) rows of one e-mail: creation and history oldest first, then the current status.
+
+    The current status is always the last row, whatever its time: an event's `at` is SES's timestamp,
+    which can be later than the record's `lastUpdated` (the time our write took it).
+    """
     rows: list[tuple[str, str, str]] = []
     if email.get("createdAt"):
         rows.append((email["createdAt"], "Created", f"attempts: {email.get('attempts', 0)}"))
     for entry in email.get("history") or []:
         detail = ", ".join(f"{key}={value}" for key, value in entry.items() if key not in _DETAIL_SKIP)
         rows.append((str(entry.get("at", "")), str(entry.get("type", "?")), detail))
+    rows.sort(key=lambda row: row[0])
     if email.get("lastUpdated"):
         rows.append((email["lastUpdated"], f"Now {email.get('status', 'no status')}",
                      str(email.get("statusReason") or "")))
-    return sorted(rows, key=lambda row: row[0])
+    return rows
 
 
 def _summary(emails: list[dict[str, Any]]) -> Table:

@@ -53,6 +53,13 @@ def test_timeline_orders_events() -> None:
     assert rows[1][2] == "x=1"
 
 
+def test_the_current_status_is_the_last_row_even_when_an_event_is_stamped_later() -> None:
+    rows = timeline({"createdAt": "2026-01-01T00:00:00.000Z", "status": "BOUNCED",
+                     "lastUpdated": "2026-01-01T00:00:01.000Z",
+                     "history": [{"type": "Bounce", "at": "2026-01-01T00:00:01.500Z", "id": "1"}]})
+    assert [row[1] for row in rows] == ["Created", "Bounce", "Now BOUNCED"]
+
+
 def suppression(runner: CliRunner, tables: Tables, *args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, ["suppression", *args, "--table", tables.suppression])
     return result.exit_code, result.stdout, result.stderr

@@ -65,7 +65,7 @@ def test_code_and_layer_are_shared_through_outputs(through_host: StackRun) -> No
     shared = [function for function in functions if function.inputs.get("layers")]
     assert {function.name for function in shared} == {
         "sender-function", "feedback-function", "feedback-outbox-function", "statusApi-function",
-        "observability-quota-probe"}
+        "intake-function", "observability-quota-probe"}
     assert all(function.inputs["layers"] == [layer.state["arn"]] for function in shared)
     assert len({json.dumps(preview_json([function])[0]["inputs"]["code"]) for function in shared}) == 1
 
