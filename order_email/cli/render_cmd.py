@@ -1,4 +1,4 @@
-"""`render ORDER.json --out DIR`: the order-confirmation e-mail exactly as the sender would send it.
+"""`render ORDER.json --out DIR [--event-type T]`: an order event's e-mail exactly as the sender would send it.
 
 The same code path as the sender, not a copy: the sender's order model validates the file
 (`handlers.sender.order`), its templates render it (`handlers.sender.rendering`), and its mailer builds
@@ -25,10 +25,11 @@ from order_email.components.config import StackConfig, StackConfigError, parse_s
 from order_email.components.team_templates import TemplatesError, check_team_templates
 from order_email.handlers.sender import rendering
 from order_email.handlers.sender.addresses import delivery_address, mailbox_header
+from order_email.handlers.sender.kinds import EVENT_TYPES, KINDS, KindSpec
 from order_email.handlers.sender.mailer import Mailer, Sender
-from order_email.handlers.sender.order import InvalidOrder, Order, order_document, validation_problems
+from order_email.handlers.sender.order import InvalidOrder, OrderEvent, order_document, validation_problems
 from order_email.handlers.sender.rendering import EmailTemplates
-from order_email.handlers.shared import schema
+from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.handlers.status_api.views import scrub_addresses
 from order_email.mockstack import Project
 
@@ -36,14 +37,22 @@ SUBJECT_FILE, HTML_FILE, TEXT_FILE, HEADERS_FILE = "subject.txt", "body.html", "
 """What `render` writes into DIR: each part byte for byte as SES receives it (UTF-8), and the headers."""
 
 
-def read_order(path: Path) -> Order:
-    """The order in the file, validated by the sender's model; exit 2 naming every bad field."""
+def kind_of(event_type: str) -> KindSpec:
+    """The e-mail kind an `eventType` is routed to (`sender.kinds`); exit 2 naming the option otherwise."""
+    spec = KINDS.get(event_type)
+    if spec is None:
+        common.fail(f"--event-type {event_type[:60]!r} is not one of {', '.join(EVENT_TYPES)}", EXIT_USAGE)
+    return spec
+
+
+def read_order(path: Path, spec: KindSpec) -> OrderEvent:
+    """The event in the file, validated by its kind's model as the sender does; exit 2 naming every bad field."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         common.fail(f"{path}: cannot read the order ({error})", EXIT_USAGE)
     try:
-        return Order.model_validate(order_document(text))
+        return spec.model.model_validate(order_document(text))
     except InvalidOrder as error:
         common.fail(f"{path}: {error.reason}", EXIT_USAGE)
     except ValidationError as error:
@@ -76,13 +85,13 @@ def email_templates(directory: Path | None, option: str) -> EmailTemplates:
     return EmailTemplates(directory.resolve())
 
 
-def send_request(order: Order, config: StackConfig, templates: EmailTemplates) -> dict[str, Any]:
-    """The SendEmail parameters the sender builds for this order on this stack (configuration set aside:
-    its name is a deployed resource's, not config)."""
+def send_request(order: OrderEvent, kind: str, config: StackConfig, templates: EmailTemplates) -> dict[str, Any]:
+    """The SendEmail parameters the sender builds for this event of this kind on this stack (configuration
+    set aside: its name is a deployed resource's, not config)."""
     sender = Sender.configured(config.from_name, config.from_address, config.reply_to, configuration_set="")
     to_header = mailbox_header(order.customerName, delivery_address(order.customerEmail, config.sandbox_mode))
-    email = rendering.render(schema.ORDER_CONFIRMATION, order, templates)
-    return Mailer(None, sender).request(to_header, email, order.orderId, schema.ORDER_CONFIRMATION)
+    email = rendering.render(kind, order, templates)
+    return Mailer(None, sender).request(to_header, email, order.orderId, kind)
 
 
 def write_parts(request: dict[str, Any], out: Path) -> dict[str, str]:
@@ -109,12 +118,15 @@ def render(
     templates: Annotated[Path | None, typer.Option(
         "--templates", file_okay=False, help="A team's templates directory to render with (over the built-in "
                                              "ones); default: the stack's templatesDir, if it sets one.")] = None,
+    event_type: Annotated[str, typer.Option(
+        "--event-type", help=f"The event's eventType, which picks the e-mail kind: {', '.join(EVENT_TYPES)}.")
+    ] = ORDER_EVENT_TYPE,
     stack: StackName = "dev",
     project_dir: ProjectDir = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Write an order's confirmation e-mail as the sender renders it: subject.txt, body.html, body.txt and
-    headers.json (from, to, replyTo, tags) in DIR. Nothing is sent.
+    """Write an order event's e-mail (the confirmation, or the kind --event-type picks) as the sender renders
+    it: subject.txt, body.html, body.txt and headers.json (from, to, replyTo, tags) in DIR. Nothing is sent.
 
     The sender's settings come from the stack's Pulumi.<stack>.yaml (fromName, fromAddress, replyTo,
     sandboxMode: a sandbox stack mails the simulator instead of the customer, and so does the rendered To).
@@ -122,19 +134,20 @@ def render(
     `pulumi preview` checks them. Exit 2 for an invalid order (each bad field named), stack file,
     templates directory or DIR.
     """
-    order = read_order(order_file)
+    spec = kind_of(event_type)
+    order = read_order(order_file, spec)
     config = stack_config(stack, project_dir)
     chosen = (templates, "--templates") if templates is not None else (config.templates_dir, "templatesDir")
-    request = send_request(order, config, email_templates(*chosen))
+    request = send_request(order, spec.kind, config, email_templates(*chosen))
     files = write_parts(request, out)
-    summary = scrub_addresses({"orderId": order.orderId, "stack": stack,
+    summary = scrub_addresses({"orderId": order.orderId, "kind": spec.kind, "stack": stack,
                                "subject": request["Content"]["Simple"]["Subject"]["Data"],
                                "from": request["FromEmailAddress"], "to": request["Destination"]["ToAddresses"],
                                "replyTo": request.get("ReplyToAddresses", []), "files": files})
     if json_output:
         common.print_json(summary)
         return
-    common.console.print(f"rendered order {order.orderId} (stack {stack}) into {out}: "
+    common.console.print(f"rendered {spec.kind} of order {order.orderId} (stack {stack}) into {out}: "
                          f"{', '.join(Path(path).name for path in files.values())}", markup=False)
     for label in ("subject", "from", "to", "replyTo"):
         value = summary[label]

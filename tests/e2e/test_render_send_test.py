@@ -68,6 +68,36 @@ def test_render_equals_what_the_sender_sent(system: LocalSystem, tmp_path: Path,
     assert "&lt;b&gt;cake&lt;/b&gt;" in sent["html"]
 
 
+def test_render_of_a_shipment_equals_what_the_sender_sent(system: LocalSystem, tmp_path: Path) -> None:
+    shipment = {"orderId": "R-3", "customerEmail": f"success+r3@{SIM}", "customerName": "Jane <Doe>",
+                "timestamp": "2026-01-02T08:30:00Z", "carrier": "DHL", "trackingNumber": "ZX123",
+                "trackingUrl": "https://track.example-carrier.com/p/ZX123?lang=en&ref=mail"}
+    (tmp_path / "shipped.json").write_text(json.dumps(shipment))
+    result = run_cli(system, "render", str(tmp_path / "shipped.json"), "--event-type", "order.shipped",
+                     "--out", str(tmp_path / "out"), "--project-dir", str(REPO), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["kind"] == "order-shipped"
+
+    system.publish_raw(json.dumps(shipment), {"eventType": "order.shipped"})
+    system.run_until_idle(timeout=60)
+    sent = sent_for(system, "R-3")
+    assert sent["tags"]["kind"] == "order-shipped"
+    assert (tmp_path / "out" / "body.html").read_text(encoding="utf-8") == sent["html"]
+    assert (tmp_path / "out" / "body.txt").read_text(encoding="utf-8") == sent["text"]
+    assert (tmp_path / "out" / "subject.txt").read_text(encoding="utf-8") == sent["subject"]
+    assert "ZX123" in sent["text"]
+
+
+def test_render_refuses_an_unknown_event_type_or_a_field_of_another_kind(system: LocalSystem, tmp_path: Path) -> None:
+    (tmp_path / "order.json").write_text(json.dumps(order("R-4", f"success+r4@{SIM}")))
+    unknown = run_cli(system, "render", str(tmp_path / "order.json"), "--event-type", "order.refunded",
+                      "--out", str(tmp_path / "out"), "--project-dir", str(REPO))
+    assert unknown.exit_code == 2 and "--event-type" in unknown.stderr
+    as_shipment = run_cli(system, "render", str(tmp_path / "order.json"), "--event-type", "order.shipped",
+                          "--out", str(tmp_path / "out"), "--project-dir", str(REPO))
+    assert as_shipment.exit_code == 2 and "trackingNumber" in as_shipment.stderr
+
+
 def test_render_of_a_bad_order_exits_2_naming_each_field(system: LocalSystem, tmp_path: Path) -> None:
     bad = order("R-3", "not-an-address", currency="XXX", items=[{"name": "Mug", "quantity": 0, "unitPrice": "1"}])
     bad["colour"] = "red"
