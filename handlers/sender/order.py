@@ -13,6 +13,7 @@ broken publisher gets a validation error, never a crash or a multi-megabyte e-ma
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,8 +61,14 @@ def _money_input(value: Any) -> Any:
     return value
 
 
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?")
+"""What pydantic reads as Unix time when given as a string."""
+
+
 def _iso_string(value: Any) -> Any:
-    if not isinstance(value, str) or len(value) > 40:
+    """Only an ISO-8601 string: pydantic would also read a number, or a string of digits ("2026"), as
+    Unix seconds, so a bare year would become a 1970 order time."""
+    if not isinstance(value, str) or len(value) > 40 or _NUMBER.fullmatch(value.strip()):
         raise ValueError("must be an ISO-8601 string with a timezone")
     return value
 
