@@ -21,7 +21,8 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from ..sender.order import InvalidOrder, Order, order_document
+from ..sender.kinds import KINDS
+from ..sender.order import InvalidOrder, OrderEvent, order_document
 from .answers import Refusal, answer
 from .fields import invalid_order
 from .orders_topic import SNS_MESSAGE_LIMIT_BYTES, OrdersTopic, message_size, uncarried_character
@@ -30,9 +31,10 @@ from .request import order_post
 logger = Logger(child=True)
 
 
-def accepted_order(body: str) -> Order:
-    """The order `body` holds, if the sender will take it as it is; otherwise the `Refusal`."""
-    size = message_size(body)
+def accepted_order(body: str, event_type: str) -> OrderEvent:
+    """The `event_type` event `body` holds, if the sender will take it as it is (its kind's model,
+    `sender.kinds`); otherwise the `Refusal`."""
+    size = message_size(body, event_type)
     if size > SNS_MESSAGE_LIMIT_BYTES:
         raise Refusal(413, {"error": f"the order is {size} bytes with its eventType attribute; SNS takes at most "
                                      f"{SNS_MESSAGE_LIMIT_BYTES}", "sizeBytes": size,
@@ -47,7 +49,7 @@ def accepted_order(body: str) -> Order:
     except InvalidOrder as invalid:
         raise Refusal(400, {"error": invalid.reason}) from None
     try:
-        return Order.model_validate(document)
+        return KINDS[event_type].model.model_validate(document)
     except ValidationError as error:
         raise Refusal(400, invalid_order(error)) from None
 
@@ -55,20 +57,21 @@ def accepted_order(body: str) -> Order:
 def take_order(event: Mapping[str, Any], topic: OrdersTopic) -> dict[str, Any]:
     """The function URL's answer to `event`."""
     try:
-        body = order_post(event).body
-        order = accepted_order(body)
+        post = order_post(event)
+        order = accepted_order(post.body, post.event_type)
     except Refusal as refusal:
         # field locations only (top level): values are customer data, and the model never echoes them
         fields = sorted({entry["field"].split(".")[0] for entry in refusal.body.get("fields", [])})
         logger.info("order refused", extra={"statusCode": refusal.status_code, "fields": fields})
         return refusal.answer()
     try:
-        message_id = topic.publish(body)
+        message_id = topic.publish(post.body, post.event_type)
     except (ClientError, BotoCoreError) as error:
         code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
         logger.warning("orders topic publish failed", extra={"orderId": order.orderId,
                                                              "errorType": code or type(error).__name__})
         return answer(503, {"error": "the orders topic is unavailable; post the same order again later",
                             "orderId": order.orderId}, {"retry-after": "1"})
-    logger.info("order accepted", extra={"orderId": order.orderId, "snsMessageId": message_id})
+    logger.info("order accepted", extra={"orderId": order.orderId, "eventType": post.event_type,
+                                         "snsMessageId": message_id})
     return answer(202, {"orderId": order.orderId})

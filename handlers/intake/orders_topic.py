@@ -24,8 +24,13 @@ from ..shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 SNS_MESSAGE_LIMIT_BYTES = 262_144
 """The orders topic's MaximumMessageSize (SNS's default; `EmailSender` does not raise it)."""
 
-ORDER_ATTRIBUTES = {EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": ORDER_EVENT_TYPE}}
-"""What the send queue's subscription filter lets through (`EmailSender.SUBSCRIPTION_FILTER`)."""
+def event_attributes(event_type: str) -> dict[str, dict[str, str]]:
+    """The message attribute the send queue's subscription filter routes by (`EmailSender.SUBSCRIPTION_FILTER`)."""
+    return {EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event_type}}
+
+
+ORDER_ATTRIBUTES = event_attributes(ORDER_EVENT_TYPE)
+"""An order confirmation's attributes (a POST without `eventType`)."""
 
 SNS_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2})
 PUBLISH_WORST_CASE_SECONDS = 7
@@ -36,10 +41,10 @@ MIN_TIMEOUT_SECONDS = PUBLISH_WORST_CASE_SECONDS + 1
 _NOT_CARRIED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def message_size(body: str) -> int:
-    """Bytes SNS counts for `body` published with the order attributes."""
+def message_size(body: str, event_type: str = ORDER_EVENT_TYPE) -> int:
+    """Bytes SNS counts for `body` published with the attributes of `event_type`."""
     attributes = sum(len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
-                     for name, value in ORDER_ATTRIBUTES.items())
+                     for name, value in event_attributes(event_type).items())
     return len(body.encode("utf-8")) + attributes
 
 
@@ -56,7 +61,8 @@ class OrdersTopic:
         self._sns = sns
         self._topic_arn = topic_arn
 
-    def publish(self, body: str) -> str:
-        """Publish the order text exactly as posted; the SNS message id. Raises botocore's errors."""
-        answer = self._sns.publish(TopicArn=self._topic_arn, Message=body, MessageAttributes=ORDER_ATTRIBUTES)
+    def publish(self, body: str, event_type: str = ORDER_EVENT_TYPE) -> str:
+        """Publish the event text exactly as posted; the SNS message id. Raises botocore's errors."""
+        answer = self._sns.publish(TopicArn=self._topic_arn, Message=body,
+                                   MessageAttributes=event_attributes(event_type))
         return str(answer["MessageId"])

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..sender.kinds import EVENT_TYPES
+from ..shared.event_types import EVENT_TYPE_ATTRIBUTE, ORDER_EVENT_TYPE
 from .answers import Refusal
 
 ROUTE = "/orders"
@@ -24,9 +26,11 @@ MEDIA_TYPE = "application/json"
 
 @dataclass(frozen=True)
 class OrderPost:
-    """A `POST /orders` with a JSON body, as text."""
+    """A `POST /orders[?eventType=...]` with a JSON body, as text."""
 
     body: str
+    event_type: str = ORDER_EVENT_TYPE
+    """Which order event the body is (`sender.kinds`): `order.confirmed` unless the query names another."""
 
 
 def _media_type(headers: Mapping[str, str]) -> tuple[str, dict[str, str]]:
@@ -48,6 +52,20 @@ def _body_text(event: Mapping[str, Any]) -> str:
         raise Refusal(400, {"error": "the body is not UTF-8 text"}) from None
 
 
+def _event_type(event: Mapping[str, Any]) -> str:
+    """The `eventType` query parameter (default `order.confirmed`); 400 naming it when no kind has it."""
+    query = event.get("queryStringParameters") or {}
+    unknown = sorted(set(query) - {EVENT_TYPE_ATTRIBUTE})
+    if unknown:
+        raise Refusal(400, {"error": f"unknown parameter {unknown[0][:40]!r}; allowed: {EVENT_TYPE_ATTRIBUTE}",
+                            "parameter": unknown[0][:40]})
+    event_type = str(query.get(EVENT_TYPE_ATTRIBUTE) or ORDER_EVENT_TYPE)
+    if event_type not in EVENT_TYPES:
+        raise Refusal(400, {"error": f"{EVENT_TYPE_ATTRIBUTE} must be one of {', '.join(EVENT_TYPES)}",
+                            "parameter": EVENT_TYPE_ATTRIBUTE})
+    return event_type
+
+
 def order_post(event: Mapping[str, Any]) -> OrderPost:
     """The request's body when it is a `POST /orders` of JSON; otherwise the `Refusal` HTTP prescribes:
     404 for another path, 405 with `Allow` for another method, 415 for another media type (RFC 9110
@@ -65,4 +83,4 @@ def order_post(event: Mapping[str, Any]) -> OrderPost:
         raise Refusal(415, {"error": f"Content-Type must be {MEDIA_TYPE} (UTF-8)",
                             "contentType": (event.get("headers") or {}).get("content-type")},
                       {"accept-post": MEDIA_TYPE})
-    return OrderPost(_body_text(event))
+    return OrderPost(_body_text(event), _event_type(event))

@@ -426,11 +426,12 @@ class LocalSystem(SystemObservation):
         return self._url_answer(self._invoke(self._status_worker,
                                              function_url_event("GET", path, query, self._status_worker.spec)))
 
-    def order_api(self, body: str) -> tuple[int, Any]:
+    def order_api(self, body: str, event_type: str | None = None) -> tuple[int, Any]:
         """POST `body` (JSON text) to the order intake as its function URL would; (status code, parsed JSON).
 
-        The event is the one Lambda builds for `POST /orders` with `Content-Type: application/json`;
-        a 202 means the order is on the orders topic (`run_until_idle` then lets it be sent)."""
+        The event is the one Lambda builds for `POST /orders` (`?eventType=` when given, e.g.
+        `order.shipped`) with `Content-Type: application/json`; a 202 means the event is on the orders
+        topic (`run_until_idle` then lets it be sent)."""
         if self._intake is None:
             raise RuntimeError("the graph declares no order intake (no function URL function sets ORDERS_TOPIC_ARN)")
         with self._intake_lock:
@@ -438,7 +439,7 @@ class LocalSystem(SystemObservation):
                 self._intake_worker = self._worker(self._intake, 0)
             worker = self._intake_worker
         code, answer = self._url_answer(self._invoke(worker, function_url_event(
-            "POST", "/orders", None, worker.spec, body=body)))
+            "POST", "/orders", {"eventType": event_type} if event_type else None, worker.spec, body=body)))
         if code == 202:
             with self._lock:
                 self.published_at.setdefault(str(answer["orderId"]), time.time())

@@ -87,6 +87,19 @@ def test_the_same_order_twice_gets_the_same_answer_and_is_published_twice(topic:
     assert len(topic.received()) == 2  # SNS cannot deduplicate; the sender's claim does (tests/e2e)
 
 
+@pytest.mark.parametrize(("query", "parameter"), [({"eventType": "order.refunded"}, "eventType"),
+                                                  ({"eventType": ""}, None), ({"kind": "x"}, "kind")])
+def test_the_event_type_comes_from_the_query_and_nothing_else_is_taken(topic: Topic, query: dict[str, str],
+                                                                        parameter: str | None) -> None:
+    body = json.dumps(order("A-1003", "jane@example.com"))
+    event = function_url_event("POST", "/orders", query, SPEC, body=body)
+    code, answer = answer_of(take_order(event, topic.topic))
+    if parameter is None:  # an empty eventType is the default, an order confirmation
+        assert code == 202 and len(topic.received()) == 1
+        return
+    assert code == 400 and answer["parameter"] == parameter and topic.received() == []
+
+
 def test_every_bad_field_is_named_and_nothing_is_published(topic: Topic) -> None:
     bad = order("A-1003", "not-an-address", customerName="", total=True, coupon="X",
                 items=[{"name": "Mug", "quantity": 0, "unitPrice": "1"}, {"name": "Tea", "unitPrice": "x"}])
@@ -222,7 +235,7 @@ class Recorder:
     def __init__(self) -> None:
         self.published: list[str] = []
 
-    def publish(self, body: str) -> str:
+    def publish(self, body: str, event_type: str) -> str:
         self.published.append(body)
         return "m"
 
