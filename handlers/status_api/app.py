@@ -1,7 +1,7 @@
 """Routes of the status API on a Lambda function URL (payload v2.0, AWS_IAM auth).
 
 Every answer is JSON: 200 with data, 400 naming the bad parameter, 404 for an unknown order or
-route, 503 when the table cannot be read (logged; the caller may retry).
+route, 503 when a table or queue cannot be read (logged with the failed call; the caller may retry).
 """
 
 from __future__ import annotations
@@ -72,8 +72,12 @@ def build_resolver(
         return _json(404, {"error": "not found", "path": app.current_event.path})
 
     @app.exception_handler([ClientError, BotoCoreError])
-    def table_unavailable(error: Exception) -> Response:
-        logger.exception("deliveries table read failed", extra={"errorType": type(error).__name__})
+    def source_unavailable(error: Exception) -> Response:
+        """A table or dead-letter queue read failed: which call and why are logged, the caller retries."""
+        operation = error.operation_name if isinstance(error, ClientError) else None
+        code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+        logger.exception("status API read failed", extra={"errorType": code or type(error).__name__,
+                                                           "operation": operation, "path": app.current_event.path})
         return _json(503, {"error": "delivery records are unavailable, retry later"})
 
     return app

@@ -174,7 +174,9 @@ def test_handler_entry_reads_its_environment(tables: Tables, monkeypatch: pytest
         delivery_status.resolver.cache_clear()
 
 
-def test_unreadable_table_is_503(aws: None) -> None:
+def test_unreadable_table_is_503_and_the_log_names_the_failed_call(aws: None, caplog: pytest.LogCaptureFixture) -> None:
     reader = DeliveriesReader(boto3.client("dynamodb", region_name=REGION), "no-such-table")
     response = build_resolver(reader, clock=lambda: NOW).resolve(url_event("/orders/ord-1"), fake_context())
     assert response["statusCode"] == 503
+    [record] = [record for record in caplog.records if record.getMessage() == "status API read failed"]
+    assert (record.operation, record.errorType) == ("Query", "ResourceNotFoundException")  # type: ignore[attr-defined]
