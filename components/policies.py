@@ -98,19 +98,24 @@ def ses_events_topic_policy(topic_arn: str, account_id: str, configuration_set_a
                                   account_id=account_id, source_arn=configuration_set_arn)
 
 
-def queue_from_topic_policy(queue_arn: str, topic_arn: str) -> Document:
-    """Only the one subscribed topic may send to the queue, and only over TLS."""
+def _one_source_sends(queue_arn: str, *, sid: str, service: str, source_arn: str) -> Document:
+    """Only `service` acting for the one resource `source_arn` may send to the queue; TLS only."""
     return _document(
         {
-            "Sid": "AllowSubscribedTopic",
+            "Sid": sid,
             "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"},
+            "Principal": {"Service": service},
             "Action": "sqs:SendMessage",
             "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
         },
         deny_insecure_transport(queue_arn, "sqs"),
     )
+
+
+def queue_from_topic_policy(queue_arn: str, topic_arn: str) -> Document:
+    """Only the one subscribed topic may send to the queue, and only over TLS."""
+    return _one_source_sends(queue_arn, sid="AllowSubscribedTopic", service="sns.amazonaws.com", source_arn=topic_arn)
 
 
 def tls_only_queue_policy(queue_arn: str) -> Document:
@@ -334,17 +339,7 @@ def webhook_queue_policy(*, queue_arn: str, rule_arn: str) -> Document:
     """The webhook queue (and its DLQ, the rule target's dead-letter queue): only EventBridge, for the one
     rule on the status bus, may send; TLS only. EventBridge's SQS targets need exactly this grant
     (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions)."""
-    return _document(
-        {
-            "Sid": "StatusBusRuleSends",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-        },
-        deny_insecure_transport(queue_arn, "sqs"),
-    )
+    return _one_source_sends(queue_arn, sid="StatusBusRuleSends", service="events.amazonaws.com", source_arn=rule_arn)
 
 
 def webhook_policy(*, queue_arn: str, dead_letter_arn: str, secret_parameter_arn: str, log_group_arn: str,
