@@ -42,8 +42,9 @@ def accepted_order(body: str, event_type: str) -> OrderEvent:
     uncarried = uncarried_character(body)
     if uncarried is not None:
         offset, character = uncarried
+        escaped = "\\u" + character.removeprefix("U+")
         raise Refusal(400, {"error": f"the body holds {character} at character {offset}, which SQS cannot carry; "
-                                     "escape it in JSON (\\uXXXX)"})
+                                     f"escape it in JSON ({escaped})"})
     try:
         document = order_document(body)
     except InvalidOrder as invalid:

@@ -49,7 +49,7 @@ def message_size(body: str, event_type: str = ORDER_EVENT_TYPE) -> int:
 
 
 def uncarried_character(body: str) -> tuple[int, str] | None:
-    """(offset, `U+XXXX`) of the first character the send queue would reject, if any."""
+    """(offset, code point as `U+FFFE`) of the first character the send queue would reject, if any."""
     found = _NOT_CARRIED.search(body)
     return (found.start(), f"U+{ord(found.group()):04X}") if found else None
 
