@@ -32,6 +32,9 @@ DYNAMODB_PER_RRU = 0.125 / 1e6
 $0.125 per million (eu-west-1 ≈ $0.14)."""
 EVENTBRIDGE_PER_EVENT = 1.00 / 1e6
 """EventBridge PutEvents to a custom bus, $1.00 per million events (64 KB chunks)."""
+PIPES_PER_REQUEST = 0.40 / 1e6
+"""EventBridge Pipes, $0.40 per million requests after filtering (64 KB chunks): one per status event.
+The pipe's reads of the table's stream are not priced here (not verified offline: see the README)."""
 KMS_PER_REQUEST = 0.03 / 10_000
 """KMS API requests (GenerateDataKey, Decrypt), $0.03 per 10,000."""
 LOGS_INGEST_PER_GB = 0.50
@@ -59,9 +62,14 @@ DAYS_PER_MONTH = 30.4
 SQS_IDLE_RECEIVES_PER_QUEUE_MONTH = 5 * 3 * 60 * 24 * DAYS_PER_MONTH
 """A Lambda SQS event source mapping long-polls even when idle: about 5 pollers x one 20 s receive
 each = 15 receives/minute per queue (≈ 657,000 per month, ≈ $0.26)."""
-KMS_REQUESTS_PER_KEY_USER_MONTH = 2 * (86_400 / 300) * DAYS_PER_MONTH
-"""SQS/SNS with a data-key reuse period of 300 s: about one GenerateDataKey (producer) and one
-Decrypt (consumer) per 5 minutes per encrypted queue or topic, whatever the volume."""
+KMS_SERVICE_REUSE_SECONDS = 300
+"""SNS topics and DynamoDB tables on a customer-managed key reuse a data key for about 5 minutes (not
+configurable); SQS queues state their own period (`kmsDataKeyReusePeriodSeconds`). Each reuse window
+with traffic costs about one GenerateDataKey (writer) and one Decrypt (reader); an idle one nothing."""
+SCHEDULED_FUNCTION_MS = 150.0
+"""Billed time of one scheduled quota-probe run (one SES GetAccount call at 128 MB)."""
+OUTBOX_US_PER_EVENT = 300.0
+"""The status-outbox function's work per status event (stream record → event detail, no AWS call)."""
 SES_SEND_LATENCY_MS = 60.0
 DYNAMODB_LATENCY_MS = 6.0
 EVENTBRIDGE_LATENCY_MS = 15.0
