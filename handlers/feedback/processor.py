@@ -136,9 +136,12 @@ class FeedbackProcessor:
         self._log_applied(applied, key, event, log)
 
     def _log_applied(self, applied: Applied, key: tuple[str, str], event: FeedbackEvent, log: dict[str, Any]) -> None:
+        """One INFO line per event that changed the record; a duplicate (a redelivery, or the Send event
+        confirming what the sender recorded: half of all events) only at DEBUG, since it changed
+        nothing and log bytes are paid per e-mail (docs/architecture.md §6)."""
         if not applied.duplicate:
             self._count(event)
-        self.logger.info(
+        (self.logger.debug if applied.duplicate else self.logger.info)(
             "event applied",
             extra=log
             | {
