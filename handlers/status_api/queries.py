@@ -161,7 +161,7 @@ class DeliveriesReader:
                          after: RecipientCursor | None = None) -> RecipientPage:
         """The newest `limit` e-mails sent to `address` (any spelling: it is hashed), older than `after`
         when given: their keys from the `byRecipient` index (KEYS_ONLY), one extra telling whether more
-        exist, then their rows from the table (`rows`)."""
+        exist, then their rows from the table (`_rows`)."""
         hashed = address_hash(address)
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -183,10 +183,10 @@ class DeliveriesReader:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         listed = keys[:limit]
-        return RecipientPage(items=self.rows(listed), more=len(keys) > limit,
+        return RecipientPage(items=self._rows(listed), more=len(keys) > limit,
                              last=from_dynamodb(listed[-1]) if listed else None)
 
-    def rows(self, index_keys: list[Item]) -> list[Item]:
+    def _rows(self, index_keys: list[Item]) -> list[Item]:
         """The listing rows of index entries (low-level items with the table's keys), in their order.
 
         BatchGetItem, at most `BATCH_GET_KEYS` keys a call, eventually consistent (the index the keys
