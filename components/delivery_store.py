@@ -52,7 +52,10 @@ def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
     writes/s per partition). It projects only what a listing shows (INCLUDE), so appending history
     or counting opens never writes the index. `byRecipient` answers "which e-mails went to this
     address?" by the address's hash (`masking.address_hash`, never the address), newest first by
-    `createdAt`, with the same listing projection; one address is one partition, far below any limit.
+    `createdAt`; one address is one partition, far below any limit. It is KEYS_ONLY: a GSI is written
+    whenever an update changes an attribute it projects, so projecting the listing row cost about
+    three index writes per e-mail (claim, SENT, each feedback status) for a rare support lookup; keys
+    only, it is written once (the claim) and the readers fetch the rows from the table (BatchGetItem).
     The table's stream (new and old images) is the outbox of status changes: a pipe carries every
     stamped change to the status bus (`FeedbackLoop`).
     """
@@ -77,8 +80,7 @@ def deliveries_table_spec(args: DeliveryStoreArgs) -> dict[str, Any]:
                 "name": schema.RECIPIENT_INDEX,
                 "hash_key": schema.RECIPIENT_HASH,
                 "range_key": schema.CREATED_AT,
-                "projection_type": "INCLUDE",
-                "non_key_attributes": list(schema.RECIPIENT_INDEX_ATTRIBUTES),
+                "projection_type": "KEYS_ONLY",
             },
         ],
         "stream_enabled": True,

@@ -258,8 +258,10 @@ def logs_only_policy(log_group_arn: str) -> Document:
 def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_arn: str | None,
                       suppression_table_arn: str | None = None,
                       dead_letter_queue_arns: Sequence[str] = ()) -> Document:
-    """The status API only reads: the order's items, the recent-by-status and by-recipient indexes; the
-    suppression list (a Scan: the table has no index to list by) and the dead-letter queues' counts when given."""
+    """The status API only reads: the order's items, the recent-by-status and by-recipient indexes, the
+    rows of the by-recipient keys (BatchGetItem: that index holds only keys; the table's ARN only, the
+    one place items live); the suppression list (a Scan: the table has no index to list by) and the
+    dead-letter queues' counts when given."""
     optional: list[Document] = []
     if suppression_table_arn:
         optional.append({"Sid": "ReadSuppressionList", "Effect": "Allow", "Action": ["dynamodb:Scan", "dynamodb:Query"],
@@ -275,6 +277,8 @@ def status_api_policy(*, deliveries_table_arn: str, log_group_arn: str, kms_key_
             "Resource": [deliveries_table_arn, f"{deliveries_table_arn}/index/{schema.STATUS_INDEX}",
                          f"{deliveries_table_arn}/index/{schema.RECIPIENT_INDEX}"],
         },
+        {"Sid": "ReadRecipientRows", "Effect": "Allow", "Action": "dynamodb:BatchGetItem",
+         "Resource": deliveries_table_arn},
         *optional,
         *[dict(statement, Action="kms:Decrypt") for statement in _key_use(kms_key_arn)],
         _logs(log_group_arn),

@@ -49,11 +49,12 @@ RECIPIENT_HASH = "recipientHash"
 """`masking.address_hash` of the recipient: the one normalisation, never the address itself."""
 CREATED_AT = "createdAt"
 RECIPIENT_INDEX = "byRecipient"
-"""GSI answering "which e-mails went to this address?", newest first: partition key `recipientHash`,
-sort key `createdAt`. An erased record loses its `recipientHash`, so it leaves the index."""
-RECIPIENT_INDEX_ATTRIBUTES = tuple(name for name in (*STATUS_INDEX_ATTRIBUTES, STATUS_SORT_KEY) if name != CREATED_AT)
-"""Attributes projected into `byRecipient` (INCLUDE, besides its keys): the same listing row as
-`recentByStatus` (`statusSortKey` tells when the status was taken)."""
+"""GSI (KEYS_ONLY) answering "which e-mails went to this address?", newest first: partition key
+`recipientHash`, sort key `createdAt`. Keys only, so it is written once, when the claim creates the
+item, and never by a status change. An erased record loses its `recipientHash`, so it leaves the index."""
+RECIPIENT_ROW_ATTRIBUTES = tuple(name for name in (*STATUS_INDEX_ATTRIBUTES, STATUS_SORT_KEY) if name != CREATED_AT)
+"""What a by-recipient listing row reads from the table for each key the index lists: the same row as
+`recentByStatus` (`statusSortKey` tells when the status was taken; `createdAt` is the index's own key)."""
 HISTORY_LIMIT = 20
 """Newest events kept in a delivery item's `history` (the feedback path's default, the sender's bound)."""
 EXPIRES_AT = "expiresAt"

@@ -1,18 +1,21 @@
 """The reads the status API makes: an order's e-mails, recent e-mails by status, e-mails to an address.
 
-Read-only by construction: only Query (and the paginator over it) is ever called on the table.
+Read-only by construction: only Query (and the paginator over it) and BatchGetItem are ever called on
+the table.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
 from ..shared import schema
 from ..shared.masking import address_hash
@@ -21,6 +24,12 @@ from .params import DEFAULT_LIMIT, ListingRequest
 
 Item = dict[str, Any]
 _deserializer = TypeDeserializer()
+
+BATCH_GET_KEYS = 100
+"""The most keys one BatchGetItem may ask for."""
+UNPROCESSED_RETRIES = 3
+"""Extra BatchGetItem calls for UnprocessedKeys before the read fails."""
+RETRY_PAUSE_SECONDS = 0.05
 
 
 def from_dynamodb(item: Mapping[str, Any]) -> Item:
@@ -57,15 +66,19 @@ class RecipientPage:
 
     items: list[Item] = field(default_factory=list)
     more: bool = False
+    last: Item | None = None
+    """The index keys of the last e-mail listed (where the next page starts), even if its row is gone."""
 
 
 class DeliveriesReader:
     """Queries over the deliveries table with a low-level DynamoDB client (thread-safe, shared)."""
 
-    def __init__(self, client: Any, table_name: str, *, parallelism: int = schema.STATUS_INDEX_SHARDS):
+    def __init__(self, client: Any, table_name: str, *, parallelism: int = schema.STATUS_INDEX_SHARDS,
+                 sleep: Callable[[float], None] = time.sleep):
         self._client = client
         self._table = table_name
         self._parallelism = parallelism
+        self._sleep = sleep
 
     def order_emails(self, order_id: str) -> list[Item]:
         """Every e-mail item of one order (all kinds), strongly consistent."""
@@ -146,8 +159,9 @@ class DeliveriesReader:
 
     def recipient_emails(self, address: str, *, limit: int = DEFAULT_LIMIT,
                          after: RecipientCursor | None = None) -> RecipientPage:
-        """The newest `limit` e-mails sent to `address` (any spelling: it is hashed), from the
-        `byRecipient` index, older than `after` when given; one extra item tells whether more exist."""
+        """The newest `limit` e-mails sent to `address` (any spelling: it is hashed), older than `after`
+        when given: their keys from the `byRecipient` index (KEYS_ONLY), one extra telling whether more
+        exist, then their rows from the table (`_rows`)."""
         hashed = address_hash(address)
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -161,11 +175,48 @@ class DeliveriesReader:
             request["ExclusiveStartKey"] = {
                 schema.ORDER_ID: {"S": after.order_id}, schema.KIND: {"S": after.kind},
                 schema.RECIPIENT_HASH: {"S": hashed}, schema.CREATED_AT: {"S": after.created_at}}
-        items: list[Item] = []
-        while len(items) <= limit:
-            response = self._client.query(**request, Limit=limit + 1 - len(items))
-            items += [from_dynamodb(raw) for raw in response.get("Items", [])]
+        keys: list[Item] = []
+        while len(keys) <= limit:
+            response = self._client.query(**request, Limit=limit + 1 - len(keys))
+            keys += response.get("Items", [])
             if "LastEvaluatedKey" not in response:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return RecipientPage(items=items[:limit], more=len(items) > limit)
+        listed = keys[:limit]
+        return RecipientPage(items=self._rows(listed), more=len(keys) > limit,
+                             last=from_dynamodb(listed[-1]) if listed else None)
+
+    def _rows(self, index_keys: list[Item]) -> list[Item]:
+        """The listing rows of index entries (low-level items with the table's keys), in their order.
+
+        BatchGetItem, at most `BATCH_GET_KEYS` keys a call, eventually consistent (the index the keys
+        came from is too, and half the read units); UnprocessedKeys (a throttled partition) are asked
+        again after a doubling pause, `UNPROCESSED_RETRIES` times, then the read fails like any other
+        (a 503). A record deleted meanwhile (TTL) has no row.
+        """
+        names = {f"#a{index}": name for index, name in enumerate((schema.ORDER_ID, schema.KIND,
+                                                                   *schema.RECIPIENT_ROW_ATTRIBUTES))}
+        found: dict[tuple[str, str], Item] = {}
+        for start in range(0, len(index_keys), BATCH_GET_KEYS):
+            chunk = index_keys[start:start + BATCH_GET_KEYS]
+            pending: dict[str, Any] = {self._table: {
+                "Keys": [{schema.ORDER_ID: key[schema.ORDER_ID], schema.KIND: key[schema.KIND]} for key in chunk],
+                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}}
+            for attempt in range(UNPROCESSED_RETRIES + 1):
+                if attempt:
+                    self._sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
+                response = self._client.batch_get_item(RequestItems=pending)
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    found[_key_of(raw)] = raw
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise ClientError({"Error": {"Code": "UnprocessedKeys", "Message": (
+                    f"{len(pending[self._table]['Keys'])} keys unprocessed after {UNPROCESSED_RETRIES} retries")}},
+                    "BatchGetItem")
+        return [from_dynamodb({**key, **found[_key_of(key)]}) for key in index_keys if _key_of(key) in found]
+
+
+def _key_of(item: Mapping[str, Any]) -> tuple[str, str]:
+    return item[schema.ORDER_ID]["S"], item[schema.KIND]["S"]

@@ -28,7 +28,7 @@ the order (metadata may quote one) are masked like every other string."""
 
 LISTING_FIELDS = ("orderId", "kind", "status", "statusReason", "sesMessageId", "createdAt", "sentAt",
                   "lastUpdated")
-"""Attributes a `/deliveries` row carries: only what the `recentByStatus` index projects."""
+"""Attributes a listing row carries: only what the `recentByStatus` index projects."""
 
 
 def scrub_addresses(value: Any, replace: Callable[[str], str] = mask_address) -> Any:
@@ -90,7 +90,8 @@ def email_view(item: Mapping[str, Any], *, mask: bool = True) -> dict[str, Any]:
 
 
 def listing_view(item: Mapping[str, Any]) -> dict[str, Any]:
-    """One row of a status listing, from the index's projection (always masked: nothing else is there)."""
+    """One row of a status listing, from an index's projection or the row's attributes read for it
+    (`schema.RECIPIENT_ROW_ATTRIBUTES`): always masked, nothing else is there."""
     view: dict[str, Any] = {name: plain(item[name]) for name in LISTING_FIELDS if name in item}
     view["recipient"] = item.get("recipientMasked")
     sort_key = str(item.get("statusSortKey", ""))
@@ -110,8 +111,8 @@ def listing_answer(request: ListingRequest, page: Page) -> dict[str, Any]:
 def recipient_answer(request: RecipientRequest, page: RecipientPage) -> dict[str, Any]:
     """`/recipients`: the masked address, its e-mails as listing rows (newest first), the next page's cursor."""
     cursor = None
-    if page.more and page.items:
-        last = page.items[-1]
+    if page.more and page.last:
+        last = page.last
         cursor = encode_recipient_cursor(RecipientCursor(
             request.tag, str(last[schema.ORDER_ID]), str(last[schema.KIND]), str(last[schema.CREATED_AT])))
     return {"recipient": mask_address(request.address), "emails": [listing_view(item) for item in page.items],

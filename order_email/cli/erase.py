@@ -78,8 +78,8 @@ def suppression_action(entry: dict[str, Any] | None, statuses: set[str], now: fl
 
 def find_records(dynamodb: Any, table: str, hashed: str) -> list[dict[str, Any]]:
     """Every delivery item of the address, whole: the keys from the `byRecipient` index (the one the status
-    API's `/recipients` reads), then each item by a strongly consistent GetItem (the index projects only a
-    listing row; an item gone meanwhile is skipped)."""
+    API's `/recipients` reads), then each item by a strongly consistent GetItem (the index holds only keys;
+    an item gone meanwhile is skipped)."""
     found = []
     pages = dynamodb.get_paginator("query").paginate(
         TableName=table, IndexName=schema.RECIPIENT_INDEX, KeyConditionExpression="#hash = :hash",

@@ -33,6 +33,8 @@ def test_deliveries_keys_and_indexes(stack: StackRun) -> None:
     assert (status["hashKey"], status["rangeKey"], status["projectionType"]) == (
         "statusShard", "statusSortKey", "INCLUDE")
     assert "status" in status["nonKeyAttributes"]
+    assert indexes["byRecipient"] == {"name": "byRecipient", "hashKey": "recipientHash", "rangeKey": "createdAt",
+                                      "projectionType": "KEYS_ONLY"}  # written by the claim only
     declared = {attribute["name"] for attribute in deliveries["attributes"]}
     assert declared == {"orderId", "kind", "sesMessageId", "statusShard", "statusSortKey", "recipientHash",
                         "createdAt"}

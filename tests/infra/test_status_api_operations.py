@@ -34,7 +34,8 @@ def test_the_status_role_reads_the_suppression_table_and_counts_dead_letters_onl
     others = [statement for sid, statement in policy.items() if sid != "WriteOwnLogGroup"]
     actions = {action for statement in others for action in
                ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
-    assert actions <= {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "sqs:GetQueueAttributes", "kms:Decrypt"}
+    assert actions <= {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:Scan",
+                       "sqs:GetQueueAttributes", "kms:Decrypt"}
     assert "*" not in str([statement["Resource"] for statement in others])
 
 
