@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 
 from .sender.process import BatchSender
-from .shared.logs import make_logger
+from .shared.logs import STREAM_KEYS, make_logger
 
 logger = make_logger()
 metrics = Metrics()
@@ -29,4 +29,5 @@ def sender() -> BatchSender:
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.remove_keys(STREAM_KEYS)
     return sender().process(event, remaining_ms=context.get_remaining_time_in_millis)
