@@ -262,6 +262,17 @@ def deliveries_writes(local_calls: dict[str, Counter[str]], sent: int, table: di
     return (claims * per_claim + status_writes * per_status_write) / sent
 
 
+def provisioned_requests_per_email(per_day: float, local: dict[str, Any]) -> float:
+    """USD per e-mail for the deliveries table's requests in provisioned mode with auto scaling: the
+    alternative to on-demand at high volume (`prices.PROVISIONED_HEADROOM` above the average rate)."""
+    hours = 24
+    writes_per_hour = per_day * local["deliveries_writes_per_email"] / hours
+    reads_per_hour = per_day * local["feedback_events_per_email"] / hours
+    capacity = (writes_per_hour / 3600 * prices.DYNAMODB_PER_WCU_HOUR + reads_per_hour / 3600
+                * prices.DYNAMODB_PER_RCU_HOUR) * prices.PROVISIONED_HEADROOM
+    return capacity * hours / per_day
+
+
 def stack_costs(per_day: float, inventory: dict[str, Any], local: dict[str, Any], sender_us: float,
                 feedback_us: float, retention_days: int | None = None) -> dict[str, Any]:
     """Everything about one stack at one volume: fixed, volume-dependent and variable, per month and per 1,000."""
@@ -286,6 +297,8 @@ def stack_costs(per_day: float, inventory: dict[str, Any], local: dict[str, Any]
         "volume_per_month_usd": {name: round(value, 3) for name, value in volume.items()},
         "variable_per_1000_usd": {name: round(value, 6) for name, value in variable.items()},
         "variable_total_per_1000_usd": round(variable_total, 6),
+        "deliveries_requests_provisioned_per_1000_usd": round(provisioned_requests_per_email(per_day, local) * 1000,
+                                                              6),
         "total_per_1000_usd": round(total_per_1000, 6),
         "total_per_month_usd": round(sum(fixed.values()) + sum(volume.values()) + variable_total * emails_month / 1000,
                                      2),

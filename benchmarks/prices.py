@@ -41,6 +41,13 @@ LOGS_INGEST_PER_GB = 0.50
 """CloudWatch Logs standard ingestion, $0.50 per GB (eu-west-1 $0.57)."""
 LOGS_STORAGE_PER_GB_MONTH = 0.03
 """CloudWatch Logs archive storage, $0.03 per GB-month (counted uncompressed: an upper bound)."""
+DYNAMODB_PER_WCU_HOUR = 0.00065
+"""DynamoDB provisioned write capacity unit, per hour (eu-west-1 ≈ $0.000735)."""
+DYNAMODB_PER_RCU_HOUR = 0.00013
+"""DynamoDB provisioned read capacity unit, per hour (eu-west-1 ≈ $0.000147)."""
+PROVISIONED_HEADROOM = 2.0 / 0.7
+"""Provisioned capacity over the average rate: peaks at twice the average, auto scaling at 70 % target
+utilisation (an assumption about traffic, not a price)."""
 DYNAMODB_STORAGE_PER_GB_MONTH = 0.25
 """DynamoDB standard table class storage, $0.25 per GB-month (eu-west-1 ≈ $0.283)."""
 DYNAMODB_PITR_PER_GB_MONTH = 0.20
