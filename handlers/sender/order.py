@@ -126,6 +126,10 @@ CancelReason = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=MAX_METADATA_ENTRIES)]
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+_DEFERRED_CONFIG = _MODEL_CONFIG | ConfigDict(defer_build=True)
+"""For the models a cold start may never validate with (the base, shipment, cancellation): pydantic
+builds their validators on first use, once per execution environment, instead of at import. The
+order confirmation, the kind nearly every e-mail is, keeps its validator built at import."""
 
 
 class AmountsTooPrecise(ValueError):
@@ -161,7 +165,7 @@ class OrderEvent(BaseModel):
     (`hide_input_in_errors`), so DLQ reasons and logs carry no customer data.
     """
 
-    model_config = _MODEL_CONFIG
+    model_config = _DEFERRED_CONFIG
 
     orderId: OrderId
     customerEmail: Email
@@ -179,6 +183,8 @@ EventT = TypeVar("EventT", bound=OrderEvent)
 
 class Order(OrderEvent):
     """An order confirmation (`order.confirmed`): the basket, money as `Decimal`."""
+
+    model_config = ConfigDict(defer_build=False)  # merged over the base's config: built at import
 
     items: Annotated[list[Item], Field(min_length=1, max_length=MAX_ITEMS)]
     total: Money

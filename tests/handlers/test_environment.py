@@ -60,7 +60,8 @@ def test_the_reader_names_every_problem_at_once() -> None:
 def test_an_optional_variable_left_out_is_written_as_its_default() -> None:
     written = STATUS_API.environment(deliveries_table="t", **powertools("prod"))
     assert written == {"DELIVERIES_TABLE": "t", "MASK_RECIPIENTS": "true", "POWERTOOLS_SERVICE_NAME":
-                       "order-email-prod", "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail", "POWERTOOLS_LOG_LEVEL": "INFO"}
+                       "order-email-prod", "POWERTOOLS_METRICS_NAMESPACE": "OrderEmail", "POWERTOOLS_LOG_LEVEL": "INFO",
+                       "PYDANTIC_DISABLE_PLUGINS": "__all__"}
     assert "GUARDED_ALARM_NAMES" not in REPUTATION_GUARD.environment(configuration_set_name="cs")
 
 

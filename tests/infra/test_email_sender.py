@@ -107,7 +107,8 @@ def test_sender_function_settings_and_environment(stack: StackRun) -> None:
         "DELIVERIES_TABLE", "SUPPRESSION_TABLE", "DLQ_URL", "CONFIGURATION_SET", "FROM_ADDRESS", "FROM_NAME",
         "REPLY_TO", "SANDBOX_MODE", "RETENTION_DAYS", "LEASE_SECONDS", "SEND_GRACE_SECONDS", "SEND_QUEUE_URL",
         "SEND_RATE_PER_WORKER", "HOLD_MAX_DELAY_SECONDS", "HOLD_GIVE_UP_SECONDS",
-        "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+        "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL",
+        "PYDANTIC_DISABLE_PLUGINS"}
     assert environment["SEND_QUEUE_URL"] == stack.named(f"{SENDER}-queue").state["url"]
     assert float(environment["SEND_RATE_PER_WORKER"]) == (0.5 if stack.stack == "dev" else 25)
     log_group = stack.named(f"{SENDER}-function-logs").inputs

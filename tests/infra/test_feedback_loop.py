@@ -42,7 +42,7 @@ def test_feedback_function_environment_and_mapping(stack: StackRun) -> None:
     assert set(environment) == {
         "DELIVERIES_TABLE", "SUPPRESSION_TABLE", "DLQ_URL", "CONFIGURATION_SET", "SOFT_BOUNCE_COUNT",
         "SOFT_BOUNCE_WINDOW_DAYS", "HISTORY_LIMIT", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
-        "POWERTOOLS_LOG_LEVEL"}
+        "POWERTOOLS_LOG_LEVEL", "PYDANTIC_DISABLE_PLUGINS"}
     assert environment["CONFIGURATION_SET"] == stack.named("order-email-sender-configuration-set").state[
         "configurationSetName"]
     mapping = stack.named(f"{FEEDBACK}-mapping").inputs
