@@ -188,6 +188,7 @@ observability = Observability(
         },
         "kms_key_arn": key.key_arn,
         "subscribers": list(config.alarms.subscribers),
+        "profile": config.observability,
         "reputation_guard": config.alarms.reputation_guard,
         "configuration_set_name": sender.configuration_set_name,
         "log_retention_days": config.log_retention_days,

@@ -277,8 +277,33 @@ def _quota_alarm(env: str, t: AlarmThresholds) -> AlarmSpec:
     )
 
 
-def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec]:
-    """Every metric alarm of one stack, in the order the runbook lists them."""
+PROFILES = ("full", "lean")
+"""Observability profiles: `full` is every alarm, the dashboard, the composite and the quota probe;
+`lean` is only the alarms below, for a stack where nobody is paged (a dev stack in the SES sandbox)."""
+
+LEAN_ALARM_KEYS = frozenset({"errors-sender", "errors-feedback", "send-failures", "held-orders",
+                             "filtered-out-orders"})
+"""The alarms besides every `dlq-*` one that the `lean` profile keeps (see `in_lean_profile`)."""
+
+
+def in_lean_profile(key: str) -> bool:
+    """Whether the `lean` profile keeps alarm `key`: only the alarms that say an order is lost or stuck.
+
+    In: every `dlq-*` (a message no one will process again), `errors-sender` and `errors-feedback` (orders
+    or their events failing in the functions that move them), `send-failures` (SES refused an order),
+    `held-orders` (orders waiting on an account fix) and `filtered-out-orders` (orders dropped before any
+    queue, leaving no other trace). Out: deliverability rates and SES reputation (sandbox traffic to the
+    mailbox simulator says nothing about them), latencies and queue ages (slow, not lost; the DLQs catch
+    what never finishes), throttles and the other functions' errors (their failures end in a DLQ), and
+    send-quota-usage (the sandbox quota, and the probe behind it costs a custom metric).
+    """
+    return key.startswith("dlq-") or key in LEAN_ALARM_KEYS
+
+
+def alarm_specs(watched: Watched, thresholds: AlarmThresholds, profile: str = "full") -> list[AlarmSpec]:
+    """Every metric alarm of one stack for the observability `profile`, in the order the runbook lists them."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {list(PROFILES)}, got {profile!r}")
     env = watched.environment
     specs = [*_deliverability_alarms(env, thresholds), *_send_path_alarms(env, thresholds),
              _quota_alarm(env, thresholds)]
@@ -288,4 +313,4 @@ def alarm_specs(watched: Watched, thresholds: AlarmThresholds) -> list[AlarmSpec
     keys = [spec.key for spec in specs]
     if len(set(keys)) != len(keys):
         raise ValueError(f"alarm keys must be unique, got {keys}")
-    return specs
+    return specs if profile == "full" else [spec for spec in specs if in_lean_profile(spec.key)]

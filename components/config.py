@@ -182,6 +182,9 @@ class StackConfig(_Section):
     webhook: WebhookSettings | None = None
     """Optional: deliver every status change to the shop's endpoint (`components.webhook`)."""
     templates_dir: Annotated[Path, AfterValidator(_templates_dir)] | None = Field(None, alias="templatesDir")
+    observability: Literal["full", "lean"] = "full"
+    """`lean` drops the dashboard, the composite health alarm, the quota probe and every alarm but the
+    lost-or-stuck ones (`alarm_catalog.in_lean_profile`): for a stack where nobody is paged."""
 
     @model_validator(mode="after")
     def _from_address_in_sender_domain(self) -> StackConfig:
@@ -191,6 +194,13 @@ class StackConfig(_Section):
                 f"fromAddress: {self.from_address!r} must be an address at senderDomain "
                 f"{self.sender_domain!r} (or a subdomain of it), the SES identity this stack verifies"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _reputation_guard_needs_full_observability(self) -> StackConfig:
+        if self.alarms.reputation_guard and self.observability == "lean":
+            raise ValueError("alarms.reputationGuard: needs observability 'full' (the lean profile has no "
+                             "reputation alarms for the guard to watch)")
         return self
 
     @property

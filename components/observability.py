@@ -53,8 +53,12 @@ class ObservabilityArgs(TypedDict):
     it; the AWS-managed SNS key cannot be used by CloudWatch alarms)."""
     subscribers: NotRequired[list[str]]
     """E-mail addresses subscribed to the alarm topic (each must confirm the subscription)."""
+    profile: NotRequired[str]
+    """Observability profile: `full` (default) or `lean` (only the alarms that say an order is lost or
+    stuck, `alarm_catalog.in_lean_profile`; no dashboard, composite health alarm or quota probe)."""
     reputation_guard: NotRequired[bool]
-    """Pause sending on the configuration set when an SES reputation alarm fires (default False)."""
+    """Pause sending on the configuration set when an SES reputation alarm fires (default False; not
+    with the `lean` profile, which has no reputation alarms)."""
     configuration_set_name: NotRequired[pulumi.Input[str]]
     """SES configuration set the reputation guard pauses; required when `reputation_guard` is True."""
     region: NotRequired[str]
@@ -90,21 +94,27 @@ class Observability(pulumi.ComponentResource):
     """SNS topic every alarm notifies on ALARM and OK."""
     alarm_arns: pulumi.Output[dict[str, str]]
     """ARN of each metric alarm, by its key (`bounce-rate`, `dlq-send`, `errors-sender`, ...)."""
-    health_alarm_arn: pulumi.Output[str]
-    """The composite "system health" alarm: ALARM while any alarm of the stack is."""
-    dashboard_name: pulumi.Output[str]
-    """Name of the CloudWatch dashboard."""
-    dashboard_url: pulumi.Output[str]
-    """Console URL of the dashboard."""
+    health_alarm_arn: pulumi.Output[str | None]
+    """The composite "system health" alarm: ALARM while any alarm of the stack is (None when lean)."""
+    dashboard_name: pulumi.Output[str | None]
+    """Name of the CloudWatch dashboard (None when lean)."""
+    dashboard_url: pulumi.Output[str | None]
+    """Console URL of the dashboard (None when lean)."""
     reputation_guard_function_name: pulumi.Output[str | None]
     """The guard Lambda's name, or None when the guard is off."""
-    quota_probe_function_name: pulumi.Output[str]
-    """The scheduled quota probe Lambda's name (it emits `SendQuotaUsage`)."""
+    quota_probe_function_name: pulumi.Output[str | None]
+    """The scheduled quota probe Lambda's name (it emits `SendQuotaUsage`; None when lean)."""
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("order-email:index:Observability", name, {}, opts)
         args = python_args(args, ObservabilityArgs)
         args["thresholds"] = alarms.with_defaults(args["thresholds"])
+        profile = args.get("profile") or "full"
+        if profile not in alarm_catalog.PROFILES:
+            raise ValueError(f"Observability: profile must be one of {list(alarm_catalog.PROFILES)}, got {profile!r}")
+        if profile == "lean" and args.get("reputation_guard"):
+            raise ValueError("Observability: reputation_guard needs profile 'full' (the lean profile has no "
+                             "reputation alarms for the guard to watch)")
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
@@ -115,20 +125,29 @@ class Observability(pulumi.ComponentResource):
         topic = self._alarm_topic(name, args, account_id, region, partition)
         watched = Watched(args["environment"], args["function_names"], args["queue_names"],
                           args["dead_letter_queue_names"], list(args.get("orders_topic_names") or []))
-        specs = alarm_catalog.alarm_specs(watched, args["thresholds"])
+        specs = alarm_catalog.alarm_specs(watched, args["thresholds"], profile)
         metric_alarms = {
             spec.key: aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec.key}", **alarms.metric_alarm_args(spec, topic.arn, args.get("tags") or {}),
                 opts=pulumi.ResourceOptions(parent=self))
             for spec in specs
         }
-        health = self._health_alarm(name, args["environment"], specs, metric_alarms, topic, args.get("tags") or {})
-        board = self._dashboard(name, args, watched, specs, [*(a.arn for a in metric_alarms.values()), health.arn],
-                                region)
+        none: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        self.health_alarm_arn = self.dashboard_name = self.dashboard_url = self.quota_probe_function_name = none
         log_groups: dict[str, pulumi.Input[str]] = dict(args["log_group_names"])
-        probe = self._quota_probe(name, args)
-        log_groups["quota-probe"] = probe.log_group.name
-        guard_name: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if profile == "full":
+            health = self._health_alarm(name, args["environment"], specs, metric_alarms, topic,
+                                        args.get("tags") or {})
+            board = self._dashboard(name, args, watched, specs,
+                                    [*(a.arn for a in metric_alarms.values()), health.arn], region)
+            probe = self._quota_probe(name, args)
+            log_groups["quota-probe"] = probe.log_group.name
+            self.health_alarm_arn = health.arn.apply(lambda value: value)
+            self.dashboard_name = board.dashboard_name.apply(lambda value: value)
+            self.dashboard_url = applied(dashboard.dashboard_url, region=region,
+                                         dashboard_name=board.dashboard_name)
+            self.quota_probe_function_name = probe.function.name.apply(lambda value: value)
+        guard_name = none
         if args.get("reputation_guard"):
             guard = self._reputation_guard(name, args, specs, metric_alarms, account_id, region, partition)
             guard_name = guard.function.name.apply(lambda value: value)
@@ -137,11 +156,7 @@ class Observability(pulumi.ComponentResource):
 
         self.alarm_topic_arn = topic.arn
         self.alarm_arns = pulumi.Output.all(**{key: alarm.arn for key, alarm in metric_alarms.items()})
-        self.health_alarm_arn = health.arn
-        self.dashboard_name = board.dashboard_name
-        self.dashboard_url = applied(dashboard.dashboard_url, region=region, dashboard_name=board.dashboard_name)
         self.reputation_guard_function_name = guard_name
-        self.quota_probe_function_name = probe.function.name
         self.register_outputs(declared_outputs(self))
 
     def _alarm_topic(

@@ -1,6 +1,7 @@
 """The quota probe end to end: the stack's scheduled function reads the local SES's quota and emits it by EMF.
 
-The dev stack runs on the emulator with a small 24-hour quota; orders are sent through the real
+The dev stack runs on the emulator with a small 24-hour quota, with prod's `full` observability profile
+(dev's own is `lean`, which has no quota probe); orders are sent through the real
 pipeline, then `run_scheduled()` fires the probe's schedule rule once, as EventBridge would, and
 the metric the `send-quota-usage` alarm watches must cross the stack's threshold.
 """
@@ -18,6 +19,7 @@ from order_email.handlers.shared.telemetry import NAMESPACE, MetricName, service
 from order_email.localmode import LocalSystem
 from order_email.mockstack import stack_config
 from tests.support.local_system import SIM, order, status
+from tests.support.stacks import FULL_OBSERVABILITY
 
 QUOTA = 10
 PROBE = "order-email-observability-quota-probe"
@@ -25,7 +27,7 @@ PROBE = "order-email-observability-quota-probe"
 
 @pytest.fixture(scope="module")
 def system() -> Iterator[LocalSystem]:
-    with LocalSystem(stack="dev") as running:
+    with LocalSystem(stack="dev", config=FULL_OBSERVABILITY) as running:
         running.ses.set_limits(max_24_hour_send=QUOTA)  # type: ignore[union-attr]
         yield running
 

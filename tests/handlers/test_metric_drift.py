@@ -3,7 +3,8 @@
 The handlers run through their Lambda entry points under moto, with the namespace and `service`
 dimension the dev stack declares for them, through every path that emits a metric; their EMF
 output on stdout is what CloudWatch would turn into metrics. The dashboard and alarms are read from
-the dev stack's recorded resources, exactly as they would be deployed.
+the dev stack's recorded resources with the `full` observability profile (prod's; dev's own `lean`
+profile has no dashboard and a subset of the alarms), exactly as they would be deployed.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pytest
 from order_email.handlers.shared.environment import FEEDBACK, powertools
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.telemetry import MetricName
-from order_email.mockstack import StackRun, run_stack
+from order_email.mockstack import StackRun
 from tests.support import feedback_samples as samples
 from tests.support.aws import REGION, Tables
 from tests.support.send_helpers import ENV as SENDER_ENV
 from tests.support.send_helpers import FROM_DOMAIN, FakeContext, SesTap, body, order, sqs_event
+from tests.support.stacks import recorded_full_stack
 
 Metric = tuple[str, str, frozenset[tuple[str, str]]]
 """(namespace, metric name, dimensions as name/value pairs)."""
@@ -31,7 +33,7 @@ Metric = tuple[str, str, frozenset[tuple[str, str]]]
 
 @pytest.fixture(scope="module")
 def dev() -> StackRun:
-    return run_stack("dev")
+    return recorded_full_stack("dev")
 
 
 def _declared_env(dev: StackRun, function: str, names: tuple[str, ...]) -> dict[str, str]:

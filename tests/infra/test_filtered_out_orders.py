@@ -13,6 +13,7 @@ from order_email.components.dashboard import FILTERED_OUT_LABELS, DashboardInput
 from order_email.handlers.shared.event_types import ORDER_EVENT_TYPE
 from order_email.mockstack import StackRun
 from tests.infra.test_observability_dashboard import assert_metric_row_well_formed, assert_widgets_fit_the_grid
+from tests.support.stacks import recorded_full_stack
 
 KEY = "filtered-out-orders"
 SNS_METRICS = {
@@ -99,6 +100,13 @@ def test_no_topic_no_chart() -> None:
 
 
 # -- the dev and prod stacks ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["dev", "prod"])
+def stack(request: pytest.FixtureRequest) -> StackRun:
+    """Both stacks with the full observability profile: dev's own profile is lean
+    (`test_observability_profile`), and these alarms, the dashboard and the health alarm are the full one's."""
+    return recorded_full_stack(request.param)
 
 
 def _alarm(stack: StackRun) -> Any:

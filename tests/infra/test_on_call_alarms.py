@@ -13,8 +13,16 @@ from order_email.components.quota_probe import schedule_expression
 from order_email.handlers.quota_probe import quota_usage_percent
 from order_email.handlers.shared.environment import QUOTA_PROBE
 from order_email.mockstack import StackRun, stack_config
+from tests.support.stacks import recorded_full_stack
 
 PREFIX = "order-email-observability"
+
+
+@pytest.fixture(params=["dev", "prod"])
+def stack(request: pytest.FixtureRequest) -> StackRun:
+    """Both stacks with the full observability profile: dev's own profile is lean
+    (`test_observability_profile`), and these alarms, the dashboard and the health alarm are the full one's."""
+    return recorded_full_stack(request.param)
 
 
 def _settings(stack: StackRun) -> Any:

@@ -16,6 +16,17 @@ def recorded_stack(stack: str) -> StackRun:
     return run_stack(stack, project_dir=REPO)
 
 
+FULL_OBSERVABILITY = {"order-email:observability": "full"}
+"""The override that gives dev (lean, `Pulumi.dev.yaml`) prod's observability profile."""
+
+
+@functools.cache
+def recorded_full_stack(stack: str) -> StackRun:
+    """`recorded_stack` with the `full` observability profile (dev is `lean`): what the tests of the
+    dashboard, the health alarm, the quota probe and the full alarm set read, at each stack's thresholds."""
+    return run_stack(stack, project_dir=REPO, overrides=FULL_OBSERVABILITY)
+
+
 def policy_of(run: StackRun, name: str, field: str = "policy") -> dict[str, Any]:
     """A recorded policy input, parsed from the JSON string the engine receives."""
     return json.loads(run.named(name).inputs[field])
