@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 
 from order_email.handlers.shared.environment import FEEDBACK, powertools
@@ -114,12 +115,12 @@ def _run_sender(env: dict[str, str], tables: Tables, monkeypatch: pytest.MonkeyP
                            ("MessageRejected", "Illegal address"),
                            ("TooManyRequestsException", "Maximum sending rate exceeded.")])
 
-    class TappedSession(boto3.session.Session):
+    class TappedSession(botocore.session.Session):  # the sender's clients come straight from botocore
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.events.register("before-call.sesv2.SendEmail", tap.intercept)
+            self.register("before-call.sesv2.SendEmail", tap.intercept)
 
-    monkeypatch.setattr(boto3.session, "Session", TappedSession)
+    monkeypatch.setattr(botocore.session, "Session", TappedSession)
     entry = importlib.reload(importlib.import_module("order_email.handlers.send_order_email"))  # reads the declared env
     entry.sender.cache_clear()
     capsys.readouterr()
