@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from ..shared import schema
+from ..shared.batch_reads import batch_get
 from ..shared.suppression_item import REASON, is_active
 
 UNPROCESSED_RETRIES = 2
 """Extra BatchGetItem calls for UnprocessedKeys (throttled partitions) before giving up on them."""
-RETRY_PAUSE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,27 +39,16 @@ class SuppressionReader:
         if not wanted:
             return SuppressionCheck()
         request: dict[str, Any] = {
-            self._table: {
-                "Keys": [{schema.ADDRESS_HASH: {"S": value}} for value in wanted],
-                "ProjectionExpression": "#hash, #reason, #expires",
-                "ExpressionAttributeNames": {
-                    "#hash": schema.ADDRESS_HASH,
-                    "#reason": REASON,
-                    "#expires": schema.EXPIRES_AT,
-                },
-            }
+            "Keys": [{schema.ADDRESS_HASH: {"S": value}} for value in wanted],
+            "ProjectionExpression": "#hash, #reason, #expires",
+            "ExpressionAttributeNames": {
+                "#hash": schema.ADDRESS_HASH,
+                "#reason": REASON,
+                "#expires": schema.EXPIRES_AT,
+            },
         }
         now_epoch = int(now.timestamp())
-        suppressed: dict[str, str] = {}
-        for attempt in range(UNPROCESSED_RETRIES + 1):
-            if attempt:
-                self._sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
-            answer = self._dynamodb.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(self._table, []):
-                if is_active(item.get(schema.EXPIRES_AT, {}).get("N"), now_epoch):
-                    suppressed[item[schema.ADDRESS_HASH]["S"]] = item.get(REASON, {}).get("S", "UNKNOWN")
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                return SuppressionCheck(suppressed)
-        left = request.get(self._table, {}).get("Keys", [])
+        items, left = batch_get(self._dynamodb, self._table, request, retries=UNPROCESSED_RETRIES, sleep=self._sleep)
+        suppressed = {item[schema.ADDRESS_HASH]["S"]: item.get(REASON, {}).get("S", "UNKNOWN") for item in items
+                      if is_active(item.get(schema.EXPIRES_AT, {}).get("N"), now_epoch)}
         return SuppressionCheck(suppressed, frozenset(key[schema.ADDRESS_HASH]["S"] for key in left))

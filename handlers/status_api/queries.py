@@ -18,6 +18,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from ..shared import schema
+from ..shared.batch_reads import MAX_KEYS, batch_get
 from ..shared.masking import address_hash
 from .cursor import RecipientCursor
 from .params import DEFAULT_LIMIT, ListingRequest
@@ -25,11 +26,8 @@ from .params import DEFAULT_LIMIT, ListingRequest
 Item = dict[str, Any]
 _deserializer = TypeDeserializer()
 
-BATCH_GET_KEYS = 100
-"""The most keys one BatchGetItem may ask for."""
 UNPROCESSED_RETRIES = 3
 """Extra BatchGetItem calls for UnprocessedKeys before the read fails."""
-RETRY_PAUSE_SECONDS = 0.05
 
 
 def from_dynamodb(item: Mapping[str, Any]) -> Item:
@@ -189,32 +187,23 @@ class DeliveriesReader:
     def _rows(self, index_keys: list[Item]) -> list[Item]:
         """The listing rows of index entries (low-level items with the table's keys), in their order.
 
-        BatchGetItem, at most `BATCH_GET_KEYS` keys a call, eventually consistent (the index the keys
-        came from is too, and half the read units); UnprocessedKeys (a throttled partition) are asked
+        BatchGetItem (`shared.batch_reads`), at most `MAX_KEYS` keys a call, eventually consistent (the
+        index the keys came from is too, and half the read units); UnprocessedKeys (a throttled partition) are asked
         again after a doubling pause, `UNPROCESSED_RETRIES` times, then the read fails like any other
         (a 503). A record deleted meanwhile (TTL) has no row.
         """
         names = {f"#a{index}": name for index, name in enumerate((schema.ORDER_ID, schema.KIND,
                                                                    *schema.RECIPIENT_ROW_ATTRIBUTES))}
         found: dict[tuple[str, str], Item] = {}
-        for start in range(0, len(index_keys), BATCH_GET_KEYS):
-            chunk = index_keys[start:start + BATCH_GET_KEYS]
-            pending: dict[str, Any] = {self._table: {
-                "Keys": [{schema.ORDER_ID: key[schema.ORDER_ID], schema.KIND: key[schema.KIND]} for key in chunk],
-                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}}
-            for attempt in range(UNPROCESSED_RETRIES + 1):
-                if attempt:
-                    self._sleep(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1))
-                response = self._client.batch_get_item(RequestItems=pending)
-                for raw in response.get("Responses", {}).get(self._table, []):
-                    found[_key_of(raw)] = raw
-                pending = response.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-            else:
+        for start in range(0, len(index_keys), MAX_KEYS):
+            keys = [{schema.ORDER_ID: key[schema.ORDER_ID], schema.KIND: key[schema.KIND]}
+                    for key in index_keys[start:start + MAX_KEYS]]
+            request = {"Keys": keys, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+            rows, left = batch_get(self._client, self._table, request, retries=UNPROCESSED_RETRIES, sleep=self._sleep)
+            if left:
                 raise ClientError({"Error": {"Code": "UnprocessedKeys", "Message": (
-                    f"{len(pending[self._table]['Keys'])} keys unprocessed after {UNPROCESSED_RETRIES} retries")}},
-                    "BatchGetItem")
+                    f"{len(left)} keys unprocessed after {UNPROCESSED_RETRIES} retries")}}, "BatchGetItem")
+            found |= {_key_of(row): row for row in rows}
         return [from_dynamodb({**key, **found[_key_of(key)]}) for key in index_keys if _key_of(key) in found]
 
 

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from order_email.handlers.shared import schema
+from order_email.handlers.shared.batch_reads import RETRY_PAUSE_SECONDS
 from order_email.handlers.shared.masking import address_hash
 from order_email.handlers.shared.statuses import EmailStatus
 from order_email.handlers.status_api.app import build_resolver
@@ -22,7 +23,7 @@ from order_email.handlers.status_api.cursor import (
     encode_recipient_cursor,
 )
 from order_email.handlers.status_api.params import BadParameter, parse_duration
-from order_email.handlers.status_api.queries import RETRY_PAUSE_SECONDS, UNPROCESSED_RETRIES, DeliveriesReader
+from order_email.handlers.status_api.queries import UNPROCESSED_RETRIES, DeliveriesReader
 from tests.support.aws import REGION, Tables
 from tests.support.status_api_support import body, fake_context, put_delivery, url_event
 
