@@ -91,13 +91,15 @@ def cold_import(module: str, runs: int = 7) -> float:
 
 
 def build_processor(fake: FakeAws) -> Any:
-    """The real processor over the fakes, logging off (the handler's own work only)."""
+    """The real processor over the fakes, logging off (the handler's own work only). Built from the
+    `handlers.*` modules, the names Lambda imports the handler by, so that after `import
+    handlers.ses_feedback` (`run_all.cold_imports`) it imports nothing a second time."""
     from aws_lambda_powertools import Logger
 
-    from order_email.handlers.feedback.processor import FeedbackProcessor
-    from order_email.handlers.feedback.records import FeedbackRecords
-    from order_email.handlers.feedback.suppression import SuppressionWriter
-    from order_email.handlers.shared.sqs_batch import DeadLetters
+    from handlers.feedback.processor import FeedbackProcessor
+    from handlers.feedback.records import FeedbackRecords
+    from handlers.feedback.suppression import SuppressionWriter
+    from handlers.shared.sqs_batch import DeadLetters
 
     return FeedbackProcessor(
         FeedbackRecords(fake, "deliveries", history_limit=20, configuration_set="order-email-dev"),

@@ -132,15 +132,7 @@ fake = b.FakeAws()
 b.seed(fake, 10)
 event = s.sqs_event(*[s.event("Delivery", f"m-{{n}}", f"o-{{n}}") for n in range(10)])
 """, """
-from aws_lambda_powertools import Logger
-from handlers.feedback.processor import FeedbackProcessor
-from handlers.feedback.records import FeedbackRecords
-from handlers.feedback.suppression import SuppressionWriter
-from handlers.shared.sqs_batch import DeadLetters
-processor = FeedbackProcessor(
-    FeedbackRecords(fake, "deliveries", history_limit=20, configuration_set="order-email-dev"),
-    SuppressionWriter(fake, "suppression", window_seconds=7 * 86400, threshold=3),
-    DeadLetters(fake, "dlq", "ses-feedback"), b.NoMetrics(), Logger(service="bench", level="ERROR"))
+processor = b.build_processor(fake)
 processor.process(event)
 """),
 }
