@@ -156,6 +156,7 @@ def test_send_test_exits_1_on_another_outcome(system: LocalSystem) -> None:
     """The recipient marks the test mail as spam before SES reports its delivery (events held back, as SES's
     asynchronous publishing can): a success test that ends COMPLAINED fails at once, naming the outcome."""
     assert system.ses is not None
+    system.run_until_idle(timeout=120)  # an earlier test's held order must not count as this test's e-mail
     before = {email["messageId"] for email in system.sent_emails()}
     system.ses.delay_events(30)
     outcome: dict[str, Any] = {}
