@@ -147,6 +147,21 @@ def fixed_monthly(inventory: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def snapstart_what_if(inventory: dict[str, Any]) -> dict[str, Any]:
+    """What SnapStart (the issue's cold-start lever) would cost: its snapshot cache is billed while the
+    version is active, so it is a fixed monthly cost per function, paid idle or not; each cold start
+    then pays a restore instead of its init."""
+    seconds = prices.DAYS_PER_MONTH * 24 * 3600
+    cache = {name: memory / 1024 * seconds * prices.SNAPSTART_CACHE_PER_GB_SECOND
+             for name, memory in inventory["memory_mb"].items()}
+    return {
+        "cache_per_month_usd": {name: round(cost, 3) for name, cost in cache.items()},
+        "cache_total_per_month_usd": round(sum(cache.values()), 2),
+        "restore_per_cold_start_usd": {name: round(memory / 1024 * prices.SNAPSTART_RESTORE_PER_GB, 7)
+                                       for name, memory in inventory["memory_mb"].items()},
+    }
+
+
 # -- what traffic adds ---------------------------------------------------------------------------------
 
 def _hour_share(events_per_hour: float) -> float:

@@ -53,6 +53,12 @@ DYNAMODB_STORAGE_PER_GB_MONTH = 0.25
 DYNAMODB_PITR_PER_GB_MONTH = 0.20
 """DynamoDB continuous backups (point-in-time recovery), $0.20 per GB-month."""
 
+SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046
+"""Lambda SnapStart (Python), the snapshot cache: per GB of the function's memory, per second its
+published version stays active (3 hours at least). Priced for the what-if only: no stack enables it."""
+SNAPSTART_RESTORE_PER_GB = 0.0001397998
+"""Lambda SnapStart (Python), each restore of an execution environment from the snapshot, per GB of memory."""
+
 # -- fixed, per month --------------------------------------------------------------------------------
 KMS_KEY_PER_MONTH = 1.00
 """A customer-managed KMS key ($1/month; AWS-managed keys cost nothing per month)."""

@@ -71,20 +71,25 @@ def sender_cpu(batches: int, rounds: int = 7) -> dict[str, Any]:
     os.environ.update(bench_sender.ENV)
     bench_sender.sender_run(5)
     bench_sender.floor_run(5)
-    sender, floor = [], []
+    sender, quiet, floor = [], [], []
     calls: Counter[str] = Counter()
-    for _ in range(rounds):
+    for _ in range(rounds):  # interleaved, so machine noise hits all three alike
         elapsed, calls = bench_sender.sender_run(batches)
         sender.append(elapsed)
+        quiet.append(bench_sender.sender_run(batches, log_level="WARNING")[0])
         floor.append(bench_sender.floor_run(batches)[0])
     emails = batches * bench_sender.BATCH
     sender_us, floor_us = min(sender) / emails * 1e6, min(floor) / emails * 1e6
+    quiet_us = min(quiet) / emails * 1e6
     return {
         "emails_per_run": emails,
         "rounds": rounds,
         "sender_us_per_email": round(sender_us, 1),
         "floor_us_per_email": round(floor_us, 1),
         "ratio": round(sender_us / floor_us, 3),
+        # the floor writes no log line; the sender's one INFO line per e-mail is the operator's record
+        "log_line_us_per_email": round(sender_us - quiet_us, 1),
+        "ratio_without_log_line": round(quiet_us / floor_us, 3),
         "sender_us_median": round(statistics.median(sender) / emails * 1e6, 1),
         "floor_us_median": round(statistics.median(floor) / emails * 1e6, 1),
         "calls_per_email": round(sum(calls.values()) / emails, 3),
@@ -97,20 +102,42 @@ def sender_cpu(batches: int, rounds: int = 7) -> dict[str, Any]:
 _IMPORT_CODE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
 _FIRST_EVENT_CODE = """
-import io, sys, time
+import io, json, sys, time
 sys.path[:0] = [{root!r}, {here!r}]
+at_start = set(sys.modules)
 t0 = time.perf_counter()
 import {module} as handler
 t1 = time.perf_counter()
+after_import = set(sys.modules)
 {fixtures}
+after_fixtures = set(sys.modules)
 t2 = time.perf_counter()
 {build}
 t3 = time.perf_counter()
 print(t1 - t0, t3 - t2)
+cold_start = [name for name in sys.modules if name not in at_start
+              and (name in after_import or name not in after_fixtures)]
+print(json.dumps([name for name in cold_start if name.partition(".")[0] not in {project!r}]))
 """
 """Import, then (untimed) the benchmark's fakes and sample events, then (timed) what a cold start does
 with its first event: build the handler's objects from the modules the handler imported (`handlers.*`,
-the names Lambda imports them by) and process one batch."""
+the names Lambda imports them by) and process one batch. Last, the library modules (not this project's)
+that the import and the first event loaded, in load order."""
+
+_PROJECT_PACKAGES = ("handlers", "order_email", "tests", "bench_sender", "bench_feedback")
+
+_LIBRARIES_CODE = """
+import importlib, time
+t0 = time.perf_counter()
+for name in {names!r}:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # a module only its package's own import creates (six.moves.*)
+        pass
+print(time.perf_counter() - t0)
+"""
+"""The libraries' share of a cold start: import exactly the library modules the handler's import and
+first event loaded, and nothing of this project."""
 
 _FIRST_EVENT = {
     "handlers.send_order_email": ("import bench_sender as b", """
@@ -138,22 +165,33 @@ processor.process(event)
 }
 
 
-def _run_python(code: str) -> list[float]:
+def _run_python(code: str) -> list[str]:
     """Run `code` in a fresh interpreter with bytecode caching on, as installed packages have it (a
-    machine-wide PYTHONDONTWRITEBYTECODE would make every run compile this project's modules anew)."""
+    machine-wide PYTHONDONTWRITEBYTECODE would make every run compile this project's modules anew);
+    the lines it printed."""
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"} | IMPORT_ENV
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                            env=env).stdout
-    return [float(value) for value in output.split()]
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env=env).stdout.splitlines()
+
+
+def _seconds(line: str) -> list[float]:
+    return [float(value) for value in line.split()]
 
 
 def cold_imports(runs: int) -> dict[str, Any]:
-    """Min over fresh interpreters of `import X` wall time; modules interleaved round by round."""
-    modules = ("boto3", *HANDLERS)
-    timings: dict[str, list[float]] = {module: [] for module in modules}
+    """Min over fresh interpreters of `import X` wall time, and of importing the library modules alone
+    that each handler's cold start loads; all interleaved round by round, so machine noise hits each."""
+    first_event = {module: _FIRST_EVENT_CODE.format(root=str(ROOT), here=str(HERE), module=module, fixtures=fixtures,
+                                                     build=build, project=_PROJECT_PACKAGES)
+                   for module, (fixtures, build) in _FIRST_EVENT.items()}
+    libraries = {module: json.loads(_run_python(code)[1]) for module, code in first_event.items()}
+    codes = {"boto3": _IMPORT_CODE.format(module="boto3"),
+             **{module: _IMPORT_CODE.format(module=module) for module in HANDLERS},
+             **{f"{module} libraries": _LIBRARIES_CODE.format(names=names) for module, names in libraries.items()}}
+    timings: dict[str, list[float]] = {name: [] for name in codes}
     for _ in range(runs):
-        for module in modules:
-            timings[module].append(_run_python(_IMPORT_CODE.format(module=module))[0] * 1000)
+        for name, code in codes.items():
+            timings[name].append(_seconds(_run_python(code)[0])[0] * 1000)
     boto3_ms = min(timings["boto3"])
     detail: dict[str, Any] = {"boto3_ms": round(boto3_ms, 1), "runs": runs, "handlers": {}}
     for module in HANDLERS:
@@ -161,15 +199,18 @@ def cold_imports(runs: int) -> dict[str, Any]:
         detail["handlers"][module] = {"import_ms": round(best, 1), "ratio": round(best / boto3_ms, 3),
                                       "median_ratio": round(statistics.median(timings[module])
                                                             / statistics.median(timings["boto3"]), 3)}
-    for module, (fixtures, build) in _FIRST_EVENT.items():
-        pairs = [_run_python(_FIRST_EVENT_CODE.format(root=str(ROOT), here=str(HERE), module=module, fixtures=fixtures,
-                                                      build=build))
-                 for _ in range(max(3, runs // 2))]
-        first_ms = min(pair[1] for pair in pairs) * 1000
+    for module, code in first_event.items():
+        first_ms = min(_seconds(_run_python(code)[0])[1] for _ in range(max(3, runs // 2))) * 1000
         import_ms = detail["handlers"][module]["import_ms"]
+        libraries_ms = min(timings[f"{module} libraries"])
         detail["handlers"][module] |= {
             "first_event_ms": round(first_ms, 1),
             "import_plus_first_event_ratio": round((import_ms + first_ms) / boto3_ms, 3),
+            # the same cold start's library modules alone: what no change to this project's code removes
+            "library_modules": len(libraries[module]),
+            "libraries_ms": round(libraries_ms, 1),
+            "libraries_ratio": round(libraries_ms / boto3_ms, 3),
+            "own_ms": round(import_ms + first_ms - libraries_ms, 1),
         }
     for measured in detail["handlers"].values():  # a handler without a first-event build: its import alone
         measured.setdefault("import_plus_first_event_ratio", measured["ratio"])
@@ -298,10 +339,18 @@ def markdown(results: dict[str, Any]) -> str:
         ("… sender · feedback import alone (+ first event)",
          f"{send_ratio['ratio']:.2f}x ({send_ratio['import_plus_first_event_ratio']:.2f}x) · "
          f"{feed_ratio['ratio']:.2f}x ({feed_ratio['import_plus_first_event_ratio']:.2f}x)", "", None),
+        ("… sender: the library modules it loads, alone · its own code",
+         f"{send_ratio['libraries_ratio']:.2f}x · {send_ratio['own_ms']:.0f} ms", "", None),
+        ("SnapStart what-if: snapshot cache per month, dev · prod",
+         f"${cost['snapstart_what_if']['dev']['cache_total_per_month_usd']:.2f} · "
+         f"${cost['snapstart_what_if']['prod']['cache_total_per_month_usd']:.2f}", "—", None),
         ("Sender CPU per e-mail vs floor", f"{results['sender_cpu_ratio']:.2f}x "
          f"({results['sender_cpu_detail']['sender_us_per_email']:.0f} vs "
          f"{results['sender_cpu_detail']['floor_us_per_email']:.0f} µs)", "≤ 1.3x",
          results["sender_cpu_ratio"] <= 1.3),
+        ("… without the INFO log line per e-mail (the floor writes none)",
+         f"{results['sender_cpu_detail']['ratio_without_log_line']:.2f}x (the line: "
+         f"{results['sender_cpu_detail']['log_line_us_per_email']:.0f} µs)", "", None),
         ("Local mode throughput (moto server bound)", f"{results['local_throughput_emails_per_s']} e-mails/s", "—",
          None),
         ("Preview (`run_stack`, fresh process, best of 3) dev · prod",
@@ -380,6 +429,8 @@ def main() -> None:
         "dev": {"2k_per_day": priced("dev", 2_000)},
         "prod_1m_per_day_by_retention_days": {
             str(days): priced("prod", 1_000_000, days)["variable_total_per_1000_usd"] for days in RETENTIONS},
+        "snapstart_what_if": {stack: cost_model.snapstart_what_if(inventory)
+                              for stack, inventory in inventories.items()},
         "priced_at": {stack: {"retention_days": inventory["retention_days"], "pitr": inventory["pitr"],
                               "log_retention_days": inventory["log_retention_days"]}
                       for stack, inventory in inventories.items()},

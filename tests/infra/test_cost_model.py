@@ -39,6 +39,20 @@ def test_fixed_cost_counts_what_the_stack_creates(stack) -> None:
     assert fixed["sqs_idle_polling"] > 0
 
 
+def test_snapstart_would_be_a_fixed_cost_of_every_function_in_the_graph(stack) -> None:
+    _, inventory, run = stack
+    what_if = cost_model.snapstart_what_if(inventory)
+    functions = {function.name: float(function.inputs.get("memorySize", 128))
+                 for function in run.of_type("aws:lambda/function:Function")}
+    assert set(what_if["cache_per_month_usd"]) == set(functions)
+    month = prices.DAYS_PER_MONTH * 24 * 3600
+    for name, memory in functions.items():
+        assert what_if["cache_per_month_usd"][name] == pytest.approx(
+            memory / 1024 * month * prices.SNAPSTART_CACHE_PER_GB_SECOND, abs=1e-3)
+    # paid idle: more than the whole fixed-cost target of either stack
+    assert what_if["cache_total_per_month_usd"] > 1.0
+
+
 def test_every_encrypted_queue_reuses_its_data_key_within_what_sqs_allows(stack) -> None:
     _, inventory, _ = stack
     queues = [reuse for kind, reuse in inventory["kms_encrypted"].values() if kind == "queue"]

@@ -70,8 +70,9 @@ def sending(account: Mapping[str, Any]) -> DoctorFinding:
     if enforcement == "PROBATION":
         return DoctorFinding(check, "warning", "the account is under review for its reputation (enforcement status "
                                                "PROBATION); it still sends",
-                             "bring the bounce and complaint rates down (the dashboard and the reputation alarms show "
-                             f"them) before the review ends, or AWS pauses the account ({ENFORCEMENT_DOCS})")
+                             "bring the bounce and complaint rates down (CloudWatch's AWS/SES Reputation.BounceRate "
+                             "and Reputation.ComplaintRate; a full stack's dashboard and reputation alarms show them) "
+                             f"before the review ends, or AWS pauses the account ({ENFORCEMENT_DOCS})")
     if enforcement != "HEALTHY":
         return DoctorFinding(check, "warning", f"sending enabled; unknown enforcement status {enforcement}",
                              "look at the account's status in the SES console")

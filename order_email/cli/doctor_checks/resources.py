@@ -57,7 +57,9 @@ def configuration_set_findings(ses: Any, sns: Any, facts: StackFacts) -> list[Do
         state = DoctorFinding("configuration-set", "error",
                               f"sending is paused on configuration set {name} (the reputation guard pauses it when a "
                               "reputation alarm fires)",
-                              "find the cause (reputation alarms, bounce and complaint rates on the dashboard), then: "
+                              "find the cause (the bounce and complaint rates: CloudWatch's AWS/SES "
+                              "Reputation.BounceRate and Reputation.ComplaintRate, charted on a full stack's "
+                              "dashboard), then: "
                               f"aws sesv2 put-configuration-set-sending-options --configuration-set-name {name} "
                               "--sending-enabled")
     else:
