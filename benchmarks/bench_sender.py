@@ -12,16 +12,19 @@ Run: `.venv/bin/python benchmarks/bench_sender.py` (prints JSON).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import subprocess
 import sys
 import time
+import warnings
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,9 +102,13 @@ def event(batch_number: int) -> dict[str, Any]:
     ]}
 
 
-def sender_run(batches: int, log_level: str = "INFO") -> tuple[float, Counter[str]]:
-    """CPU seconds of `batches` batches through the real sender; `log_level="WARNING"` leaves out the
-    one INFO line per e-mail, to measure what that line costs."""
+ABLATIONS = ("log_line", "emf", "stored_order")
+"""What the real sender does that the floor does not, each of which `sender_run` can leave out to
+measure its cost: the INFO line per e-mail, the EMF metrics, the stored order map of the record."""
+
+
+def sender_run(batches: int, without: frozenset[str] = frozenset()) -> tuple[float, Counter[str]]:
+    """CPU seconds of `batches` batches through the real sender, less what `without` names (`ABLATIONS`)."""
     from aws_lambda_powertools import Metrics
 
     from order_email.handlers.sender.clients import Clients
@@ -112,20 +119,28 @@ def sender_run(batches: int, log_level: str = "INFO") -> tuple[float, Counter[st
     fake = FakeAws()
     metrics = Metrics()
     logger = make_logger(service="order-email-bench", stream=io.StringIO())  # as the handler builds it
-    logger.setLevel(log_level)  # loggers of one service share a logging.Logger: set the level each run
+    # loggers of one service share a logging.Logger: set the level on each run
+    logger.setLevel("WARNING" if "log_line" in without else "INFO")
+    if "emf" in without:
+        metrics.add_metric = lambda *args, **kwargs: None  # type: ignore[method-assign]
     sender = BatchSender.build(SenderSettings.from_env(ENV), Clients(fake, fake, fake), metrics=metrics, logger=logger)
     events = [event(n) for n in range(batches)]
     sink = io.StringIO()
     stdout, sys.stdout = sys.stdout, sink  # EMF goes to stdout; keep it out of the JSON report
-    try:
-        start = time.process_time()
-        for batch in events:
-            response = sender.process(batch)
-            metrics.flush_metrics()
-            assert response == {"batchItemFailures": []}, response
-        elapsed = time.process_time() - start
-    finally:
-        sys.stdout = stdout
+    with contextlib.ExitStack() as stack:
+        if "stored_order" in without:
+            stack.enter_context(mock.patch("order_email.handlers.sender.process.stored_order", return_value=None))
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")  # without EMF, Powertools warns of an empty flush
+        try:
+            start = time.process_time()
+            for batch in events:
+                response = sender.process(batch)
+                metrics.flush_metrics()
+                assert response == {"batchItemFailures": []}, response
+            elapsed = time.process_time() - start
+        finally:
+            sys.stdout = stdout
     return elapsed, fake.calls
 
 
