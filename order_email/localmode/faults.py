@@ -9,6 +9,11 @@ Faults are injected where they happen in AWS, never in handler code:
   (429) on SendEmail; `ProvisionedThroughputExceededException` (400) or `InternalServerError` (500)
   on DynamoDB. botocore parses them and applies the handler's own retry configuration, so some
   DynamoDB faults are absorbed by retries, as they would be in AWS.
+* A partial BatchGetItem: DynamoDB answers part of a batch read when a partition is throttled and
+  lists the rest as `UnprocessedKeys` (all of it unanswered would be a throughput error instead). A
+  `before-parameter-build` hook holds back a seeded share of the keys of a read asking for two or
+  more (never all of them) and an `after-call` hook returns them as `UnprocessedKeys`, with the
+  request's projection, so the readers' ask-again loop (`handlers.shared.batch_reads`) runs as in AWS.
 * A worker crash between SES accepting an e-mail and the record update: an
   `after-call.sesv2.SendEmail` hook kills the process (`os._exit`) right after a successful send.
   Before dying it hands what it observed to the parent; the local SES has the e-mail and its
@@ -71,6 +76,8 @@ class FaultPlan:
     """Share of SendEmail calls SES answers with 429 Maximum sending rate exceeded."""
     dynamodb_error_rate: float = 0.0
     """Share of DynamoDB HTTP attempts answered with a transient error (before botocore retries)."""
+    unprocessed_keys_rate: float = 0.0
+    """Share of BatchGetItem calls for two keys or more that DynamoDB answers only in part (`UnprocessedKeys`)."""
     crash_rate: float = 0.0
     """Share of accepted sends after which the sender's process dies before recording them."""
     feedback_crash_rate: float = 0.0
@@ -101,7 +108,7 @@ class FaultPlan:
         once 30% of the inputs are published, and 2% of e-mails' events published 60 s late — past
         lease + grace, so a crash before one of those sends was recorded causes a duplicate."""
         plan = cls(seed=seed, duplicate_rate=0.10, poison_rate=0.01, ses_throttle_rate=0.05,
-                   dynamodb_error_rate=0.02, crash_rate=0.01, feedback_crash_rate=0.02, late_event_rate=0.05,
+                   dynamodb_error_rate=0.02, unprocessed_keys_rate=0.05, crash_rate=0.01, feedback_crash_rate=0.02, late_event_rate=0.05,
                    event_duplicate_rate=0.05, very_late_rate=0.02, very_late_seconds=60.0, reorder_events=True,
                    send_rate=20.0, pause_after=0.3, pause_seconds=20.0, time_scale=0.05)
         return replace(plan, **changes)
@@ -123,7 +130,8 @@ class FaultPlan:
     @property
     def injects_calls(self) -> bool:
         """Whether function processes need the in-process injector at all."""
-        return bool(self.ses_throttle_rate or self.dynamodb_error_rate or self.crash_rate or self.feedback_crash_rate)
+        return bool(self.ses_throttle_rate or self.dynamodb_error_rate or self.unprocessed_keys_rate
+                    or self.crash_rate or self.feedback_crash_rate)
 
 
 def profile(name: str, seed: int) -> FaultPlan | None:
@@ -219,6 +227,8 @@ class FaultInjector:
 
     def attach(self, session: Any) -> None:
         session.register("before-send.dynamodb", self._dynamodb)
+        session.register("before-parameter-build.dynamodb.BatchGetItem", self._hold_back_keys)
+        session.register("after-call.dynamodb.BatchGetItem", self._return_held_back_keys)
         session.register("before-send.sesv2.SendEmail", self._send_email)
         session.register("after-call.sesv2.SendEmail", self._after_send)
         if os.environ.get("_HANDLER") == FEEDBACK_HANDLER:
@@ -230,6 +240,33 @@ class FaultInjector:
         status, code, message = self._rng.choice(DYNAMODB_FAULTS)
         self.counts[f"dynamodb.{code}"] += 1
         return error_response(request.url, status, code, message, "json")
+
+    def _hold_back_keys(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        """Ask DynamoDB for only part of the keys (at least one); `context` keeps the rest for the answer.
+        The caller's own request objects are left as they are: it asks again with them."""
+        requests = params.get("RequestItems") or {}
+        keys = [(table, index) for table, request in requests.items() for index in range(len(request.get("Keys", [])))]
+        if len(keys) < 2 or self._rng.random() >= self._plan.unprocessed_keys_rate:
+            return
+        held = set(self._rng.sample(keys, self._rng.randint(1, len(keys) - 1)))
+        asked: dict[str, Any] = {}
+        unprocessed: dict[str, Any] = {}
+        for table, request in requests.items():
+            chosen: dict[bool, list[Any]] = {True: [], False: []}  # held back or not
+            for index, key in enumerate(request["Keys"]):
+                chosen[(table, index) in held].append(key)
+            if chosen[False]:
+                asked[table] = {**request, "Keys": chosen[False]}
+            if chosen[True]:
+                unprocessed[table] = {**request, "Keys": chosen[True]}
+        params["RequestItems"] = asked
+        context["unprocessedKeys"] = unprocessed
+        self.counts["dynamodb.UnprocessedKeys"] += 1
+
+    def _return_held_back_keys(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        held = context.pop("unprocessedKeys", None)
+        if held:
+            parsed["UnprocessedKeys"] = {**(parsed.get("UnprocessedKeys") or {}), **held}
 
     def _send_email(self, request: Any, **_: Any) -> Any:
         if self._rng.random() >= self._plan.ses_throttle_rate:

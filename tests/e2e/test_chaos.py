@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 
 from order_email.handlers.sender.mailer import SendErrorKind, classify_send_error
 from order_email.handlers.shared.masking import address_hash
+from order_email.handlers.shared.order_ids import to_tag_value
 from order_email.localmode import LocalSystem
 from order_email.localmode.chaos import POISON_KINDS, distinct_letters, plan_scenario, run_chaos
 from order_email.localmode.faults import FaultInjector, FaultPlan, profile, scaled_environment, scaled_seconds
 from tests.support.json_keys import non_camel_keys
+from tests.support.local_system import SIM, order, status
 
 # -- the plan ---------------------------------------------------------------------------------------
 
@@ -26,6 +28,7 @@ def test_chaos_profile_has_the_issue_rates_and_round_trips_through_json() -> Non
     plan = FaultPlan.chaos(42)
     assert (plan.duplicate_rate, plan.ses_throttle_rate, plan.dynamodb_error_rate, plan.crash_rate,
             plan.poison_rate) == (0.10, 0.05, 0.02, 0.01, 0.01)
+    assert plan.unprocessed_keys_rate == 0.05  # batch reads answered in part, as a throttled partition does
     assert plan.reorder_events and plan.late_event_rate > 0 and plan.event_duplicate_rate > 0
     assert plan.send_rate == 20 and plan.pause_after == 0.3 and plan.pause_seconds == 20  # dev's 1/s, compressed 20x
     assert FaultPlan.from_json(plan.to_json()) == plan
@@ -104,6 +107,21 @@ def test_dynamodb_faults_are_transient_errors_that_botocore_retries() -> None:
         _client("dynamodb", injector, attempts=3).get_item(TableName="t", Key={"k": {"S": "v"}})
     assert raised.value.response["Error"]["Code"] in ("ProvisionedThroughputExceededException", "InternalServerError")
     assert sum(injector.drain().values()) == 3  # every attempt was answered by the injector: botocore retried
+
+
+def test_partial_suppression_reads_send_every_order_once() -> None:
+    """Every batch read of two keys or more answered in part (as a throttled partition answers): the sender
+    asks again, or retries the orders it could not check later, and never sends one unchecked or twice."""
+    plan = FaultPlan(unprocessed_keys_rate=1.0, seed=11)
+    with LocalSystem("dev", faults=plan) as system:
+        orders = [f"UK-{n}" for n in range(8)]
+        for order_id in orders:
+            system.publish_order(order(order_id, f"success+{order_id.lower()}@{SIM}"))
+        system.run_until_idle(timeout=120)
+        assert {order_id: status(system, order_id) for order_id in orders} == dict.fromkeys(orders, "DELIVERED")
+        tags = Counter(email["tags"].get("orderId") for email in system.sent_emails())
+        assert sorted(tags) == sorted(to_tag_value(order_id) for order_id in orders) and set(tags.values()) == {1}
+        assert system.faults_injected().get("dynamodb.UnprocessedKeys", 0) >= 1
 
 
 # -- one small chaos profile, end to end (CI: ~30-45 s on 2 cores) ------------------------------------
