@@ -108,7 +108,8 @@ class FaultPlan:
         once 30% of the inputs are published, and 2% of e-mails' events published 60 s late — past
         lease + grace, so a crash before one of those sends was recorded causes a duplicate."""
         plan = cls(seed=seed, duplicate_rate=0.10, poison_rate=0.01, ses_throttle_rate=0.05,
-                   dynamodb_error_rate=0.02, unprocessed_keys_rate=0.05, crash_rate=0.01, feedback_crash_rate=0.02, late_event_rate=0.05,
+                   dynamodb_error_rate=0.02, unprocessed_keys_rate=0.05, crash_rate=0.01, feedback_crash_rate=0.02,
+                   late_event_rate=0.05,
                    event_duplicate_rate=0.05, very_late_rate=0.02, very_late_seconds=60.0, reorder_events=True,
                    send_rate=20.0, pause_after=0.3, pause_seconds=20.0, time_scale=0.05)
         return replace(plan, **changes)
