@@ -18,7 +18,7 @@ What runs (about 3-5 minutes on 2 cores):
 
 Nothing here asserts a timing; the numbers are reported against the targets, met or not.
 Environment: BENCH_BATCHES (sender batches per run, default 100), BENCH_IMPORT_RUNS (fresh
-interpreters per module, default 9), BENCH_ORDERS (local-mode orders, default 200).
+interpreters per module, default 15), BENCH_ORDERS (local-mode orders, default 200).
 """
 
 from __future__ import annotations
@@ -183,39 +183,54 @@ def _seconds(line: str) -> list[float]:
     return [float(value) for value in line.split()]
 
 
+def _per_round(values: list[float], baseline: list[float]) -> float:
+    """The median over rounds of each round's `value / baseline`: the two runs follow one another, so
+    they share the speed this shared machine has then (it changes by a quarter within seconds), which a
+    minimum of each, taken from different moments, does not."""
+    return statistics.median(value / base for value, base in zip(values, baseline, strict=True))
+
+
 def cold_imports(runs: int) -> dict[str, Any]:
-    """Min over fresh interpreters of `import X` wall time, and of importing the library modules alone
-    that each handler's cold start loads; all interleaved round by round, so machine noise hits each."""
+    """`import X` wall time in fresh interpreters against a bare `import boto3`, and the library modules
+    each handler's cold start loads imported alone; every kind run once per round, round after round."""
     first_event = {module: _FIRST_EVENT_CODE.format(root=str(ROOT), here=str(HERE), module=module, fixtures=fixtures,
                                                      build=build, project=_PROJECT_PACKAGES)
                    for module, (fixtures, build) in _FIRST_EVENT.items()}
     libraries = {module: json.loads(_run_python(code)[1]) for module, code in first_event.items()}
-    codes = {"boto3": _IMPORT_CODE.format(module="boto3"),
-             **{module: _IMPORT_CODE.format(module=module) for module in HANDLERS},
-             **{f"{module} libraries": _LIBRARIES_CODE.format(names=names) for module, names in libraries.items()}}
-    timings: dict[str, list[float]] = {name: [] for name in codes}
+    def timed(code: str) -> float:
+        return _seconds(_run_python(code)[0])[0] * 1000
+
+    boto3_code = _IMPORT_CODE.format(module="boto3")
+    timings: dict[str, list[float]] = {name: [] for module in HANDLERS
+                                       for name in (module, f"{module} boto3", f"{module} libraries")}
     for _ in range(runs):
-        for name, code in codes.items():
-            timings[name].append(_seconds(_run_python(code)[0])[0] * 1000)
-    boto3_ms = min(timings["boto3"])
-    detail: dict[str, Any] = {"boto3_ms": round(boto3_ms, 1), "runs": runs, "handlers": {}}
+        for module in HANDLERS:  # each handler right after its own bare boto3, its libraries right after it
+            timings[f"{module} boto3"].append(timed(boto3_code))
+            timings[module].append(timed(_IMPORT_CODE.format(module=module)))
+            if module in libraries:
+                timings[f"{module} libraries"].append(timed(_LIBRARIES_CODE.format(names=libraries[module])))
+    all_boto3 = [ms for module in HANDLERS for ms in timings[f"{module} boto3"]]
+    detail: dict[str, Any] = {"boto3_ms": round(min(all_boto3), 1), "runs": runs,
+                              "method": "median over rounds of each round's ratio; *_ms are minima", "handlers": {}}
     for module in HANDLERS:
-        best = min(timings[module])
-        detail["handlers"][module] = {"import_ms": round(best, 1), "ratio": round(best / boto3_ms, 3),
-                                      "median_ratio": round(statistics.median(timings[module])
-                                                            / statistics.median(timings["boto3"]), 3)}
+        boto3 = timings[f"{module} boto3"]
+        detail["handlers"][module] = {"import_ms": round(min(timings[module]), 1),
+                                      "ratio": round(_per_round(timings[module], boto3), 3),
+                                      "min_over_min_ratio": round(min(timings[module]) / min(boto3), 3)}
     for module, code in first_event.items():
+        boto3 = timings[f"{module} boto3"]
         first_ms = min(_seconds(_run_python(code)[0])[1] for _ in range(max(3, runs // 2))) * 1000
-        import_ms = detail["handlers"][module]["import_ms"]
-        libraries_ms = min(timings[f"{module} libraries"])
+        cold_start = [import_ms + first_ms for import_ms in timings[module]]
+        library_ms = timings[f"{module} libraries"]
         detail["handlers"][module] |= {
             "first_event_ms": round(first_ms, 1),
-            "import_plus_first_event_ratio": round((import_ms + first_ms) / boto3_ms, 3),
+            "import_plus_first_event_ratio": round(_per_round(cold_start, boto3), 3),
             # the same cold start's library modules alone: what no change to this project's code removes
             "library_modules": len(libraries[module]),
-            "libraries_ms": round(libraries_ms, 1),
-            "libraries_ratio": round(libraries_ms / boto3_ms, 3),
-            "own_ms": round(import_ms + first_ms - libraries_ms, 1),
+            "libraries_ms": round(min(library_ms), 1),
+            "libraries_ratio": round(_per_round(library_ms, boto3), 3),
+            "own_ms": round(statistics.median(total - alone for total, alone in zip(cold_start, library_ms,
+                                                                                     strict=True)), 1),
         }
     for measured in detail["handlers"].values():  # a handler without a first-event build: its import alone
         measured.setdefault("import_plus_first_event_ratio", measured["ratio"])
@@ -406,7 +421,7 @@ def markdown(results: dict[str, Any]) -> str:
 def main() -> None:
     started = time.time()
     batches = int(os.environ.get("BENCH_BATCHES", "100"))
-    runs = int(os.environ.get("BENCH_IMPORT_RUNS", "9"))
+    runs = int(os.environ.get("BENCH_IMPORT_RUNS", "15"))
     orders = int(os.environ.get("BENCH_ORDERS", "200"))
 
     log("sender CPU vs floor")
