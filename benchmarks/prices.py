@@ -55,7 +55,9 @@ DYNAMODB_PITR_PER_GB_MONTH = 0.20
 
 SNAPSTART_CACHE_PER_GB_SECOND = 0.0000015046
 """Lambda SnapStart (Python), the snapshot cache: per GB of the function's memory, per second its
-published version stays active (3 hours at least). Priced for the what-if only: no stack enables it."""
+published version stays active (3 hours at least). Priced for the what-if only: no stack enables it.
+This and the restore price are the Lambda pricing page's us-east-1 rates as quoted in May 2026 (not
+re-checked here offline, like every price in this file)."""
 SNAPSTART_RESTORE_PER_GB = 0.0001397998
 """Lambda SnapStart (Python), each restore of an execution environment from the snapshot, per GB of memory."""
 

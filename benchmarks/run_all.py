@@ -1,14 +1,15 @@
 """`make bench`: every docs/architecture.md §6 number, measured on this machine, into results.json and RESULTS.md.
 
-What runs (about 3-5 minutes on 2 cores):
+What runs (about two minutes on 2 cores):
 
 1. Sender CPU per e-mail vs the floor (`bench_sender`): batches of 10 against in-process fakes,
-   sender and floor runs interleaved so machine noise hits both; the minimum of each (CPU time,
-   `time.process_time`).
+   sender, sender less each behaviour the floor lacks, and floor runs interleaved so machine noise
+   hits all; the minimum of each (CPU time, `time.process_time`).
 2. Feedback calls and CPU per event (`bench_feedback`).
-3. Cold import of each handler vs a bare `import boto3`: fresh interpreters, interleaved, minimum
-   wall time of the import statement (interpreter start excluded from both). Also what a Lambda
-   cold start pays on top: the first event (handler's own work against fakes) in the same process.
+3. Cold import of each handler vs a bare `import boto3`: fresh interpreters, each import right after
+   a bare one, the median of the rounds' ratios (interpreter start excluded from both); and the
+   library modules of each cold start imported alone. Also what a Lambda cold start pays on top: the
+   first event (handler's own work against fakes) in the same process.
 4. Local mode: `LocalSystem` + the `make local` scenario (200 orders, seed 1) on the moto server:
    throughput, AWS calls per e-mail by function, log bytes per e-mail, EMF metrics, item sizes.
 5. Preview: `mockstack.run_stack(stack)` for dev and prod, best of 3, each in a fresh process
@@ -377,7 +378,8 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     lines = [
         f"Measured {results['measured_at']} on {results['machine']} (`make bench`; "
-        "timings are minima of repeated runs on a shared machine).",
+        "CPU timings are minima of repeated runs, cold-start ratios medians of rounds that pair each import "
+        "with a bare `import boto3` run just before it, on a shared machine).",
         "",
         "| Measure | Result | Target | Met |",
         "|---|---|---|---|",
