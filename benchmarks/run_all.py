@@ -24,6 +24,7 @@ interpreters per module, default 15), BENCH_ORDERS (local-mode orders, default 2
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import platform
@@ -108,7 +109,7 @@ def sender_cpu(batches: int, rounds: int = 9) -> dict[str, Any]:
 _IMPORT_CODE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
 _FIRST_EVENT_CODE = """
-import io, json, sys, time
+import io, sys, time
 sys.path[:0] = [{root!r}, {here!r}]
 at_start = set(sys.modules)
 t0 = time.perf_counter()
@@ -123,7 +124,7 @@ t3 = time.perf_counter()
 print(t1 - t0, t3 - t2)
 cold_start = [name for name in sys.modules if name not in at_start
               and (name in after_import or name not in after_fixtures)]
-print(json.dumps([name for name in cold_start if name.partition(".")[0] not in {project!r}]))
+print(repr([name for name in cold_start if name.partition(".")[0] not in {project!r}]))
 """
 """Import, then (untimed) the benchmark's fakes and sample events, then (timed) what a cold start does
 with its first event: build the handler's objects from the modules the handler imported (`handlers.*`,
@@ -197,7 +198,9 @@ def cold_imports(runs: int) -> dict[str, Any]:
     first_event = {module: _FIRST_EVENT_CODE.format(root=str(ROOT), here=str(HERE), module=module, fixtures=fixtures,
                                                      build=build, project=_PROJECT_PACKAGES)
                    for module, (fixtures, build) in _FIRST_EVENT.items()}
-    libraries = {module: json.loads(_run_python(code)[1]) for module, code in first_event.items()}
+    first_runs = {module: [_run_python(code) for _ in range(max(3, runs // 2))] for module, code in first_event.items()}
+    libraries = {module: ast.literal_eval(outputs[0][1]) for module, outputs in first_runs.items()}
+
     def timed(code: str) -> float:
         return _seconds(_run_python(code)[0])[0] * 1000
 
@@ -218,9 +221,9 @@ def cold_imports(runs: int) -> dict[str, Any]:
         detail["handlers"][module] = {"import_ms": round(min(timings[module]), 1),
                                       "ratio": round(_per_round(timings[module], boto3), 3),
                                       "min_over_min_ratio": round(min(timings[module]) / min(boto3), 3)}
-    for module, code in first_event.items():
+    for module, outputs in first_runs.items():
         boto3 = timings[f"{module} boto3"]
-        first_ms = min(_seconds(_run_python(code)[0])[1] for _ in range(max(3, runs // 2))) * 1000
+        first_ms = min(_seconds(lines[0])[1] for lines in outputs) * 1000
         cold_start = [import_ms + first_ms for import_ms in timings[module]]
         library_ms = timings[f"{module} libraries"]
         detail["handlers"][module] |= {

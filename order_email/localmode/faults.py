@@ -250,18 +250,14 @@ class FaultInjector:
         if len(keys) < 2 or self._rng.random() >= self._plan.unprocessed_keys_rate:
             return
         held = set(self._rng.sample(keys, self._rng.randint(1, len(keys) - 1)))
-        asked: dict[str, Any] = {}
-        unprocessed: dict[str, Any] = {}
-        for table, request in requests.items():
-            chosen: dict[bool, list[Any]] = {True: [], False: []}  # held back or not
-            for index, key in enumerate(request["Keys"]):
-                chosen[(table, index) in held].append(key)
-            if chosen[False]:
-                asked[table] = {**request, "Keys": chosen[False]}
-            if chosen[True]:
-                unprocessed[table] = {**request, "Keys": chosen[True]}
-        params["RequestItems"] = asked
-        context["unprocessedKeys"] = unprocessed
+        def part(table: str, request: dict[str, Any], held_back: bool) -> dict[str, Any]:
+            return {**request, "Keys": [key for index, key in enumerate(request.get("Keys", []))
+                                        if ((table, index) in held) is held_back]}
+
+        asked = {table: part(table, request, False) for table, request in requests.items()}
+        unprocessed = {table: part(table, request, True) for table, request in requests.items()}
+        params["RequestItems"] = {table: request for table, request in asked.items() if request["Keys"]}
+        context["unprocessedKeys"] = {table: request for table, request in unprocessed.items() if request["Keys"]}
         self.counts["dynamodb.UnprocessedKeys"] += 1
 
     def _return_held_back_keys(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
