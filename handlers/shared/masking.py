@@ -13,8 +13,6 @@ import hashlib
 import unicodedata
 from collections.abc import Callable, Iterator
 
-import idna
-
 ADDRESS_CACHE_SIZE = 64
 """The last addresses normalised and hashed, kept for the batch being handled: the sender asks for
 one recipient's form and hash about six times per e-mail (suppression, claim, record, logs). A
@@ -34,6 +32,8 @@ def _ascii_domain(domain: str) -> str:
     """Lower case; a non-ASCII domain as its IDNA A-labels (punycode), or lower-cased NFC if it is no IDN."""
     if domain.isascii():
         return domain.lower()
+    import idna  # on the first non-ASCII domain only: its tables are not part of a plain cold start
+
     lowered = _nfc(domain).lower()
     try:
         return idna.encode(lowered, uts46=True).decode("ascii")
