@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import email_validator
@@ -20,9 +21,9 @@ from order_email.handlers.sender.addresses import checked_by_email_validator, va
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _answer(check: object, value: str) -> str:
+def _answer(check: Callable[[str], str], value: str) -> str:
     try:
-        return check(value)  # type: ignore[operator]
+        return check(value)
     except ValueError as refused:
         return f"refused: {refused}"
 
