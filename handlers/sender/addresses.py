@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from email.utils import formataddr
 
+from ..shared.masking import ATEXT_SPECIALS
+
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SANDBOX_RECIPIENT = f"success@{SIMULATOR_DOMAIN}"
 """Where sandbox mode sends every real customer's e-mail: SES accepts it and reports a delivery."""
@@ -22,7 +24,7 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ATEXT = f"[A-Za-z0-9{re.escape(ATEXT_SPECIALS)}]+"
 _HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PLAIN_ADDRESS = re.compile(rf"(?P<local>{_ATEXT}(?:\.{_ATEXT})*)@(?P<domain>(?:{_HOST_LABEL}\.)+[A-Za-z]{{2,63}})")
 """A dot-atom local part at an all-ASCII host name whose top-level label is letters: the shape of
@@ -59,7 +61,9 @@ def valid_address(value: str) -> str:
     local, domain = plain["local"], plain["domain"].lower()
     if "--" in domain or domain.rpartition(".")[2] in SPECIAL_USE_TOP_LEVEL:
         return checked_by_email_validator(value)
-    return f"{local.lower() if local.lower() in CASE_INSENSITIVE_MAILBOXES else local}@{domain}"
+    if local.lower() in CASE_INSENSITIVE_MAILBOXES:
+        local = local.lower()
+    return f"{local}@{domain}"
 
 
 def checked_by_email_validator(value: str) -> str:

@@ -20,8 +20,10 @@ handful of batches' worth, in the function's own memory only; both functions are
 
 _DOTS = frozenset(".\u3002\uff0e\uff61")
 """Label separators IDNA accepts: the full stop and its ideographic and full-width forms."""
-_LOCAL_SPECIALS = frozenset("!#$%&'*+-/=?^_`{|}~.")
-"""ASCII characters an unquoted local part may hold besides letters and digits (RFC 5322 atext)."""
+ATEXT_SPECIALS = "!#$%&'*+-/=?^_`{|}~"
+"""The ASCII characters RFC 5322's atext allows besides letters and digits (an unquoted local part is
+runs of atext joined by dots)."""
+_LOCAL_SPECIALS = frozenset(ATEXT_SPECIALS + ".")
 
 
 def _nfc(text: str) -> str:
